@@ -1,0 +1,36 @@
+# The set-up commands. `make demo` and `make test` are the two commands in the README.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test bench-qa bench-summaries bench-refresh clean
+
+setup: $(STAMP)
+
+# Pinned CPU torch goes in first, so sentence-transformers does not pull a CUDA build.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $(STAMP)
+
+demo: setup
+	$(BIN)/citebot index
+	$(BIN)/citebot ask "What did Macron suggest?"
+	$(BIN)/citebot ask "How many air defence missiles can Kyiv buy?"
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+bench-qa: setup
+	$(BIN)/python benchmarks/qa.py $(ARGS)
+
+bench-summaries: setup
+	$(BIN)/python benchmarks/summaries.py $(ARGS)
+
+bench-refresh: setup
+	$(BIN)/python benchmarks/refresh.py $(ARGS)
+
+clean:
+	rm -rf $(VENV) .index .pytest_cache

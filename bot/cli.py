@@ -1,0 +1,268 @@
+"""The `citebot` command: index, ask, summarize, run the Discord bot, export feedback, audit.
+
+Exit codes: 0 success (an abstention is a success); 1 the index or documents could not be used;
+2 bad usage or configuration; 3 a question was refused (empty or too long).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from retrieval.errors import CitebotError, ConfigError, QuestionError, UnknownDocument
+from retrieval.settings import Settings, load_settings
+
+log = logging.getLogger("citebot")
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose)
+    try:
+        settings = load_settings(
+            args.config,
+            documents={"dir": getattr(args, "docs", None)},
+            index={"dir": getattr(args, "index", None)},
+        )
+        return args.handler(args, settings)
+    except ConfigError as error:
+        print(f"citebot: configuration error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except CitebotError as error:
+        print(f"citebot: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+def cmd_index(args, settings: Settings) -> int:
+    from bot.state import StateDB
+    from bot.text import report_text
+    from retrieval.engine import Engine
+
+    engine = Engine(settings)
+    state = StateDB(settings.index.state_db)
+    started = _now()
+    with _progress_bar("embedding", enabled=not args.json) as progress:
+        try:
+            engine.load(rebuild=False)
+        except CitebotError:
+            pass  # refresh() below builds it, re-using what it can
+        try:
+            report = engine.refresh(requested_by="cli", allow_empty=args.allow_empty, progress=progress)
+        except CitebotError as error:
+            state.record_refresh(None, requested_by="cli", started_at=started, outcome=f"error: {error}")
+            raise
+    state.record_refresh(report, requested_by="cli", started_at=started, outcome="ok")
+    print(json.dumps(report.as_json()) if args.json else report_text(report))
+    return EXIT_OK
+
+
+def cmd_ask(args, settings: Settings) -> int:
+    from bot.text import answer_json, answer_text
+
+    engine = _loaded_engine(args, settings)
+    questions = [args.question] if args.question is not None else _stdin_lines()
+    status = EXIT_OK
+    for number, question in enumerate(questions):
+        try:
+            answer = engine.ask(question, top_k=args.top_k)
+        except QuestionError as error:
+            status = EXIT_REFUSED
+            if args.json:
+                print(json.dumps({"question": question, "answered": False, "quotes": [],
+                                  "error": str(error), "seconds": 0.0}, ensure_ascii=False))
+            else:
+                print(f"citebot: {error}", file=sys.stderr)
+            continue
+        if args.json:
+            print(json.dumps(answer_json(answer), ensure_ascii=False), flush=True)
+        else:
+            print(("\n" if number else "") + answer_text(answer), flush=True)
+    return status
+
+
+def cmd_summarize(args, settings: Settings) -> int:
+    from bot.text import summary_json, summary_text
+
+    engine = _loaded_engine(args, settings)
+    count = args.sentences
+    if args.each:
+        summaries = (engine.summarize(document=d.id, sentences=count) for d in engine.documents())
+    else:
+        try:
+            summaries = [engine.summarize(document=args.document, topic=args.topic, sentences=count)]
+        except QuestionError as error:
+            print(f"citebot: {error}", file=sys.stderr)
+            return EXIT_REFUSED
+        except UnknownDocument as error:
+            print(f"citebot: {error}", file=sys.stderr)
+            return EXIT_USAGE
+    for number, summary in enumerate(summaries):
+        if args.json:
+            print(json.dumps(summary_json(summary), ensure_ascii=False), flush=True)
+        else:
+            print(("\n" if number else "") + summary_text(summary), flush=True)
+    return EXIT_OK
+
+
+def cmd_run(args, settings: Settings) -> int:
+    from bot.discord_bot import run
+
+    return run(settings)
+
+
+def cmd_feedback_export(args, settings: Settings) -> int:
+    from bot.state import StateDB
+
+    state = StateDB(settings.index.state_db)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as handle:
+            count = state.export_feedback(handle)
+        print(f"wrote {count} votes to {args.output}", file=sys.stderr)
+    else:
+        state.export_feedback(sys.stdout)
+    return EXIT_OK
+
+
+def cmd_audit(args, settings: Settings) -> int:
+    from bot.state import StateDB
+
+    rows = StateDB(settings.index.state_db).recent_refreshes(args.limit)
+    if args.json:
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False))
+        return EXIT_OK
+    if not rows:
+        print("No refreshes recorded yet.")
+    for row in rows:
+        report = row.get("report") or {}
+        changes = ", ".join(
+            f"{len(report.get(k, []))} {k}" for k in ("added", "changed", "removed") if report
+        )
+        print(f"{row['started_at']}  {row['requested_by']:<24} {row['outcome']:<10} {changes}")
+    return EXIT_OK
+
+
+def _loaded_engine(args, settings: Settings):
+    from retrieval.engine import Engine
+
+    engine = Engine(settings)
+    with _progress_bar("building the index", enabled=not getattr(args, "json", False)) as progress:
+        engine.load(rebuild=not args.no_rebuild, progress=progress)
+    engine.embedder.warm_up()  # so `seconds` in the answers is the answer, not the model load
+    return engine
+
+
+def _stdin_lines():
+    for line in sys.stdin:
+        if line.strip():
+            yield line.rstrip("\n")
+
+
+class _progress_bar:
+    """A tqdm bar on an interactive stderr; a no-op callback otherwise."""
+
+    def __init__(self, label: str, *, enabled: bool):
+        self.label = label
+        self.enabled = enabled and sys.stderr.isatty()
+        self.bar = None
+
+    def __enter__(self):
+        return self.update
+
+    def update(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc=self.label, unit="text", file=sys.stderr, leave=False)
+        self.bar.n = done
+        self.bar.refresh()
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _now() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _configure_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("faiss", "bm25s", "sentence_transformers", "transformers", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="citebot", description="Answers questions from documents with verbatim, cited quotes."
+    )
+    parser.add_argument("--config", type=Path, help="settings file (default: $CITEBOT_CONFIG "
+                        "or config/citebot.toml)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, handler, help: str, *, paths: bool = True) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help)
+        if paths:
+            sub.add_argument("--docs", type=Path, help="documents dir (default from config)")
+            sub.add_argument("--index", type=Path, help="index dir (default from config)")
+        sub.set_defaults(handler=handler)
+        return sub
+
+    index = command("index", cmd_index, "build or refresh the index")
+    index.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    index.add_argument("--allow-empty", action="store_true",
+                       help="allow an empty documents dir to replace a non-empty index")
+
+    ask = command("ask", cmd_ask, "answer a question (or one per line from stdin)")
+    ask.add_argument("question", nargs="?", help="the question; omit to read stdin")
+    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.add_argument("--top-k", type=int, choices=range(1, 11), metavar="1-10",
+                     help="quotes per answer")
+    ask.add_argument("--no-rebuild", action="store_true",
+                     help="fail instead of rebuilding a missing or stale index")
+
+    summarize = command("summarize", cmd_summarize, "summarize the collection, a document or a topic")
+    scope = summarize.add_mutually_exclusive_group()
+    scope.add_argument("--document", help="document id or title")
+    scope.add_argument("--topic", help="what the documents say about this")
+    scope.add_argument("--each", action="store_true", help="summarize every document, one per line")
+    summarize.add_argument("--sentences", type=int, choices=range(1, 11), metavar="1-10")
+    summarize.add_argument("--json", action="store_true", help="print JSON")
+    summarize.add_argument("--no-rebuild", action="store_true",
+                           help="fail instead of rebuilding a missing or stale index")
+
+    command("run", cmd_run, "run the Discord bot (needs DISCORD_TOKEN)")
+
+    feedback = commands.add_parser("feedback", help="feedback votes from Discord")
+    feedback_commands = feedback.add_subparsers(dest="feedback_command", required=True)
+    export = feedback_commands.add_parser("export", help="write the votes as JSON lines")
+    export.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
+    export.set_defaults(handler=cmd_feedback_export)
+
+    audit = commands.add_parser("audit", help="recent index refreshes: who, when, what changed")
+    audit.add_argument("--limit", type=int, default=20)
+    audit.add_argument("--json", action="store_true")
+    audit.set_defaults(handler=cmd_audit)
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""Plain-text and JSON renderings of answers, summaries and refresh reports for the terminal."""
+
+from __future__ import annotations
+
+from retrieval.answers import ABSTAIN_MESSAGE
+from retrieval.models import Answer, Quote, RefreshReport, Summary
+
+
+def answer_text(answer: Answer) -> str:
+    lines = [f"Q: {answer.question}", ""]
+    if answer.abstained:
+        lines.append(ABSTAIN_MESSAGE)
+        if answer.closest_documents:
+            lines.append("Closest documents: " + "; ".join(answer.closest_documents))
+        return "\n".join(lines)
+    lines.extend(_quotes_with_sources(answer.quotes))
+    return "\n".join(lines)
+
+
+def summary_text(summary: Summary) -> str:
+    heading = {
+        "collection": "Summary of the collection",
+        "document": f"Summary of {summary.document}",
+        "topic": f"What the documents say about: {summary.topic}",
+    }[summary.scope]
+    lines = [heading, ""]
+    if summary.abstained:
+        lines.append("The documents don't say anything about that.")
+        return "\n".join(lines)
+    lines.extend(_quotes_with_sources(summary.sentences))
+    return "\n".join(lines)
+
+
+def _quotes_with_sources(quotes: tuple[Quote, ...]) -> list[str]:
+    lines = [f"  [{number}] “{quote.text}”" for number, quote in enumerate(quotes, start=1)]
+    lines.extend(["", "Sources:"])
+    for number, quote in enumerate(quotes, start=1):
+        lines.append(f"  [{number}] {quote.title} — paragraph {quote.paragraph} ({quote.document})")
+        if quote.source_url:
+            lines.append(f"      {quote.source_url}")
+    return lines
+
+
+def quote_json(quote: Quote) -> dict:
+    return {
+        "text": quote.text,
+        "document": quote.document,
+        "title": quote.title,
+        "source": quote.source_url,
+        "start": quote.start,
+        "end": quote.end,
+        "score": quote.score,
+        "paragraph": quote.paragraph,
+    }
+
+
+def answer_json(answer: Answer) -> dict:
+    return {
+        "question": answer.question,
+        "answered": not answer.abstained,
+        "quotes": [quote_json(q) for q in answer.quotes],
+        "closest_documents": list(answer.closest_documents),
+        "seconds": round(answer.seconds, 4),
+    }
+
+
+def summary_json(summary: Summary) -> dict:
+    return {
+        "scope": summary.scope,
+        "document": summary.document,
+        "topic": summary.topic,
+        "abstained": summary.abstained,
+        "sentences": [
+            {k: v for k, v in quote_json(q).items() if k not in ("score", "paragraph")}
+            for q in summary.sentences
+        ],
+        "seconds": round(summary.seconds, 4),
+    }
+
+
+def report_text(report: RefreshReport) -> str:
+    kind = f"full rebuild ({report.reason})" if report.full_rebuild else "incremental refresh"
+    lines = [
+        f"Indexed {len(report.documents)} documents, {report.chunks} passages "
+        f"in {report.seconds:.2f} s ({kind}).",
+        f"  added {len(report.added)}, changed {len(report.changed)}, "
+        f"removed {len(report.removed)}, unchanged {len(report.unchanged)}; "
+        f"{report.embedded} texts embedded.",
+    ]
+    for kind_name in ("added", "changed", "removed"):
+        for doc_id in getattr(report, kind_name):
+            lines.append(f"  {kind_name}: {doc_id}")
+    for skipped in report.skipped:
+        lines.append(f"  skipped: {skipped}")
+    return "\n".join(lines)

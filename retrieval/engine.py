@@ -1,0 +1,321 @@
+"""The facade the CLI and the bot call: ask, summarize, refresh, documents, stats."""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import threading
+import time
+from concurrent.futures import Future
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from retrieval.answers import compose_answer
+from retrieval.documents import load_documents
+from retrieval.embedder import Embedder
+from retrieval.errors import CorruptIndex, EmptyCorpus, IndexMismatch, QuestionError
+from retrieval.indexer import (
+    Progress,
+    build_snapshot,
+    document_changes,
+    incompatibility,
+    settings_fingerprint,
+)
+from retrieval.models import (
+    Answer,
+    DocumentInfo,
+    IndexStats,
+    RefreshReport,
+    Summary,
+)
+from retrieval.ranking import rank_sentences
+from retrieval.settings import Settings
+from retrieval.snapshot import (
+    Snapshot,
+    current_snapshot_path,
+    read_manifest,
+    read_snapshot,
+    remove_stale,
+    write_snapshot,
+)
+from retrieval.summaries import summarize_snapshot
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunningRefresh:
+    requested_by: str
+    started_at: str
+    result: Future
+
+
+class Engine:
+    """Answers from the live snapshot; `refresh()` builds the next one beside it and swaps.
+
+    Thread-safe: questions are served from whichever snapshot is live when they arrive, and
+    only one refresh runs at a time (a second caller waits for, and shares, its report).
+    """
+
+    def __init__(self, settings: Settings, *, embedder: Embedder | None = None):
+        self.settings = settings
+        self.embedder = embedder or Embedder(
+            settings.model.name, batch_size=settings.model.batch_size
+        )
+        self._snapshot: Snapshot | None = None
+        self._running: RunningRefresh | None = None
+        self._state = threading.Lock()
+
+    # -- index lifecycle -------------------------------------------------------------------
+
+    def load(self, *, rebuild: bool = True, progress: Progress | None = None) -> RefreshReport | None:
+        """Load the live snapshot; build or rebuild it when missing, stale or damaged.
+
+        With `rebuild=False` a missing or stale index raises IndexMismatch instead.
+        Returns the refresh report when it had to build, else None.
+        """
+        index_dir = self.settings.index.dir
+        problem = ""
+        try:
+            with _build_lock(index_dir, blocking=False) as got_lock:
+                if got_lock:
+                    remove_stale(index_dir, keep=_live_name(index_dir))
+            path = current_snapshot_path(index_dir)
+            if path is None:
+                problem = f"there is no index in {index_dir} yet"
+            else:
+                manifest = read_manifest(path)
+                problem = self._staleness(manifest)
+                if not problem:
+                    self._snapshot = read_snapshot(path, manifest)
+                    log.info("loaded index %s (%d documents)", path.name, len(self._snapshot.documents))
+                    return None
+        except CorruptIndex as error:
+            log.warning("%s; rebuilding", error)
+            problem = str(error)
+            if not rebuild:
+                raise
+        if not rebuild:
+            raise IndexMismatch(f"{problem}; run `citebot index` to rebuild it")
+        log.info("building the index: %s", problem)
+        return self.refresh(requested_by="startup", progress=progress)
+
+    def refresh(
+        self,
+        *,
+        requested_by: str = "cli",
+        allow_empty: bool = False,
+        progress: Progress | None = None,
+    ) -> RefreshReport:
+        """Re-read the documents and swap in a new snapshot; single flight per engine."""
+        with self._state:
+            running = self._running
+            if running is None:
+                started = datetime.now(UTC).isoformat(timespec="seconds")
+                running = self._running = RunningRefresh(requested_by, started, Future())
+                owner = True
+            else:
+                owner = False
+        if not owner:
+            log.info("refresh asked by %s joins the one %s started", requested_by, running.requested_by)
+            return running.result.result()
+        try:
+            report = self._refresh(running, allow_empty, progress)
+            running.result.set_result(report)
+            return report
+        except BaseException as error:
+            running.result.set_exception(error)
+            raise
+        finally:
+            with self._state:
+                self._running = None
+
+    def running_refresh(self) -> tuple[str, str] | None:
+        running = self._running
+        return (running.requested_by, running.started_at) if running else None
+
+    # -- questions -------------------------------------------------------------------------
+
+    def ask(self, question: str, *, top_k: int | None = None, skip: int = 0) -> Answer:
+        began = time.perf_counter()
+        question = self.check_question(question)
+        snapshot = self.snapshot
+        vector = self.embedder.encode_query(question)
+        ranked = rank_sentences(snapshot, vector, question, self.settings.retrieval)
+        answer = compose_answer(
+            question,
+            ranked,
+            snapshot,
+            top_k=top_k or self.settings.answer.top_k,
+            skip=max(0, skip),
+            max_quote_chars=self.settings.answer.max_quote_chars,
+            min_score=self.settings.answer.min_score,
+        )
+        return replace(answer, seconds=time.perf_counter() - began)
+
+    def check_question(self, question: str) -> str:
+        """The question, trimmed; QuestionError with a friendly message when unusable."""
+        question = " ".join((question or "").split())
+        limit = self.settings.answer.max_question_chars
+        if not question:
+            raise QuestionError("Please type a question: the message was empty.")
+        if len(question) > limit:
+            raise QuestionError(
+                f"That question is {len(question):,} characters long; the limit is "
+                f"{limit:,}. Please ask something shorter."
+            )
+        return question
+
+    def summarize(
+        self, *, document: str | None = None, topic: str | None = None, sentences: int | None = None
+    ) -> Summary:
+        began = time.perf_counter()
+        if topic is not None:
+            topic = self.check_question(topic)
+        count = sentences or self.settings.summary.sentences
+        snapshot = self.snapshot
+        topic_vector = self.embedder.encode_query(topic) if topic else None
+        summary = summarize_snapshot(
+            snapshot,
+            document=document,
+            topic=topic,
+            topic_vector=topic_vector,
+            count=count,
+            settings=self.settings,
+        )
+        return replace(summary, seconds=time.perf_counter() - began)
+
+    # -- what is indexed -------------------------------------------------------------------
+
+    @property
+    def snapshot(self) -> Snapshot:
+        snapshot = self._snapshot
+        if snapshot is None:
+            raise IndexMismatch("the index is not loaded yet; run `citebot index`")
+        return snapshot
+
+    def documents(self) -> list[DocumentInfo]:
+        snapshot = self.snapshot
+        entries = snapshot.manifest["documents"]
+        return [
+            DocumentInfo(
+                id=d.id,
+                title=d.title,
+                source_url=d.source_url,
+                passages=len(snapshot.chunks_of(d.id)),
+                indexed_at=entries[d.id]["indexed_at"],
+            )
+            for d in snapshot.documents
+        ]
+
+    def stats(self) -> IndexStats:
+        snapshot = self.snapshot
+        return IndexStats(
+            documents=len(snapshot.documents),
+            chunks=len(snapshot.chunks),
+            sentences=len(snapshot.sentences),
+            model=snapshot.manifest["model"]["name"],
+            built_at=snapshot.manifest["built_at"],
+            snapshot=snapshot.path.name if snapshot.path else "",
+        )
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _staleness(self, manifest: dict) -> str:
+        """Why the snapshot on disk does not match the settings and documents ("" if it does)."""
+        fingerprint = settings_fingerprint(self.embedder, self.settings.chunking)
+        problem = incompatibility(manifest, fingerprint)
+        if problem:
+            return problem
+        documents, _ = load_documents(self.settings.documents.dir)
+        changes = document_changes(manifest, documents)
+        moved = {k: v for k, v in changes.items() if k != "unchanged" and v}
+        if moved:
+            return "the documents changed since the index was built (" + ", ".join(
+                f"{len(v)} {k}" for k, v in moved.items()
+            ) + ")"
+        return ""
+
+    def _refresh(self, running: RunningRefresh, allow_empty: bool, progress) -> RefreshReport:
+        began = time.perf_counter()
+        index_dir = self.settings.index.dir
+        docs_dir = self.settings.documents.dir
+        with _build_lock(index_dir, blocking=True):
+            documents, skipped = load_documents(docs_dir)
+            previous = self._snapshot or self._read_live_quietly()
+            if not documents and not allow_empty:
+                if not docs_dir.is_dir():
+                    raise EmptyCorpus(f"the documents dir {docs_dir} does not exist")
+                if previous is not None and previous.documents:
+                    raise EmptyCorpus(
+                        f"no documents found in {docs_dir}; refusing to replace an index of "
+                        f"{len(previous.documents)} documents with an empty one "
+                        "(use --allow-empty to do it anyway)"
+                    )
+                raise EmptyCorpus(f"no readable .md or .txt documents in {docs_dir}")
+            result = build_snapshot(
+                documents,
+                embedder=self.embedder,
+                chunking=self.settings.chunking,
+                previous=previous,
+                progress=progress,
+            )
+            nothing_changed = previous is not None and previous.path is not None and not (
+                result.full_rebuild or result.added or result.changed or result.removed
+            )
+            if nothing_changed:
+                snapshot = previous
+            else:
+                write_snapshot(index_dir, result.snapshot)
+                snapshot = result.snapshot
+            self._snapshot = snapshot
+        return RefreshReport(
+            documents=tuple(d.id for d in documents),
+            added=result.added,
+            changed=result.changed,
+            removed=result.removed,
+            unchanged=result.unchanged,
+            skipped=tuple(f"{s.path}: {s.reason}" for s in skipped),
+            chunks=len(snapshot.chunks),
+            embedded=result.embedded,
+            seconds=time.perf_counter() - began,
+            full_rebuild=result.full_rebuild,
+            reason=result.reason,
+            requested_by=running.requested_by,
+            started_at=running.started_at,
+        )
+
+    def _read_live_quietly(self) -> Snapshot | None:
+        """The snapshot on disk, to re-use its vectors; a damaged one is simply not re-used."""
+        try:
+            path = current_snapshot_path(self.settings.index.dir)
+            return read_snapshot(path) if path else None
+        except CorruptIndex as error:
+            log.warning("not re-using the index on disk: %s", error)
+            return None
+
+
+def _live_name(index_dir: Path) -> str | None:
+    try:
+        path = current_snapshot_path(index_dir)
+    except CorruptIndex:
+        return None
+    return path.name if path else None
+
+
+@contextmanager
+def _build_lock(index_dir: Path, *, blocking: bool):
+    """An exclusive lock on the index dir across processes (the bot and `citebot index`)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,0 +1,50 @@
+"""What can go wrong in the engine, each with a message fit to show a user.
+
+    CitebotError
+    ├── QuestionError         empty or oversized question
+    ├── ConfigError           a bad setting (names the key and the allowed values)
+    ├── UnknownDocument       /summary or --document named a document not in the index
+    ├── IndexError_           the index cannot be used
+    │   ├── IndexMismatch     built with other settings/model/documents and rebuilding is off
+    │   ├── CorruptIndex      files fail their checksums or cannot be read
+    │   └── EmptyCorpus       no documents to index (and --allow-empty not given)
+    └── RefreshInProgress     (internal) another refresh holds the lock
+"""
+
+from __future__ import annotations
+
+
+class CitebotError(Exception):
+    """Base of every error the engine raises on purpose; str(error) is user-facing."""
+
+
+class QuestionError(CitebotError, ValueError):
+    pass
+
+
+class ConfigError(CitebotError, ValueError):
+    pass
+
+
+class UnknownDocument(CitebotError, LookupError):
+    pass
+
+
+class IndexError_(CitebotError):
+    pass
+
+
+class IndexMismatch(IndexError_):
+    pass
+
+
+class CorruptIndex(IndexError_):
+    pass
+
+
+class EmptyCorpus(IndexError_):
+    pass
+
+
+class RefreshInProgress(CitebotError):
+    pass

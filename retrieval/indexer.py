@@ -1,0 +1,174 @@
+"""Build a snapshot from documents, re-using the vectors of documents that did not change."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+
+from retrieval.embedder import Embedder
+from retrieval.models import Chunk, Document, Sentence
+from retrieval.passages import split_document
+from retrieval.settings import ChunkSettings
+from retrieval.snapshot import Snapshot
+
+log = logging.getLogger(__name__)
+
+SPLITTER_VERSION = 2  # bump when sentence or passage splitting changes: forces a full rebuild
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    snapshot: Snapshot
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    removed: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    embedded: int
+    full_rebuild: bool
+    reason: str
+
+
+def settings_fingerprint(embedder: Embedder, chunking: ChunkSettings) -> dict:
+    """What must match for a snapshot's vectors and passages to be re-used."""
+    identity = embedder.identity
+    return {
+        "model": {"name": identity.name, "digest": identity.digest},
+        "chunking": {
+            "max_chars": chunking.max_chars,
+            "overlap_sentences": chunking.overlap_sentences,
+            "splitter": SPLITTER_VERSION,
+        },
+    }
+
+
+def incompatibility(manifest: dict, fingerprint: dict) -> str:
+    """Why a snapshot cannot be re-used with these settings ("" when it can)."""
+    if manifest.get("model") != fingerprint["model"]:
+        old = manifest.get("model", {}).get("name", "?")
+        return f"the embedding model changed (index built with {old})"
+    if manifest.get("chunking") != fingerprint["chunking"]:
+        return "the chunking settings changed"
+    return ""
+
+
+def document_changes(manifest: dict, documents: list[Document]) -> dict[str, list[str]]:
+    """Document ids by kind of change against a snapshot's manifest."""
+    old = {doc_id: entry["sha256"] for doc_id, entry in manifest.get("documents", {}).items()}
+    new = {d.id: d.sha256 for d in documents}
+    return {
+        "added": sorted(set(new) - set(old)),
+        "changed": sorted(d for d in new if d in old and new[d] != old[d]),
+        "removed": sorted(set(old) - set(new)),
+        "unchanged": sorted(d for d in new if old.get(d) == new[d]),
+    }
+
+
+def build_snapshot(
+    documents: list[Document],
+    *,
+    embedder: Embedder,
+    chunking: ChunkSettings,
+    previous: Snapshot | None,
+    progress: Progress | None = None,
+) -> BuildResult:
+    fingerprint = settings_fingerprint(embedder, chunking)
+    reason = "no index yet" if previous is None else incompatibility(previous.manifest, fingerprint)
+    reusable = previous if not reason else None
+    changes = document_changes(reusable.manifest if reusable else {}, documents)
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+
+    chunks: list[Chunk] = []
+    sentences: list[Sentence] = []
+    chunk_vectors: list[np.ndarray | None] = []
+    sentence_vectors: list[np.ndarray | None] = []
+    indexed_at: dict[str, str] = {}
+    for document in documents:
+        if reusable and document.id in changes["unchanged"]:
+            c_rows, s_rows = reusable.chunks_of(document.id), reusable.sentences_of(document.id)
+            chunks.extend(reusable.chunks[r] for r in c_rows)
+            sentences.extend(reusable.sentences[r] for r in s_rows)
+            chunk_vectors.extend(reusable.chunk_vectors[r] for r in c_rows)
+            sentence_vectors.extend(reusable.sentence_vectors[r] for r in s_rows)
+            indexed_at[document.id] = reusable.manifest["documents"][document.id]["indexed_at"]
+            continue
+        doc_chunks, doc_sentences = split_document(
+            document,
+            max_chars=chunking.max_chars,
+            overlap_sentences=chunking.overlap_sentences,
+        )
+        chunks.extend(doc_chunks)
+        sentences.extend(doc_sentences)
+        chunk_vectors.extend([None] * len(doc_chunks))
+        sentence_vectors.extend([None] * len(doc_sentences))
+        indexed_at[document.id] = now
+
+    titles = {d.id: d.title for d in documents}
+    pending = [
+        *((chunk_vectors, i, chunk_embedding_text(titles[c.doc_id], c.text))
+          for i, c in enumerate(chunks) if chunk_vectors[i] is None),
+        *((sentence_vectors, i, s.text) for i, s in enumerate(sentences)
+          if sentence_vectors[i] is None),
+    ]
+    if pending:
+        vectors = embedder.encode([text for _, _, text in pending], progress=progress)
+        for (target, i, _), vector in zip(pending, vectors):
+            target[i] = vector
+    elif progress:
+        progress(1, 1)
+    dimension = _dimension(chunk_vectors, sentence_vectors, reusable, embedder)
+
+    manifest = {
+        **fingerprint,
+        "dimension": dimension,
+        "built_at": now,
+        "documents": {
+            d.id: {"sha256": d.sha256, "title": d.title, "indexed_at": indexed_at[d.id]}
+            for d in documents
+        },
+        "counts": {"documents": len(documents), "chunks": len(chunks), "sentences": len(sentences)},
+    }
+    snapshot = Snapshot(
+        manifest=manifest,
+        documents=list(documents),
+        chunks=chunks,
+        sentences=sentences,
+        chunk_vectors=_stack(chunk_vectors, dimension),
+        sentence_vectors=_stack(sentence_vectors, dimension),
+    )
+    if not reusable:
+        changes = document_changes(previous.manifest if previous else {}, documents)
+    return BuildResult(
+        snapshot=snapshot,
+        added=tuple(changes["added"]),
+        changed=tuple(changes["changed"]),
+        removed=tuple(changes["removed"]),
+        unchanged=tuple(changes["unchanged"]),
+        embedded=len(pending),
+        full_rebuild=reusable is None,
+        reason=reason,
+    )
+
+
+def chunk_embedding_text(title: str, text: str) -> str:
+    """A passage is embedded with its document's title: "Oxygen\n..." disambiguates "it"."""
+    return f"{title}\n{text}"
+
+
+def _dimension(chunk_vectors, sentence_vectors, previous, embedder) -> int:
+    for vector in (*chunk_vectors[:1], *sentence_vectors[:1]):
+        return int(vector.shape[0])
+    if previous is not None:
+        return int(previous.manifest["dimension"])
+    return embedder.dimension
+
+
+def _stack(vectors: list, dimension: int) -> np.ndarray:
+    if not vectors:
+        return np.zeros((0, dimension), dtype=np.float32)
+    return np.ascontiguousarray(np.vstack(vectors), dtype=np.float32)

@@ -1,0 +1,134 @@
+"""The plain data that flows between the engine's modules, the CLI and the bot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Document:
+    """One source file as read: `text` is the file's content exactly, offsets point into it."""
+
+    id: str  # path relative to the documents dir, with forward slashes
+    title: str
+    source_url: str | None
+    date: str | None
+    text: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of a document: whole sentences inside one paragraph (or a run of them)."""
+
+    id: str
+    doc_id: str
+    ordinal: int  # position of the chunk in its document, from 0
+    paragraph: int  # paragraph number in the document, from 1 (as a reader counts)
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence span of a document; `chunk` is the ordinal of the first chunk holding it."""
+
+    doc_id: str
+    chunk: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A verbatim passage: `text == document.text[start:end]` always holds."""
+
+    text: str
+    document: str
+    title: str
+    source_url: str | None
+    start: int
+    end: int
+    score: float
+    paragraph: int
+    passage_id: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    quotes: tuple[Quote, ...]
+    abstained: bool
+    # Titles of the nearest documents, so an abstention can still point somewhere.
+    closest_documents: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Summary:
+    scope: str  # "collection" | "document" | "topic"
+    document: str | None
+    topic: str | None
+    sentences: tuple[Quote, ...]
+    abstained: bool
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    id: str
+    title: str
+    source_url: str | None
+    passages: int
+    indexed_at: str  # ISO 8601, UTC
+
+
+@dataclass(frozen=True)
+class RefreshReport:
+    documents: tuple[str, ...]
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    removed: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    skipped: tuple[str, ...]
+    chunks: int
+    embedded: int  # texts sent through the model in this refresh
+    seconds: float
+    full_rebuild: bool
+    reason: str = ""  # why a full rebuild happened, or "" when incremental
+    requested_by: str = "cli"
+    started_at: str = ""
+
+    def as_json(self) -> dict:
+        return {
+            "documents": list(self.documents),
+            "added": list(self.added),
+            "changed": list(self.changed),
+            "removed": list(self.removed),
+            "unchanged": list(self.unchanged),
+            "skipped": list(self.skipped),
+            "chunks": self.chunks,
+            "embedded": self.embedded,
+            "seconds": round(self.seconds, 3),
+            "full_rebuild": self.full_rebuild,
+            "reason": self.reason,
+            "requested_by": self.requested_by,
+            "started_at": self.started_at,
+        }
+
+    @property
+    def changed_anything(self) -> bool:
+        return bool(self.added or self.changed or self.removed or self.full_rebuild)
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    documents: int
+    chunks: int
+    sentences: int
+    model: str
+    built_at: str
+    snapshot: str
+    extra: dict = field(default_factory=dict)

@@ -1,0 +1,262 @@
+"""Index snapshots on disk: a directory written whole, checksummed, swapped in atomically.
+
+    index_dir/
+      CURRENT                 name of the live snapshot (replaced atomically)
+      snap-<time>-<id>/       manifest.json, documents.json, chunks.json, sentences.npy,
+                              chunks.faiss, sentences.faiss
+      .build-<id>/            a snapshot being written (removed if a build was interrupted)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from retrieval.errors import CorruptIndex
+from retrieval.lexical import LexicalIndex
+from retrieval.models import Chunk, Document, Sentence
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+POINTER = "CURRENT"
+_FILES = ("documents.json", "chunks.json", "sentences.npy", "chunks.faiss", "sentences.faiss")
+
+
+@dataclass
+class Snapshot:
+    """A loaded index: the tables, the vectors, and searchable FAISS and BM25 indexes."""
+
+    manifest: dict
+    documents: list[Document]
+    chunks: list[Chunk]
+    sentences: list[Sentence]
+    chunk_vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    path: Path | None = None
+    # Derived at construction: row numbers tying sentences to chunks and documents.
+    doc_rows: dict[str, int] = field(init=False)
+    sentence_chunk: np.ndarray = field(init=False)
+    sentence_doc: np.ndarray = field(init=False)
+    chunk_doc: np.ndarray = field(init=False)
+    chunk_index: faiss.Index = field(init=False)
+    sentence_index: faiss.Index = field(init=False)
+    chunk_lexical: LexicalIndex = field(init=False)
+    sentence_lexical: LexicalIndex = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.doc_rows = {d.id: row for row, d in enumerate(self.documents)}
+        first_chunk = {}
+        for row, chunk in enumerate(self.chunks):
+            first_chunk.setdefault(chunk.doc_id, row)
+        self.chunk_doc = np.array([self.doc_rows[c.doc_id] for c in self.chunks], dtype=np.int32)
+        self.sentence_doc = np.array(
+            [self.doc_rows[s.doc_id] for s in self.sentences], dtype=np.int32
+        )
+        self.sentence_chunk = np.array(
+            [first_chunk[s.doc_id] + s.chunk for s in self.sentences], dtype=np.int32
+        )
+        self.chunk_index = _flat_index(self.chunk_vectors)
+        self.sentence_index = _flat_index(self.sentence_vectors)
+        self.chunk_lexical = LexicalIndex([_with_title(self, c.doc_id, c.text) for c in self.chunks])
+        self.sentence_lexical = LexicalIndex([s.text for s in self.sentences])
+
+    def document(self, doc_id: str) -> Document:
+        return self.documents[self.doc_rows[doc_id]]
+
+    def chunks_of(self, doc_id: str) -> range:
+        rows = np.flatnonzero(self.chunk_doc == self.doc_rows[doc_id])
+        return range(int(rows[0]), int(rows[-1]) + 1) if len(rows) else range(0)
+
+    def sentences_of(self, doc_id: str) -> range:
+        rows = np.flatnonzero(self.sentence_doc == self.doc_rows[doc_id])
+        return range(int(rows[0]), int(rows[-1]) + 1) if len(rows) else range(0)
+
+
+def write_snapshot(index_dir: Path, snapshot: Snapshot) -> Path:
+    """Write beside the live snapshot, then swap the pointer; a crash leaves the old one live."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    build = index_dir / f".build-{uuid.uuid4().hex[:12]}"
+    build.mkdir()
+    try:
+        _write_json(build / "documents.json", [_document_row(d) for d in snapshot.documents])
+        _write_json(build / "chunks.json", [_chunk_row(c) for c in snapshot.chunks])
+        rows = np.array(
+            [(snapshot.doc_rows[s.doc_id], s.chunk, s.start, s.end) for s in snapshot.sentences],
+            dtype=np.int64,
+        ).reshape(-1, 4)
+        with open(build / "sentences.npy", "wb") as handle:
+            np.save(handle, rows)
+        faiss.write_index(snapshot.chunk_index, str(build / "chunks.faiss"))
+        faiss.write_index(snapshot.sentence_index, str(build / "sentences.faiss"))
+        manifest = dict(snapshot.manifest, format=FORMAT, files=_checksums(build))
+        _write_json(build / "manifest.json", manifest)
+        _fsync_dir(build)
+        final = index_dir / f"snap-{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{build.name[-6:]}"
+        os.replace(build, final)
+        _write_pointer(index_dir, final.name)
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise
+    snapshot.manifest, snapshot.path = manifest, final
+    remove_stale(index_dir, keep=final.name)
+    return final
+
+
+def current_snapshot_path(index_dir: Path) -> Path | None:
+    pointer = index_dir / POINTER
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise CorruptIndex(f"cannot read the index pointer {pointer}: {error}") from None
+    if not name or "/" in name or not (index_dir / name).is_dir():
+        raise CorruptIndex(f"the index pointer {pointer} names a missing snapshot {name!r}")
+    return index_dir / name
+
+
+def read_manifest(path: Path) -> dict:
+    try:
+        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise CorruptIndex(f"the index manifest in {path} cannot be read: {error}") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise CorruptIndex(f"the index in {path} has an unknown format")
+    return manifest
+
+
+def read_snapshot(path: Path, manifest: dict | None = None) -> Snapshot:
+    """Load and verify every file's checksum; any damage raises CorruptIndex."""
+    manifest = manifest or read_manifest(path)
+    expected = manifest.get("files", {})
+    actual = _checksums(path)
+    damaged = [name for name in _FILES if expected.get(name) != actual.get(name)]
+    if damaged:
+        raise CorruptIndex(f"index files fail their checksums: {', '.join(damaged)} in {path}")
+    try:
+        documents = [Document(**row) for row in _read_json(path / "documents.json")]
+        chunk_rows = _read_json(path / "chunks.json")
+        rows = np.load(path / "sentences.npy")
+        chunk_index = faiss.read_index(str(path / "chunks.faiss"))
+        sentence_index = faiss.read_index(str(path / "sentences.faiss"))
+        chunks = [
+            Chunk(text=documents_text(documents, r["doc_id"])[r["start"] : r["end"]], **r)
+            for r in chunk_rows
+        ]
+        sentences = [
+            Sentence(d.id, int(c), int(s), int(e), d.text[int(s) : int(e)])
+            for d, c, s, e in ((documents[int(r[0])], r[1], r[2], r[3]) for r in rows)
+        ]
+        return Snapshot(
+            manifest=manifest,
+            documents=documents,
+            chunks=chunks,
+            sentences=sentences,
+            chunk_vectors=_vectors(chunk_index),
+            sentence_vectors=_vectors(sentence_index),
+            path=path,
+        )
+    except (OSError, ValueError, KeyError, TypeError, IndexError, RuntimeError) as error:
+        raise CorruptIndex(f"the index in {path} cannot be loaded: {error}") from None
+
+
+def documents_text(documents: list[Document], doc_id: str) -> str:
+    for document in documents:
+        if document.id == doc_id:
+            return document.text
+    raise KeyError(doc_id)
+
+
+def remove_stale(index_dir: Path, keep: str | None) -> None:
+    """Drop interrupted builds and snapshots other than the live one."""
+    for child in index_dir.iterdir() if index_dir.is_dir() else ():
+        stale_build = child.name.startswith(".build-")
+        old_snapshot = child.name.startswith("snap-") and child.name != keep
+        if child.is_dir() and (stale_build or old_snapshot):
+            shutil.rmtree(child, ignore_errors=True)
+    for leftover in index_dir.glob(f"{POINTER}.*.tmp"):
+        leftover.unlink(missing_ok=True)
+
+
+def _with_title(snapshot: Snapshot, doc_id: str, text: str) -> str:
+    return f"{snapshot.documents[snapshot.doc_rows[doc_id]].title}\n{text}"
+
+
+def _flat_index(vectors: np.ndarray) -> faiss.Index:
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def _vectors(index: faiss.Index) -> np.ndarray:
+    if index.ntotal == 0:
+        return np.zeros((0, index.d), dtype=np.float32)
+    return index.reconstruct_n(0, index.ntotal)
+
+
+def _document_row(d: Document) -> dict:
+    return {
+        "id": d.id, "title": d.title, "source_url": d.source_url, "date": d.date,
+        "text": d.text, "sha256": d.sha256,
+    }
+
+
+def _chunk_row(c: Chunk) -> dict:
+    return {
+        "id": c.id, "doc_id": c.doc_id, "ordinal": c.ordinal, "paragraph": c.paragraph,
+        "start": c.start, "end": c.end,
+    }
+
+
+def _write_json(path: Path, value) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(value, handle, ensure_ascii=False)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _read_json(path: Path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _write_pointer(index_dir: Path, name: str) -> None:
+    temporary = index_dir / f"{POINTER}.{uuid.uuid4().hex[:8]}.tmp"
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(name)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, index_dir / POINTER)
+    _fsync_dir(index_dir)
+
+
+def _checksums(path: Path) -> dict[str, str]:
+    sums = {}
+    for name in _FILES:
+        file = path / name
+        if file.is_file():
+            digest = hashlib.sha256()
+            with open(file, "rb") as handle:
+                while block := handle.read(1 << 20):
+                    digest.update(block)
+            sums[name] = digest.hexdigest()
+    return sums
+
+
+def _fsync_dir(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

@@ -1,0 +1,108 @@
+"""`citebot` as a user runs it: index, ask (text, JSON, stdin), summarize, exit codes."""
+
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from bot.cli import main
+from tests.conftest import REPO, SEED_ID
+
+
+@pytest.fixture
+def run(tmp_path, seed_docs, monkeypatch, real_embedder):
+    """Run `citebot ARGS` in-process on a private copy of the seeds, sharing the loaded model."""
+    monkeypatch.setattr("retrieval.engine.Embedder", lambda *a, **k: real_embedder)
+    config = tmp_path / "citebot.toml"
+    config.write_text(
+        f'[documents]\ndir = "{seed_docs}"\n[index]\ndir = "{tmp_path / "index"}"\n'
+        f'state_db = "{tmp_path / "state.sqlite3"}"\n'
+    )
+
+    def run(*args, stdin=""):
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        return main(["--config", str(config), *args])
+
+    return run
+
+
+def test_index_json_reports_what_it_did(run, capsys):
+    assert run("index", "--json") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["documents"] == [SEED_ID] and report["added"] == [SEED_ID]
+    assert report["chunks"] == 7 and report["seconds"] >= 0 and report["full_rebuild"] is True
+    assert run("index", "--json") == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["unchanged"] == [SEED_ID] and again["embedded"] == 0
+
+
+def test_ask_prints_quotes_in_quotation_marks_with_numbered_sources(run, capsys):
+    assert run("ask", "What did Macron suggest?") == 0
+    out = capsys.readouterr().out
+    assert "[1] “French President Emmanuel Macron suggested a one-month ceasefire" in out
+    assert "Sources:\n  [1] Russia-Ukraine war" in out and "paragraph 4" in out
+    assert "https://www.aljazeera.com/news/2025/3/3/" in out
+
+
+def test_ask_json_quotes_are_the_files_exact_text(run, capsys, seed_docs):
+    assert run("ask", "--json", "What did Starmer announce?") == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["answered"] is True and result["quotes"]
+    for quote in result["quotes"]:
+        text = (seed_docs / quote["document"]).read_text(encoding="utf-8")
+        assert quote["text"] == text[quote["start"] : quote["end"]]
+        assert set(quote) >= {"text", "document", "title", "source", "start", "end", "score"}
+
+
+def test_ask_reads_one_question_per_line_from_stdin(run, capsys):
+    stdin = "What did Macron suggest?\n\nWhat is the capital of Peru?\n" + "x" * 1200 + "\n"
+    assert run("ask", "--json", stdin=stdin) == 3  # one question was refused
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["answered"] for line in lines] == [True, False, False]
+    assert "limit is 1,000" in lines[2]["error"]
+
+
+def test_empty_question_gets_a_clear_message_and_exit_code_3(run, capsys):
+    assert run("ask", "   ") == 3
+    assert "Please type a question" in capsys.readouterr().err
+
+
+def test_off_topic_question_says_the_documents_dont_say(run, capsys):
+    assert run("ask", "What is the capital of Peru?") == 0
+    assert "The documents don't say." in capsys.readouterr().out
+
+
+def test_summarize_json_and_each(run, capsys):
+    assert run("summarize", "--json", "--sentences", "2") == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["scope"] == "collection" and len(summary["sentences"]) == 2
+    assert run("summarize", "--json", "--each") == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    assert json.loads(line)["document"] == SEED_ID
+    assert run("summarize", "--document", "no-such-doc") == 2
+    assert "no document called 'no-such-doc'" in capsys.readouterr().err
+
+
+def test_no_rebuild_without_an_index_fails_with_a_hint(run, capsys):
+    assert run("ask", "--no-rebuild", "anything?") == 1
+    assert "run `citebot index`" in capsys.readouterr().err
+
+
+def test_bad_config_value_exits_2_naming_the_key(tmp_path, capsys):
+    config = tmp_path / "bad.toml"
+    config.write_text("[answer]\ntop_k = 99\n")
+    assert main(["--config", str(config), "ask", "hi"]) == 2
+    assert "answer.top_k = 99 is out of range: allowed 1 to 10" in capsys.readouterr().err
+
+
+def test_the_installed_console_script_answers(tmp_path, seed_docs):
+    """The real entry point, as `make demo` runs it."""
+    citebot = REPO / ".venv" / "bin" / "citebot"
+    command = [str(citebot), "ask", "--docs", str(seed_docs), "--index", str(tmp_path / "i"),
+               "--json", "How many air defence missiles can Kyiv buy?"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert "5,000 air defence missiles" in answer["quotes"][0]["text"]

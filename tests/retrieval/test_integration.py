@@ -1,0 +1,75 @@
+"""The real model and the real FAISS index over the seed article."""
+
+import pytest
+
+from retrieval.engine import Engine
+from retrieval.snapshot import current_snapshot_path
+from tests.conftest import SEED_ID, make_settings
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory, real_embedder, request):
+    from tests.conftest import SEEDS
+
+    tmp = tmp_path_factory.mktemp("real")
+    engine = Engine(make_settings(tmp, SEEDS), embedder=real_embedder)
+    engine.load()
+    return engine
+
+
+def test_macron_question_quotes_the_ceasefire_passage_with_its_citation(engine):
+    answer = engine.ask("What did Macron suggest?")
+    assert not answer.abstained
+    first = answer.quotes[0]
+    assert "French President Emmanuel Macron suggested a one-month ceasefire" in first.text
+    assert first.document == SEED_ID and first.paragraph == 4
+    assert first.source_url.startswith("https://www.aljazeera.com/news/2025/3/3/")
+    assert first.title.startswith("Russia-Ukraine war")
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("How many air defence missiles can Kyiv buy?", "5,000 air defence missiles"),
+        ("Who joined Starmer at the security summit?", "Leaders or representatives from 12 European"),
+        ("What is a coalition of the willing?", "temporary international partnership"),
+    ],
+)
+def test_real_questions_find_the_answering_sentence(engine, question, expected):
+    assert expected in engine.ask(question).quotes[0].text
+
+
+@pytest.mark.parametrize(
+    "question", ["What is the capital of Peru?", "How do I bake banana bread?", "asdf qwerty"]
+)
+def test_off_topic_questions_abstain_and_name_the_closest_document(engine, question):
+    answer = engine.ask(question)
+    assert answer.abstained and answer.quotes == ()
+    assert answer.closest_documents[0].startswith("Russia-Ukraine war")
+
+
+def test_every_quote_is_the_exact_text_at_its_offsets(engine):
+    text = (engine.settings.documents.dir / SEED_ID).read_text(encoding="utf-8")
+    for question in ["Who is Ash?", "What happened at the White House?", "peace plan"]:
+        for quote in engine.ask(question, top_k=5).quotes:
+            assert quote.text == text[quote.start : quote.end]
+            assert len(quote.text) <= engine.settings.answer.max_quote_chars
+
+
+def test_more_quotes_continue_where_the_answer_stopped(engine):
+    first = engine.ask("What did Starmer announce?", top_k=2)
+    more = engine.ask("What did Starmer announce?", top_k=2, skip=2)
+    seen = {(q.start, q.end) for q in first.quotes}
+    assert more.quotes and not seen & {(q.start, q.end) for q in more.quotes}
+
+
+def test_snapshot_on_disk_reloads_without_the_model(engine, tmp_path):
+    from retrieval.snapshot import read_snapshot
+
+    path = current_snapshot_path(engine.settings.index.dir)
+    snapshot = read_snapshot(path)
+    assert snapshot.manifest["model"]["name"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert len(snapshot.manifest["model"]["digest"]) == 64
+    assert snapshot.manifest["dimension"] == 384
+    assert snapshot.manifest["documents"][SEED_ID]["sha256"]
+    assert snapshot.sentence_vectors.shape == (len(snapshot.sentences), 384)
