@@ -5,6 +5,8 @@ from __future__ import annotations
 from retrieval.answers import ABSTAIN_MESSAGE
 from retrieval.models import Answer, Quote, RefreshReport, Summary
 
+LISTED = 10  # documents named per kind of change in a text report
+
 
 def answer_text(answer: Answer) -> str:
     lines = [f"Q: {answer.question}", ""]
@@ -87,9 +89,9 @@ def report_text(report: RefreshReport) -> str:
         f"removed {len(report.removed)}, unchanged {len(report.unchanged)}; "
         f"{report.embedded} texts embedded.",
     ]
-    for kind_name in ("added", "changed", "removed"):
-        for doc_id in getattr(report, kind_name):
-            lines.append(f"  {kind_name}: {doc_id}")
-    for skipped in report.skipped:
-        lines.append(f"  skipped: {skipped}")
+    for kind_name in ("added", "changed", "removed", "skipped"):
+        names = getattr(report, kind_name)
+        lines.extend(f"  {kind_name}: {name}" for name in names[:LISTED])
+        if len(names) > LISTED:
+            lines.append(f"  … and {len(names) - LISTED} more {kind_name} (--json lists them all)")
     return "\n".join(lines)

@@ -78,6 +78,10 @@ class Embedder:
         return self._identity
 
     @property
+    def is_loaded(self) -> bool:
+        return self._model is not None
+
+    @property
     def dimension(self) -> int:
         model = self.model
         getter = getattr(model, "get_embedding_dimension", None) or getattr(

@@ -73,3 +73,12 @@ def test_snapshot_on_disk_reloads_without_the_model(engine, tmp_path):
     assert snapshot.manifest["dimension"] == 384
     assert snapshot.manifest["documents"][SEED_ID]["sha256"]
     assert snapshot.sentence_vectors.shape == (len(snapshot.sentences), 384)
+
+
+def test_a_refresh_with_nothing_changed_does_not_load_the_model(engine):
+    from retrieval.embedder import Embedder
+
+    fresh = Engine(engine.settings, embedder=Embedder())
+    report = fresh.refresh()
+    assert report.embedded == 0 and not report.full_rebuild
+    assert not fresh.embedder.is_loaded
