@@ -99,6 +99,8 @@ def write_snapshot(index_dir: Path, snapshot: Snapshot) -> Path:
             np.save(handle, rows)
         faiss.write_index(snapshot.chunk_index, str(build / "chunks.faiss"))
         faiss.write_index(snapshot.sentence_index, str(build / "sentences.faiss"))
+        for name in ("sentences.npy", "chunks.faiss", "sentences.faiss"):
+            _fsync_file(build / name)
         manifest = dict(snapshot.manifest, format=FORMAT, files=_checksums(build))
         _write_json(build / "manifest.json", manifest)
         _fsync_dir(build)
@@ -252,6 +254,11 @@ def _checksums(path: Path) -> dict[str, str]:
                     digest.update(block)
             sums[name] = digest.hexdigest()
     return sums
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb+") as handle:
+        os.fsync(handle.fileno())
 
 
 def _fsync_dir(path: Path) -> None:

@@ -106,3 +106,31 @@ def test_the_installed_console_script_answers(tmp_path, seed_docs):
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
     assert "5,000 air defence missiles" in answer["quotes"][0]["text"]
+
+
+def test_every_refresh_lands_in_the_audit_log(run, capsys, seed_docs):
+    assert run("index") == 0
+    for path in seed_docs.iterdir():
+        path.unlink()
+    assert run("index") == 1  # an empty dir does not replace the index
+    assert "refusing to replace an index of 1 documents" in capsys.readouterr().err
+    assert run("audit", "--json") == 0
+    newest, oldest = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert newest["requested_by"] == "cli" and newest["outcome"].startswith("error: no documents")
+    assert oldest["outcome"] == "ok" and oldest["report"]["added"] == [SEED_ID]
+    assert run("audit") == 0
+    table = capsys.readouterr().out
+    assert "cli" in table and "1 added" in table
+
+
+def test_feedback_export_writes_json_lines(run, capsys, tmp_path):
+    from bot.state import StateDB
+
+    state = StateDB(tmp_path / "state.sqlite3")
+    question_id = state.remember_question("What did Macron suggest?", ["doc#abc"])
+    state.record_vote(question_id, vote=1, guild_id=42, user_id=987654321)
+    assert run("feedback", "export", "-o", str(tmp_path / "votes.jsonl")) == 0
+    (vote,) = [json.loads(line) for line in (tmp_path / "votes.jsonl").read_text().splitlines()]
+    assert vote["question"] == "What did Macron suggest?" and vote["vote"] == 1
+    assert vote["passage_ids"] == ["doc#abc"] and vote["guild_id"] == 42
+    assert "987654321" not in json.dumps(vote)  # who voted is not exported
