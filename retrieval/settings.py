@@ -52,21 +52,32 @@ class AnswerSettings:
 @dataclass(frozen=True)
 class RetrievalSettings:
     candidates: int = field(default=50, metadata=_range(5, 1000))
-    dense_weight: float = field(default=0.65, metadata=_range(0.0, 1.0))
-    context_weight: float = field(default=0.35, metadata=_range(0.0, 1.0))
+    dense_sentence_weight: float = field(default=0.20, metadata=_range(0.0, 1.0))
+    dense_passage_weight: float = field(default=0.48, metadata=_range(0.0, 1.0))
+    lexical_sentence_weight: float = field(default=0.14, metadata=_range(0.0, 1.0))
+    lexical_passage_weight: float = field(default=0.18, metadata=_range(0.0, 1.0))
+    answer_type_weight: float = field(default=0.08, metadata=_range(0.0, 1.0))
+    relevance_bias: float = field(default=-6.0, metadata=_range(-50.0, 50.0))
+    relevance_sentence_weight: float = field(default=5.0, metadata=_range(-50.0, 50.0))
+    relevance_passage_weight: float = field(default=5.0, metadata=_range(-50.0, 50.0))
+    relevance_coverage_weight: float = field(default=4.0, metadata=_range(-50.0, 50.0))
+    relevance_unknown_weight: float = field(default=-8.0, metadata=_range(-50.0, 50.0))
 
 
 @dataclass(frozen=True)
 class SummarySettings:
     sentences: int = field(default=3, metadata=_range(1, 10))
-    centrality_weight: float = field(default=0.35, metadata=_range(0.0, 5.0))
-    lead_weight: float = field(default=0.65, metadata=_range(0.0, 5.0))
-    lead_sentences: int = field(default=3, metadata=_range(1, 20))
-    position_weight: float = field(default=0.3, metadata=_range(0.0, 5.0))
-    position_decay: float = field(default=1.0, metadata=_range(0.0, 3.0))
-    brevity_weight: float = field(default=0.3, metadata=_range(0.0, 5.0))
-    min_words: int = field(default=8, metadata=_range(1, 50))
-    redundancy: float = field(default=0.3, metadata=_range(0.0, 5.0))
+    # Sentence scoring weights, fitted on CNN/DailyMail by benchmarks/fit_summary_weights.py.
+    centrality_weight: float = field(default=0.858, metadata=_range(0.0, 5.0))
+    lead_weight: float = field(default=0.259, metadata=_range(0.0, 5.0))
+    lead_sentences: int = field(default=1, metadata=_range(1, 20))
+    position_weight: float = field(default=1.0, metadata=_range(0.0, 5.0))
+    position_decay: float = field(default=0.5, metadata=_range(0.0, 3.0))
+    brevity_weight: float = field(default=0.782, metadata=_range(0.0, 5.0))
+    min_words: int = field(default=10, metadata=_range(1, 50))
+    echo_weight: float = field(default=0.792, metadata=_range(0.0, 5.0))
+    quote_weight: float = field(default=0.101, metadata=_range(0.0, 5.0))
+    redundancy: float = field(default=0.5, metadata=_range(0.0, 5.0))
 
 
 @dataclass(frozen=True)

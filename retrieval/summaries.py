@@ -1,0 +1,138 @@
+"""Summaries of the collection, one document, or a topic, as cited verbatim sentences."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from retrieval.answers import make_quote
+from retrieval.errors import UnknownDocument
+from retrieval.models import Document, Summary
+from retrieval.ranking import rank_sentences
+from retrieval.settings import Settings, SummarySettings
+from retrieval.snapshot import Snapshot
+from retrieval.summarizer import SummaryWeights, select_diverse, sentence_scores
+
+# Topic summaries choose among this many times `count` of the best-ranked sentences.
+TOPIC_POOL = 4
+
+
+def summarize_snapshot(
+    snapshot: Snapshot,
+    *,
+    document: str | None,
+    topic: str | None,
+    topic_vector: np.ndarray | None,
+    count: int,
+    settings: Settings,
+) -> Summary:
+    """Topic if given, else one document if given, else the whole collection."""
+    weights = summary_weights(settings.summary)
+    if topic is not None:
+        picked = _topic_rows(snapshot, topic, topic_vector, count, settings, weights)
+        scope = "topic"
+    elif document is not None:
+        document = find_document(snapshot, document).id
+        picked = document_rows(snapshot, document, count, weights)
+        scope = "document"
+    else:
+        picked = _collection_rows(snapshot, count, weights)
+        scope = "collection"
+    quotes = tuple(
+        make_quote(snapshot, row, snapshot.sentences[row].start, snapshot.sentences[row].end, score)
+        for row, score in picked
+    )
+    return Summary(scope, document, topic, quotes, abstained=not quotes)
+
+
+def summary_weights(settings: SummarySettings) -> SummaryWeights:
+    return SummaryWeights(
+        centrality=settings.centrality_weight,
+        lead=settings.lead_weight,
+        lead_sentences=settings.lead_sentences,
+        position=settings.position_weight,
+        position_decay=settings.position_decay,
+        brevity=settings.brevity_weight,
+        min_words=settings.min_words,
+        echo=settings.echo_weight,
+        quote=settings.quote_weight,
+        redundancy=settings.redundancy,
+    )
+
+
+def find_document(snapshot: Snapshot, name: str) -> Document:
+    """A document by id, title, or a unique part of either (case-insensitive)."""
+    wanted = name.strip().lower()
+    for document in snapshot.documents:
+        if wanted in (document.id.lower(), document.title.lower()):
+            return document
+    matches = [
+        d for d in snapshot.documents
+        if wanted and (wanted in d.id.lower() or wanted in d.title.lower())
+    ]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        names = ", ".join(d.id for d in matches[:5])
+        raise UnknownDocument(f"{name!r} matches several documents: {names}")
+    raise UnknownDocument(f"no document called {name!r}; /sources lists them")
+
+
+def document_rows(
+    snapshot: Snapshot, doc_id: str, count: int, weights: SummaryWeights
+) -> list[tuple[int, float]]:
+    """(sentence row, score) of one document's best `count` sentences, in document order."""
+    rows = snapshot.sentences_of(doc_id)
+    if not rows or count <= 0:
+        return []
+    vectors = snapshot.sentence_vectors[rows.start : rows.stop]
+    texts = [snapshot.sentences[r].text for r in rows]
+    scores = sentence_scores(vectors, texts, weights)
+    chosen = select_diverse(vectors, scores, count, weights.redundancy)
+    return [(rows.start + i, float(scores[i])) for i in sorted(chosen)]
+
+
+def _collection_rows(
+    snapshot: Snapshot, count: int, weights: SummaryWeights
+) -> list[tuple[int, float]]:
+    """A balanced digest: every document's best sentence before any document's second, the
+    documents closest to the collection's theme first, repeats across documents removed."""
+    per_document = [
+        sorted(document_rows(snapshot, d.id, count, weights), key=lambda pick: -pick[1])
+        for d in snapshot.documents
+    ]
+    pool = [(rank, row) for picks in per_document for rank, (row, _) in enumerate(picks)]
+    if not pool:
+        return []
+    rows = [row for _, row in pool]
+    vectors = snapshot.sentence_vectors[rows]
+    theme = vectors.mean(axis=0)
+    theme /= np.linalg.norm(theme) or 1.0
+    # Rank within its document dominates (balance); the theme only orders documents.
+    relevance = -np.array([rank for rank, _ in pool], dtype=np.float32) + 0.5 * (vectors @ theme)
+    chosen = select_diverse(vectors, relevance, count, max(weights.redundancy, 0.5))
+    picked = sorted((rows[i], float(relevance[i])) for i in chosen)
+    return sorted(picked, key=lambda pick: (snapshot.sentence_doc[pick[0]], pick[0]))
+
+
+def _topic_rows(
+    snapshot: Snapshot,
+    topic: str,
+    topic_vector: np.ndarray | None,
+    count: int,
+    settings: Settings,
+    weights: SummaryWeights,
+) -> list[tuple[int, float]]:
+    """The sentences most about the topic, diverse, grouped by document in document order;
+    none (an abstention) when nothing reaches the answer threshold."""
+    if topic_vector is None:
+        return []
+    ranked = rank_sentences(snapshot, topic_vector, topic, settings.retrieval)
+    relevant = [r for r in ranked if r.relevance >= settings.answer.min_score]
+    relevant = relevant[: count * TOPIC_POOL]
+    if not relevant:
+        return []
+    rows = [r.row for r in relevant]
+    relevance = np.array([r.score for r in relevant], dtype=np.float32)
+    chosen = select_diverse(snapshot.sentence_vectors[rows], relevance, count, weights.redundancy)
+    picked = [(rows[i], float(relevance[i])) for i in chosen]
+    return sorted(picked, key=lambda pick: (snapshot.sentence_doc[pick[0]], pick[0]))

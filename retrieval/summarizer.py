@@ -1,0 +1,117 @@
+"""Extractive summaries from stored sentence vectors: score sentences, pick diverse ones, in order.
+
+A sentence's score mixes six signals, weighted by `SummaryWeights` (fitted on CNN/DailyMail by
+benchmarks/fit_summary_weights.py with cross-validation; the values live in config):
+
+- centrality: cosine to the document's centroid (what the whole document is about);
+- lead: cosine to the centroid of the opening sentences (what the writer put first);
+- position: a prior for early sentences, 1 / (1 + index) ** position_decay;
+- brevity: a penalty for fragments shorter than `min_words` ("Scroll down for video.");
+- echo: a bonus for a sentence the document says again in other words (a caption, a recap):
+  its highest cosine to another sentence, above ECHO_FLOOR;
+- quote: a penalty for a sentence that opens with a quotation mark (a voice, rarely the gist).
+
+Then maximal marginal relevance picks sentences that do not repeat each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+ECHO_FLOOR = 0.5  # cosines below this are ordinary topical overlap, not a restatement
+NEAR_DUPLICATE = 0.95  # cosine above which two sentences say the same thing
+QUOTE_MARKS = "\"'‘’“”«»„"
+
+
+@dataclass(frozen=True)
+class SummaryWeights:
+    """Defaults mirror SummarySettings (fitted on CNN/DailyMail); config overrides them."""
+
+    centrality: float = 0.858
+    lead: float = 0.259
+    lead_sentences: int = 1
+    position: float = 1.0
+    position_decay: float = 0.5
+    brevity: float = 0.782
+    min_words: int = 10
+    echo: float = 0.792
+    quote: float = 0.101
+    redundancy: float = 0.5
+
+
+def sentence_features(
+    vectors: np.ndarray, texts: Sequence[str], weights: SummaryWeights
+) -> np.ndarray:
+    """One row per sentence: centrality, lead, position, shortness, echo, opens with a quote."""
+    centroid = _unit(vectors.mean(axis=0))
+    lead = _unit(vectors[: max(1, weights.lead_sentences)].mean(axis=0))
+    index = np.arange(len(vectors), dtype=np.float32)
+    words = np.array([len(t.split()) for t in texts], dtype=np.float32)
+    similarity = vectors @ vectors.T
+    np.fill_diagonal(similarity, -1.0)
+    return np.stack(
+        [
+            vectors @ centroid,
+            vectors @ lead,
+            1.0 / (1.0 + index) ** weights.position_decay,
+            np.clip(1.0 - words / weights.min_words, 0.0, 1.0),
+            np.clip(similarity.max(axis=1, initial=-1.0) - ECHO_FLOOR, 0.0, None),
+            np.array([t[:1] in QUOTE_MARKS for t in texts], dtype=np.float32),
+        ],
+        axis=1,
+    ).astype(np.float32)
+
+
+def feature_weights(weights: SummaryWeights) -> np.ndarray:
+    """The weights in the order of `sentence_features`' columns (penalties negative)."""
+    return np.array(
+        [weights.centrality, weights.lead, weights.position, -weights.brevity, weights.echo,
+         -weights.quote],
+        dtype=np.float32,
+    )
+
+
+def sentence_scores(
+    vectors: np.ndarray, texts: Sequence[str], weights: SummaryWeights
+) -> np.ndarray:
+    """How well each sentence of one document (vectors and texts in order) summarises it."""
+    if len(vectors) == 0:
+        return np.zeros(0, dtype=np.float32)
+    return sentence_features(vectors, texts, weights) @ feature_weights(weights)
+
+
+def summarize_rows(
+    vectors: np.ndarray, texts: Sequence[str], count: int, weights: SummaryWeights
+) -> list[int]:
+    """Indices of the `count` sentences that best summarise one document, in document order."""
+    if len(vectors) == 0 or count <= 0:
+        return []
+    relevance = sentence_scores(vectors, texts, weights)
+    return sorted(select_diverse(vectors, relevance, count, weights.redundancy))
+
+
+def select_diverse(
+    vectors: np.ndarray, relevance: np.ndarray, count: int, redundancy: float
+) -> list[int]:
+    """Maximal marginal relevance: greedily the best sentence, less `redundancy` times its
+    similarity to the closest one already picked; near-duplicates are never picked twice."""
+    chosen: list[int] = []
+    closest = np.full(len(vectors), -1.0, dtype=np.float32)
+    available = np.ones(len(vectors), dtype=bool)
+    while available.any() and len(chosen) < count:
+        gain = np.where(available, relevance - redundancy * np.maximum(closest, 0.0), -np.inf)
+        best = int(np.argmax(gain))
+        chosen.append(best)
+        available[best] = False
+        similarity = vectors @ vectors[best]
+        closest = np.maximum(closest, similarity)
+        available &= similarity < NEAR_DUPLICATE
+    return chosen
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm else vector
