@@ -1,0 +1,238 @@
+"""The slash commands /ask, /summary, /sources and /reindex; the listener for mentions."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+from discord.utils import escape_markdown
+
+from bot import render
+from bot.errors import NotModerator, failure_text
+from bot.state import now_iso
+from bot.views import answer_with_buttons
+
+if TYPE_CHECKING:
+    from bot.discord_bot import CitebotBot
+
+log = logging.getLogger(__name__)
+
+QUESTION_WORDS = frozenset({
+    "who", "whom", "whose", "what", "when", "where", "which", "why", "how", "is", "are", "was",
+    "were", "do", "does", "did", "can", "could", "should", "would", "will", "has", "have", "had",
+    "tell", "explain", "describe", "list", "summarise", "summarize",
+})
+
+
+def looks_like_question(text: str) -> bool:
+    """Whether a message in an ask channel is a question (ends in '?' or starts like one)."""
+    words = text.split()
+    if not words:
+        return False
+    return text.rstrip().endswith("?") or words[0].lower().strip(",:;") in QUESTION_WORDS
+
+
+def strip_mention(text: str, user_id: int) -> str:
+    """The message without mentions of the bot, whitespace collapsed."""
+    return " ".join(re.sub(rf"<@!?{user_id}>", " ", text).split())
+
+
+class UserCooldowns:
+    """A per-user rate limit shared by /ask, mentions and ask channels."""
+
+    def __init__(self, *, uses: int, seconds: float) -> None:
+        self.uses = uses
+        self.seconds = seconds
+        self._buckets: dict[int, app_commands.Cooldown] = {}
+
+    def check(self, user_id: int) -> None:
+        """Use one question of the user's allowance; raises CommandOnCooldown if none is left."""
+        if self.seconds <= 0:
+            return
+        if len(self._buckets) > 10_000:  # forget users whose window has passed
+            self._buckets = {k: v for k, v in self._buckets.items() if v.get_tokens() < v.rate}
+        bucket = self._buckets.setdefault(user_id, app_commands.Cooldown(self.uses, self.seconds))
+        retry_after = bucket.update_rate_limit()
+        if retry_after:
+            raise app_commands.CommandOnCooldown(bucket, retry_after)
+
+
+def is_moderator(interaction: discord.Interaction) -> bool:
+    """Manage Server, or any role in discord.moderator_role_ids; else a polite refusal."""
+    if interaction.permissions.manage_guild:
+        return True
+    bot: CitebotBot = interaction.client  # type: ignore[assignment]
+    allowed = set(bot.settings.discord.moderator_role_ids)
+    if allowed.intersection(role.id for role in getattr(interaction.user, "roles", ())):
+        return True
+    raise NotModerator()
+
+
+class RefreshProgress:
+    """Edits the /reindex reply with progress: after `delay` s, then at most every `interval` s."""
+
+    def __init__(self, interaction: discord.Interaction, *, delay: float, interval: float) -> None:
+        self.interaction = interaction
+        self.loop = asyncio.get_running_loop()
+        self.delay = delay
+        self.interval = interval
+        self.started = self.loop.time()
+        self.last_edit = float("-inf")
+        self.pending: asyncio.Task | None = None
+        self.stopped = False
+
+    def from_worker(self, done: int, total: int) -> None:
+        """The engine's progress callback; runs in the refresh's worker thread."""
+        self.loop.call_soon_threadsafe(self._update, done, total)
+
+    def _update(self, done: int, total: int) -> None:
+        now = self.loop.time()
+        if (
+            self.stopped
+            or now - self.started < self.delay
+            or now - self.last_edit < self.interval
+            or (self.pending is not None and not self.pending.done())
+        ):
+            return
+        self.last_edit = now
+        self.pending = asyncio.create_task(self._edit(render.progress_text(done, total)))
+
+    async def _edit(self, text: str) -> None:
+        try:
+            await self.interaction.edit_original_response(content=text)
+        except discord.HTTPException as error:
+            log.warning("could not show reindex progress: %s", error)
+
+    async def stop(self) -> None:
+        self.stopped = True
+        if self.pending is not None:
+            await self.pending
+
+
+class AskCog(commands.Cog):
+    def __init__(self, bot: CitebotBot) -> None:
+        self.bot = bot
+        settings = bot.settings.discord
+        self.cooldowns = UserCooldowns(uses=settings.cooldown_uses,
+                                       seconds=settings.cooldown_seconds)
+        self._warned_until: dict[int, float] = {}
+
+    @app_commands.command()
+    @app_commands.describe(
+        question="What you want to know; the answer quotes the documents word for word",
+        private="Show the answer only to you (default: everyone in the channel sees it)",
+    )
+    async def ask(self, interaction: discord.Interaction, question: str, private: bool = False):
+        """Answer a question with verbatim, cited quotes from the documents."""
+        self.cooldowns.check(interaction.user.id)
+        await interaction.response.defer(thinking=True, ephemeral=private)
+        embed, view = await answer_with_buttons(self.bot, question)
+        await interaction.followup.send(embed=embed, view=view, ephemeral=private)
+
+    @app_commands.command()
+    @app_commands.describe(
+        document="Summarise only this document",
+        topic="Summarise what the documents say about this topic",
+        sentences="How many sentences (1-10)",
+    )
+    async def summary(
+        self,
+        interaction: discord.Interaction,
+        document: str | None = None,
+        topic: str | None = None,
+        sentences: app_commands.Range[int, 1, 10] | None = None,
+    ):
+        """A cited summary of the collection, of one document, or of a topic."""
+        await interaction.response.defer(thinking=True)
+        started = time.perf_counter()
+        summary = await asyncio.to_thread(
+            self.bot.engine.summarize, document=document, topic=topic, sentences=sentences
+        )
+        titles = {doc.id: doc.title for doc in self.bot.engine.documents()}
+        title = render.summary_title(summary, titles.get(summary.document or ""))
+        rendered = render.summary_embed(summary, title=title,
+                                        seconds=time.perf_counter() - started)
+        await interaction.followup.send(embed=rendered.embed)
+
+    @summary.autocomplete("document")
+    async def document_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        typed = current.casefold()
+        return [
+            app_commands.Choice(name=render.shorten(doc.title, 100), value=doc.id)
+            for doc in self.bot.engine.documents()
+            if len(doc.id) <= 100 and (typed in doc.title.casefold() or typed in doc.id.casefold())
+        ][:25]
+
+    @app_commands.command()
+    async def sources(self, interaction: discord.Interaction):
+        """The documents the bot answers from: title, link, passages, when indexed."""
+        documents = await asyncio.to_thread(self.bot.engine.documents)
+        await interaction.response.send_message(embed=render.sources_embed(documents))
+
+    @app_commands.command()
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.check(is_moderator)
+    async def reindex(self, interaction: discord.Interaction):
+        """Re-read the documents and update the index (moderators only)."""
+        await interaction.response.defer(thinking=True)
+        requested_by = f"{interaction.user} ({interaction.user.id})"
+        previous = await asyncio.to_thread(self.bot.state.last_refresh)
+        running = self.bot.engine.running_refresh()
+        if running is not None:
+            await interaction.edit_original_response(
+                content=f"A refresh started by {escape_markdown(running[0])} at {running[1]} "
+                "is running; waiting for it…")
+        progress = RefreshProgress(interaction, delay=self.bot.progress_delay,
+                                   interval=self.bot.progress_interval)
+        started_at, report, outcome = now_iso(), None, "error: interrupted"
+        try:
+            report = await asyncio.to_thread(
+                self.bot.engine.refresh, requested_by=requested_by, progress=progress.from_worker)
+            outcome = "ok"
+        except Exception as error:
+            outcome = f"error: {error}"
+            raise
+        finally:
+            await progress.stop()
+            if running is None:  # a refresh we only waited for is recorded by whoever started it
+                await asyncio.to_thread(self.bot.state.record_refresh, report,
+                                        requested_by=requested_by, started_at=started_at,
+                                        outcome=outcome)
+        await interaction.edit_original_response(
+            content=None, embed=render.refresh_embed(report, previous=previous))
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        me = self.bot.user
+        if message.author.bot or me is None:
+            return
+        mentioned = any(user.id == me.id for user in message.mentions)
+        in_ask_channel = message.channel.id in self.bot.settings.discord.ask_channel_ids
+        question = strip_mention(message.content, me.id)
+        if not mentioned and not (in_ask_channel and looks_like_question(question)):
+            return
+        try:
+            self.cooldowns.check(message.author.id)
+        except app_commands.CommandOnCooldown as error:
+            if self._warned_until.get(message.author.id, 0.0) > time.monotonic():
+                return  # one warning per window, not a reply to every message of a burst
+            self._warned_until[message.author.id] = time.monotonic() + error.retry_after
+            await message.reply(failure_text(error, context="cooldown"))
+            return
+        try:
+            async with message.channel.typing():
+                embed, view = await answer_with_buttons(self.bot, question)
+        except Exception as error:
+            text = failure_text(error, context=f"message {message.id} by user {message.author.id}")
+            await message.reply(render.plain_text(text))
+            return
+        await message.reply(embed=embed, view=view)

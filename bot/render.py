@@ -1,0 +1,282 @@
+"""Answers, summaries, document lists and refresh reports as Discord embeds, within the limits.
+
+Pure functions of the engine's dataclasses: no network, no bot. Quotes are shown whole or not
+at all (the rest goes to "More quotes"), with Markdown escaped so they render exactly as written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import quote as percent_encode
+from urllib.parse import urlsplit, urlunsplit
+
+import discord
+from discord.utils import escape_markdown
+
+from retrieval.models import Answer, DocumentInfo, Quote, RefreshReport, Summary
+
+# Discord's documented limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
+CONTENT_LIMIT = 2000
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FOOTER_LIMIT = 2048
+EMBED_TOTAL_LIMIT = 6000
+FIELD_COUNT_LIMIT = 25
+
+ANSWER_COLOUR = discord.Colour.blurple()
+ABSTAIN_COLOUR = discord.Colour.light_grey()
+REFRESH_COLOUR = discord.Colour.green()
+
+# Browsers apply text fragments to HTML (and plain text) pages, not to these downloads.
+_NO_FRAGMENT_SUFFIXES = (".pdf", ".doc", ".docx", ".odt", ".ppt", ".pptx", ".xls", ".xlsx", ".zip")
+_FRAGMENT_EDGE_WORDS = 4  # words at each end of a long quote in textStart,textEnd
+
+
+@dataclass(frozen=True)
+class RenderedQuotes:
+    """An embed and the quotes that fitted in it (a prefix of those given)."""
+
+    embed: discord.Embed
+    shown: tuple[Quote, ...]
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters, cut at a word boundary with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > 0:  # a single word longer than the limit can only be cut inside it
+        cut = cut[:space]
+    return cut.rstrip(" ,;:") + "…"
+
+
+def plain_text(text: str) -> str:
+    """A message's content, within the 2,000-character limit."""
+    return shorten(text, CONTENT_LIMIT)
+
+
+def text_fragment_url(url: str, quoted: str) -> str:
+    """`url` with a `#:~:text=` fragment that scrolls a web page to `quoted` and highlights it."""
+    parts = urlsplit(url)
+    words = quoted.split()
+    if (
+        parts.scheme not in ("http", "https")
+        or parts.path.lower().endswith(_NO_FRAGMENT_SUFFIXES)
+        or not words
+    ):
+        return _safe_url(url)
+    if len(words) <= 2 * _FRAGMENT_EDGE_WORDS:
+        directive = _fragment_part(" ".join(words))
+    else:
+        start = " ".join(words[:_FRAGMENT_EDGE_WORDS])
+        end = " ".join(words[-_FRAGMENT_EDGE_WORDS:])
+        directive = f"{_fragment_part(start)},{_fragment_part(end)}"
+    page = urlunsplit(parts._replace(fragment=""))
+    return f"{_safe_url(page)}#:~:text={directive}"
+
+
+def _fragment_part(text: str) -> str:
+    # The directive's own delimiters (',', '-', '&') must be percent-encoded inside its terms.
+    return percent_encode(text, safe="").replace("-", "%2D")
+
+
+def _safe_url(url: str) -> str:
+    # Parentheses and spaces would end a Markdown link early.
+    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+
+
+def _link_text(text: str) -> str:
+    return escape_markdown(text).replace("[", "\\[").replace("]", "\\]")
+
+
+def quote_block(number: int, quote: Quote) -> str:
+    """A numbered block quote showing the quote's text literally."""
+    lines = escape_markdown(quote.text).splitlines() or [""]
+    return "\n".join([f"> **[{number}]** {lines[0]}", *(f"> {line}" for line in lines[1:])])
+
+
+def source_line(number: int, quote: Quote) -> str:
+    """`[n] Title — paragraph N`, linked to the passage when the source has a URL."""
+    label = f"{quote.title} — paragraph {quote.paragraph}"
+    candidates = []
+    if quote.source_url:
+        link = f"[{number}] [{_link_text(label)}]"
+        candidates.append(f"{link}({text_fragment_url(quote.source_url, quote.text)})")
+        candidates.append(f"{link}({_safe_url(quote.source_url)})")
+    candidates.append(f"[{number}] {escape_markdown(label)}")
+    for line in candidates:
+        if len(line) <= FIELD_VALUE_LIMIT:
+            return line
+    paragraph = f" — paragraph {quote.paragraph}"
+    return shorten(f"[{number}] {quote.title}", FIELD_VALUE_LIMIT - len(paragraph)) + paragraph
+
+
+def fits(embed: discord.Embed) -> bool:
+    """Whether Discord would accept `embed` (every per-part limit and the 6,000 total)."""
+    return (
+        len(embed.title or "") <= TITLE_LIMIT
+        and len(embed.description or "") <= DESCRIPTION_LIMIT
+        and len(embed.fields) <= FIELD_COUNT_LIMIT
+        and all(len(f.name or "") <= FIELD_NAME_LIMIT for f in embed.fields)
+        and all(len(f.value or "") <= FIELD_VALUE_LIMIT for f in embed.fields)
+        and len(embed.footer.text or "") <= FOOTER_LIMIT
+        and len(embed) <= EMBED_TOTAL_LIMIT
+    )
+
+
+def _pack_lines(lines: Sequence[str], limit: int) -> list[str]:
+    """Join lines into as few blocks of at most `limit` characters as possible."""
+    blocks: list[str] = []
+    for line in lines:
+        if blocks and len(blocks[-1]) + 1 + len(line) <= limit:
+            blocks[-1] += "\n" + line
+        else:
+            blocks.append(line)
+    return blocks
+
+
+def _quotes_embed(title: str, quotes: Sequence[Quote], first: int, footer: str) -> discord.Embed:
+    embed = discord.Embed(
+        title=title,
+        colour=ANSWER_COLOUR,
+        description="\n\n".join(quote_block(first + i, q) for i, q in enumerate(quotes)),
+    )
+    lines = [source_line(first + i, q) for i, q in enumerate(quotes)]
+    for index, block in enumerate(_pack_lines(lines, FIELD_VALUE_LIMIT)):
+        embed.add_field(name="Sources" if index == 0 else "Sources (continued)", value=block,
+                        inline=False)
+    return embed.set_footer(text=footer)
+
+
+def fit_quotes(title: str, quotes: Sequence[Quote], *, first: int, footer: str) -> RenderedQuotes:
+    """The embed with as many whole quotes as fit, always at least the first one."""
+    title = shorten(title, TITLE_LIMIT)
+    for count in range(len(quotes), 1, -1):
+        embed = _quotes_embed(title, quotes[:count], first, footer)
+        if fits(embed):
+            return RenderedQuotes(embed, tuple(quotes[:count]))
+    return RenderedQuotes(_quotes_embed(title, quotes[:1], first, footer), tuple(quotes[:1]))
+
+
+def answer_embed(answer: Answer, *, first: int = 1, seconds: float | None = None) -> RenderedQuotes:
+    """The answer as numbered quotes and sources; an abstention names the closest documents."""
+    title = escape_markdown(answer.question.strip())
+    footer = f"Answered in {answer.seconds if seconds is None else seconds:.2f} s"
+    if answer.abstained or not answer.quotes:
+        embed = discord.Embed(title=shorten(title, TITLE_LIMIT), colour=ABSTAIN_COLOUR,
+                              description=_abstention_text(answer, first))
+        return RenderedQuotes(embed.set_footer(text=footer), ())
+    return fit_quotes(title, answer.quotes, first=first, footer=footer)
+
+
+def _abstention_text(answer: Answer, first: int) -> str:
+    if first > 1:
+        return "No more quotes answer this question."
+    text = "The documents don't answer this: no passage matches the question closely enough."
+    if answer.closest_documents:
+        names = ", ".join(f"**{escape_markdown(title)}**" for title in answer.closest_documents)
+        text += f"\nClosest documents: {names}."
+    return shorten(text, DESCRIPTION_LIMIT)
+
+
+def summary_embed(summary: Summary, *, title: str, seconds: float | None = None) -> RenderedQuotes:
+    """A summary as numbered quotes in document order, cited like an answer."""
+    footer = f"Summarised in {summary.seconds if seconds is None else seconds:.2f} s"
+    if summary.abstained or not summary.sentences:
+        about = f" about “{summary.topic}”" if summary.topic else ""
+        embed = discord.Embed(title=shorten(escape_markdown(title), TITLE_LIMIT),
+                              colour=ABSTAIN_COLOUR,
+                              description=shorten(f"The documents say nothing{about} that I "
+                                                  "could quote.", DESCRIPTION_LIMIT))
+        return RenderedQuotes(embed.set_footer(text=footer), ())
+    rendered = fit_quotes(escape_markdown(title), summary.sentences, first=1, footer=footer)
+    left_out = len(summary.sentences) - len(rendered.shown)
+    if left_out:
+        rendered.embed.set_footer(text=f"{footer} · {left_out} more sentences did not fit")
+    return rendered
+
+
+def summary_title(summary: Summary, document_title: str | None = None) -> str:
+    if summary.scope == "document":
+        return f"Summary of {document_title or summary.document}"
+    if summary.scope == "topic":
+        return f"Summary: {summary.topic}"
+    return "Summary of the collection"
+
+
+def sources_embed(documents: Sequence[DocumentInfo]) -> discord.Embed:
+    """Every document with its link, passage count and indexing time (as many as fit)."""
+    embed = discord.Embed(title="Documents in the index", colour=ANSWER_COLOUR)
+    lines = [_document_line(doc) for doc in documents]
+    description = "\n".join(_lines_within(lines, DESCRIPTION_LIMIT))
+    embed.description = description or "The index holds no documents."
+    passages = sum(doc.passages for doc in documents)
+    return embed.set_footer(text=f"{len(documents)} documents · {passages} passages")
+
+
+def _document_line(doc: DocumentInfo) -> str:
+    title = shorten(doc.title, 200)
+    name = escape_markdown(title)
+    if doc.source_url and len(doc.source_url) <= 600:
+        name = f"[{_link_text(title)}]({_safe_url(doc.source_url)})"
+    return f"**{name}** — {doc.passages} passages · indexed {_short_time(doc.indexed_at)}"
+
+
+def _short_time(iso: str) -> str:
+    # "2025-03-03T10:20:30+00:00" -> "2025-03-03 10:20 UTC"; anything else shown as given.
+    if len(iso) >= 16 and iso[10] == "T":
+        return f"{iso[:10]} {iso[11:16]} UTC"
+    return iso
+
+
+def refresh_embed(report: RefreshReport, *, previous: dict | None) -> discord.Embed:
+    """What a refresh changed, how big the index is now, and the refresh before it."""
+    title = "Index refreshed" if report.changed_anything else "Index already up to date"
+    description = (f"{report.chunks} passages from {len(report.documents)} documents "
+                   f"in {report.seconds:.1f} s ({report.embedded} passages embedded).")
+    if report.full_rebuild and report.reason:
+        description += f"\nFull rebuild: {report.reason}"
+    # Short description, footer and "previous" keep 4 full lists of ids under the 6,000 total.
+    embed = discord.Embed(title=title, colour=REFRESH_COLOUR,
+                          description=shorten(escape_markdown(description), 1000))
+    for name, ids in (("Added", report.added), ("Changed", report.changed),
+                      ("Removed", report.removed), ("Skipped", report.skipped)):
+        if ids:
+            embed.add_field(name=f"{name} ({len(ids)})", value=_id_list(ids), inline=False)
+    embed.add_field(name="Previous refresh", value=previous_refresh_text(previous), inline=False)
+    return embed.set_footer(text=shorten(f"Requested by {report.requested_by}", 200))
+
+
+def _id_list(ids: Sequence[str]) -> str:
+    return "\n".join(_lines_within([escape_markdown(shorten(i, 200)) for i in ids],
+                                    FIELD_VALUE_LIMIT))
+
+
+def _lines_within(lines: Sequence[str], limit: int) -> list[str]:
+    """As many lines as fit in `limit` characters joined, then "…and N more." for the rest."""
+    kept: list[str] = []
+    size = 0
+    for index, line in enumerate(lines):
+        if size + len(line) + 1 > limit - 20:
+            return [*kept, f"…and {len(lines) - index} more."]
+        kept.append(line)
+        size += len(line) + 1
+    return kept
+
+
+def previous_refresh_text(previous: dict | None) -> str:
+    """One line about an audit-log row, or a note that there is none."""
+    if previous is None:
+        return "none recorded"
+    text = (f"{_short_time(previous['started_at'])} by {previous['requested_by']}: "
+            f"{previous['outcome']}")
+    return shorten(escape_markdown(text), 300)
+
+
+def progress_text(done: int, total: int) -> str:
+    percent = f" ({100 * done // total}%)" if total else ""
+    return f"Reindexing… {done}/{total} passages embedded{percent}"

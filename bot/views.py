@@ -1,0 +1,112 @@
+"""Answers with their buttons (More quotes, 👍, 👎), which keep working after a restart.
+
+A button's custom_id carries a short question id stored in StateDB (and, for More quotes, how
+many quotes were shown already), so any later run of the bot can serve a click on an old answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot import render
+from bot.errors import reply_with_error
+
+if TYPE_CHECKING:
+    from bot.discord_bot import CitebotBot
+
+
+async def answer_with_buttons(
+    bot: CitebotBot, question: str, *, skip: int = 0
+) -> tuple[discord.Embed, discord.ui.View]:
+    """Ask the engine off the event loop; the embed and the buttons for the quotes that fit."""
+    started = time.perf_counter()
+    answer = await asyncio.to_thread(bot.engine.ask, question, skip=skip)
+    rendered = render.answer_embed(answer, first=skip + 1, seconds=time.perf_counter() - started)
+    passage_ids = [quote.passage_id for quote in rendered.shown]
+    question_id = await asyncio.to_thread(bot.state.remember_question, answer.question, passage_ids)
+    more_from = skip + len(rendered.shown) if rendered.shown else None
+    return rendered.embed, answer_view(question_id, more_from=more_from)
+
+
+def answer_view(question_id: str, *, more_from: int | None) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    if more_from is not None:
+        view.add_item(MoreQuotesButton(question_id, more_from))
+    view.add_item(VoteButton(question_id, 1))
+    view.add_item(VoteButton(question_id, -1))
+    return view
+
+
+class MoreQuotesButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"citebot:more:(?P<question_id>[0-9a-f]+):(?P<skip>[0-9]+)",
+):
+    """Shows the next quotes for the same question, as a new message."""
+
+    def __init__(self, question_id: str, skip: int) -> None:
+        super().__init__(discord.ui.Button(
+            label="More quotes", style=discord.ButtonStyle.secondary,
+            custom_id=f"citebot:more:{question_id}:{skip}",
+        ))
+        self.question_id = question_id
+        self.skip = skip
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> MoreQuotesButton:
+        return cls(match["question_id"], int(match["skip"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            bot: CitebotBot = interaction.client  # type: ignore[assignment]
+            question = await asyncio.to_thread(bot.state.question, self.question_id)
+            if question is None:
+                await interaction.response.send_message(
+                    "This answer is too old: ask the question again.", ephemeral=True)
+                return
+            private = bool(interaction.message and interaction.message.flags.ephemeral)
+            await interaction.response.defer(thinking=True, ephemeral=private)
+            embed, view = await answer_with_buttons(bot, question, skip=self.skip)
+            await interaction.followup.send(embed=embed, view=view, ephemeral=private)
+        except Exception as error:  # buttons have no error tree of their own
+            await reply_with_error(interaction, error)
+
+
+class VoteButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"citebot:vote:(?P<question_id>[0-9a-f]+):(?P<vote>up|down)",
+):
+    """👍 / 👎 on an answer, stored with the question and the passages it quoted."""
+
+    def __init__(self, question_id: str, vote: int) -> None:
+        super().__init__(discord.ui.Button(
+            emoji="👍" if vote > 0 else "👎", style=discord.ButtonStyle.secondary,
+            custom_id=f"citebot:vote:{question_id}:{'up' if vote > 0 else 'down'}",
+        ))
+        self.question_id = question_id
+        self.vote = vote
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> VoteButton:
+        return cls(match["question_id"], 1 if match["vote"] == "up" else -1)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            bot: CitebotBot = interaction.client  # type: ignore[assignment]
+            recorded = await asyncio.to_thread(
+                bot.state.record_vote, self.question_id, vote=self.vote,
+                guild_id=interaction.guild_id, user_id=interaction.user.id,
+            )
+            text = (f"Thanks, your {'👍' if self.vote > 0 else '👎'} is recorded."
+                    if recorded else "This answer is too old to rate.")
+            await interaction.response.send_message(text, ephemeral=True)
+        except Exception as error:
+            await reply_with_error(interaction, error)

@@ -1,0 +1,114 @@
+"""The buttons under an answer: More quotes, 👍 / 👎 into SQLite, and both after a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from fake_discord import EPHEMERAL
+from helpers import quotes_in
+
+from bot import cli
+from bot.discord_bot import CitebotBot
+
+QUESTION = "What is the coalition of the willing?"
+
+
+async def ask(fake, question: str, **options) -> dict:
+    """The message the bot sent in answer to /ask, as the fake stored it."""
+    interaction = fake.slash("ask", question=question, **options)
+    await fake.dispatch("INTERACTION_CREATE", interaction)
+    await fake.reply_to(interaction)
+    return fake.original_message(interaction)
+
+
+def button(message: dict, label: str) -> str:
+    for row in message["components"]:
+        for component in row["components"]:
+            if component.get("label") == label or component.get("emoji", {}).get("name") == label:
+                return component["custom_id"]
+    raise AssertionError(f"no {label!r} button in {message['components']}")
+
+
+async def test_more_quotes_continues_the_numbering(bot, fake, engine):
+    message = await ask(fake, QUESTION)
+    first = quotes_in(message["embeds"][0])
+    click = fake.click(message, button(message, "More quotes"))
+    await fake.dispatch("INTERACTION_CREATE", click)
+    reply = await fake.reply_to(click)
+    [embed] = reply.body["embeds"]
+    expected = engine.ask(QUESTION, skip=len(first))
+    assert expected.quotes, "the seed article has more than one answer's worth of quotes"
+    more = quotes_in(embed)
+    assert min(more) == len(first) + 1
+    assert list(more.values()) == [q.text for q in expected.quotes]
+    assert not set(more.values()) & set(first.values())
+    assert reply.body["allowed_mentions"]["parse"] == []
+
+
+async def test_more_quotes_on_a_private_answer_stays_private(bot, fake):
+    message = await ask(fake, QUESTION, private=True)
+    assert message["flags"] & EPHEMERAL
+    click = fake.click(message, button(message, "More quotes"))
+    await fake.dispatch("INTERACTION_CREATE", click)
+    await fake.reply_to(click)
+    defer = fake.for_token(click["token"])[0]
+    assert defer.body["type"] == 5 and defer.body["data"]["flags"] == EPHEMERAL
+
+
+async def test_votes_land_in_sqlite_and_export_as_json_lines(bot, fake, state, tmp_path):
+    message = await ask(fake, "What did Macron suggest?")
+    voter = fake.member()
+    for label in ("👍", "👎"):  # a changed vote replaces the first
+        click = fake.click(message, button(message, label), member=voter)
+        await fake.dispatch("INTERACTION_CREATE", click)
+        reply = await fake.reply_to(click)
+        assert reply.body["type"] == 4 and reply.body["data"]["flags"] == EPHEMERAL
+        assert reply.body["data"]["content"] == f"Thanks, your {label} is recorded."
+
+    # `citebot feedback export` writes what the buttons recorded as JSON lines.
+    config = tmp_path / "citebot.toml"
+    config.write_text(f'[index]\nstate_db = "{state.path}"\n', encoding="utf-8")
+    exported = tmp_path / "votes.jsonl"
+    assert cli.main(["--config", str(config), "feedback", "export", "-o", str(exported)]) == 0
+    records = [json.loads(line) for line in exported.read_text(encoding="utf-8").splitlines()]
+    mine = [r for r in records if r["question"] == "What did Macron suggest?"]
+    assert len(mine) == 1
+    assert mine[0]["vote"] == -1
+    assert mine[0]["guild_id"] == fake.guild_id
+    assert mine[0]["passage_ids"] and all("#" in p for p in mine[0]["passage_ids"])
+    assert set(mine[0]) == {"id", "question", "passage_ids", "vote", "guild_id", "created_at"}
+
+
+async def test_buttons_work_after_a_restart(bot, fake, engine, settings, state):
+    message = await ask(fake, QUESTION)
+    # A new bot process knows nothing of the message; the custom_id and SQLite are enough.
+    restarted = CitebotBot(engine=engine, settings=settings, state=state,
+                           guild_ready_timeout=0.01)
+    task = asyncio.create_task(restarted.start("fake-token"))
+    try:
+        await asyncio.wait_for(restarted.wait_until_ready(), 15)
+        click = fake.click(message, button(message, "👍"))
+        await fake.dispatch("INTERACTION_CREATE", click)
+        reply = await fake.reply_to(click)
+        assert reply.body["data"]["content"] == "Thanks, your 👍 is recorded."
+        click = fake.click(message, button(message, "More quotes"))
+        await fake.dispatch("INTERACTION_CREATE", click)
+        assert (await fake.reply_to(click)).body["embeds"]
+    finally:
+        await restarted.close()
+        await task
+
+
+async def test_buttons_of_a_forgotten_answer_say_so_privately(bot, fake):
+    message = json.loads(json.dumps(await ask(fake, QUESTION)))
+    for component in message["components"][0]["components"]:  # as if the database was reset
+        prefix, kind, _, rest = component["custom_id"].split(":")
+        component["custom_id"] = f"{prefix}:{kind}:deadbeef0000:{rest}"
+    for label, text in (("More quotes", "This answer is too old: ask the question again."),
+                        ("👍", "This answer is too old to rate.")):
+        click = fake.click(message, button(message, label))
+        await fake.dispatch("INTERACTION_CREATE", click)
+        reply = await fake.reply_to(click)
+        assert reply.body["type"] == 4 and reply.body["data"]["flags"] == EPHEMERAL
+        assert reply.body["data"]["content"] == text
