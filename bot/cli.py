@@ -82,10 +82,7 @@ def cmd_ask(args, settings: Settings) -> int:
             else:
                 print(f"citebot: {error}", file=sys.stderr)
             continue
-        if args.json:
-            print(json.dumps(answer_json(answer), ensure_ascii=False), flush=True)
-        else:
-            print(("\n" if number else "") + answer_text(answer), flush=True)
+        _emit(answer_json(answer) if args.json else answer_text(answer), first=number == 0)
     return status
 
 
@@ -106,11 +103,17 @@ def cmd_summarize(args, settings: Settings) -> int:
             print(f"citebot: {error}", file=sys.stderr)
             return EXIT_USAGE
     for number, summary in enumerate(summaries):
-        if args.json:
-            print(json.dumps(summary_json(summary), ensure_ascii=False), flush=True)
-        else:
-            print(("\n" if number else "") + summary_text(summary), flush=True)
+        _emit(summary_json(summary) if args.json else summary_text(summary), first=number == 0)
     return EXIT_OK
+
+
+def _emit(result: dict | str, *, first: bool) -> None:
+    """One JSON object per line, or text blocks separated by a blank line; flushed at once so
+    a caller piping questions in reads each answer as it comes."""
+    if isinstance(result, dict):
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+    else:
+        print(("" if first else "\n") + result, flush=True)
 
 
 def cmd_run(args, settings: Settings) -> int:
