@@ -6,6 +6,7 @@ import asyncio
 import logging
 import re
 import time
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import discord
@@ -188,8 +189,9 @@ class AskCog(commands.Cog):
         previous = await asyncio.to_thread(self.bot.state.last_refresh)
         running = self.bot.engine.running_refresh()
         if running is not None:
+            started = discord.utils.format_dt(datetime.fromisoformat(running[1]), "R")
             await interaction.edit_original_response(
-                content=f"A refresh started by {escape_markdown(running[0])} at {running[1]} "
+                content=f"A refresh started by {escape_markdown(running[0])} {started} "
                 "is running; waiting for it…")
         progress = RefreshProgress(interaction, delay=self.bot.progress_delay,
                                    interval=self.bot.progress_interval)
