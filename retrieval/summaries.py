@@ -14,6 +14,10 @@ from retrieval.summarizer import SummaryWeights, select_diverse, sentence_scores
 
 # Topic summaries choose among this many times `count` of the best-ranked sentences.
 TOPIC_POOL = 4
+# Redundancy for topic and collection summaries, whose scores are on other scales than the
+# document sentence scores `[summary] redundancy` was fitted for (it keeps the collection digest
+# balanced: a document's best sentence always comes before any document's second).
+DIGEST_REDUNDANCY = 0.5
 
 
 def summarize_snapshot(
@@ -28,7 +32,7 @@ def summarize_snapshot(
     """Topic if given, else one document if given, else the whole collection."""
     weights = summary_weights(settings.summary)
     if topic is not None:
-        picked = _topic_rows(snapshot, topic, topic_vector, count, settings, weights)
+        picked = _topic_rows(snapshot, topic, topic_vector, count, settings)
         scope = "topic"
     elif document is not None:
         document = find_document(snapshot, document).id
@@ -55,6 +59,7 @@ def summary_weights(settings: SummarySettings) -> SummaryWeights:
         min_words=settings.min_words,
         echo=settings.echo_weight,
         quote=settings.quote_weight,
+        numbers=settings.numbers_weight,
         redundancy=settings.redundancy,
     )
 
@@ -109,7 +114,7 @@ def _collection_rows(
     theme /= np.linalg.norm(theme) or 1.0
     # Rank within its document dominates (balance); the theme only orders documents.
     relevance = -np.array([rank for rank, _ in pool], dtype=np.float32) + 0.5 * (vectors @ theme)
-    chosen = select_diverse(vectors, relevance, count, max(weights.redundancy, 0.5))
+    chosen = select_diverse(vectors, relevance, count, DIGEST_REDUNDANCY)
     picked = sorted((rows[i], float(relevance[i])) for i in chosen)
     return sorted(picked, key=lambda pick: (snapshot.sentence_doc[pick[0]], pick[0]))
 
@@ -120,7 +125,6 @@ def _topic_rows(
     topic_vector: np.ndarray | None,
     count: int,
     settings: Settings,
-    weights: SummaryWeights,
 ) -> list[tuple[int, float]]:
     """The sentences most about the topic, diverse, grouped by document in document order;
     none (an abstention) when nothing reaches the answer threshold."""
@@ -133,6 +137,6 @@ def _topic_rows(
         return []
     rows = [r.row for r in relevant]
     relevance = np.array([r.score for r in relevant], dtype=np.float32)
-    chosen = select_diverse(snapshot.sentence_vectors[rows], relevance, count, weights.redundancy)
+    chosen = select_diverse(snapshot.sentence_vectors[rows], relevance, count, DIGEST_REDUNDANCY)
     picked = [(rows[i], float(relevance[i])) for i in chosen]
     return sorted(picked, key=lambda pick: (snapshot.sentence_doc[pick[0]], pick[0]))

@@ -1,6 +1,6 @@
 """Extractive summaries from stored sentence vectors: score sentences, pick diverse ones, in order.
 
-A sentence's score mixes six signals, weighted by `SummaryWeights` (fitted on CNN/DailyMail by
+A sentence's score mixes seven signals, weighted by `SummaryWeights` (fitted on CNN/DailyMail by
 benchmarks/fit_summary_weights.py with cross-validation; the values live in config):
 
 - centrality: cosine to the document's centroid (what the whole document is about);
@@ -9,7 +9,9 @@ benchmarks/fit_summary_weights.py with cross-validation; the values live in conf
 - brevity: a penalty for fragments shorter than `min_words` ("Scroll down for video.");
 - echo: a bonus for a sentence the document says again in other words (a caption, a recap):
   its highest cosine to another sentence, above ECHO_FLOOR;
-- quote: a penalty for a sentence that opens with a quotation mark (a voice, rarely the gist).
+- quote: a penalty for a sentence that opens with a quotation mark (a voice, rarely the gist);
+- numbers: a bonus for a sentence with a digit in it (an age, a score, a count, a date: the
+  concrete facts news highlights keep).
 
 Then maximal marginal relevance picks sentences that do not repeat each other.
 """
@@ -30,22 +32,24 @@ QUOTE_MARKS = "\"'‘’“”«»„"
 class SummaryWeights:
     """Defaults mirror SummarySettings (fitted on CNN/DailyMail); config overrides them."""
 
-    centrality: float = 0.858
-    lead: float = 0.259
+    centrality: float = 0.828
+    lead: float = 0.272
     lead_sentences: int = 1
     position: float = 1.0
     position_decay: float = 0.5
-    brevity: float = 0.782
+    brevity: float = 0.797
     min_words: int = 10
-    echo: float = 0.792
-    quote: float = 0.101
-    redundancy: float = 0.5
+    echo: float = 0.775
+    quote: float = 0.087
+    numbers: float = 0.144
+    redundancy: float = 1.0
 
 
 def sentence_features(
     vectors: np.ndarray, texts: Sequence[str], weights: SummaryWeights
 ) -> np.ndarray:
-    """One row per sentence: centrality, lead, position, shortness, echo, opens with a quote."""
+    """One row per sentence: centrality, lead, position, shortness, echo, opens with a quote,
+    has a digit."""
     centroid = _unit(vectors.mean(axis=0))
     lead = _unit(vectors[: max(1, weights.lead_sentences)].mean(axis=0))
     index = np.arange(len(vectors), dtype=np.float32)
@@ -60,6 +64,7 @@ def sentence_features(
             np.clip(1.0 - words / weights.min_words, 0.0, 1.0),
             np.clip(similarity.max(axis=1, initial=-1.0) - ECHO_FLOOR, 0.0, None),
             np.array([t[:1] in QUOTE_MARKS for t in texts], dtype=np.float32),
+            np.array([any(c.isdigit() for c in t) for t in texts], dtype=np.float32),
         ],
         axis=1,
     ).astype(np.float32)
@@ -69,7 +74,7 @@ def feature_weights(weights: SummaryWeights) -> np.ndarray:
     """The weights in the order of `sentence_features`' columns (penalties negative)."""
     return np.array(
         [weights.centrality, weights.lead, weights.position, -weights.brevity, weights.echo,
-         -weights.quote],
+         -weights.quote, weights.numbers],
         dtype=np.float32,
     )
 

@@ -16,7 +16,7 @@ def unit_rows(*rows: list[float]) -> np.ndarray:
 
 WEIGHTS = SummaryWeights(
     centrality=0.5, lead=0.5, lead_sentences=2, position=0.2, position_decay=1.0,
-    brevity=0.5, min_words=6, echo=0.5, quote=0.2, redundancy=0.4,
+    brevity=0.5, min_words=6, echo=0.5, quote=0.2, numbers=0.2, redundancy=0.4,
 )
 
 
@@ -79,3 +79,11 @@ def test_a_restated_sentence_gains_over_one_said_once():
     features_scores = sentence_scores(vectors, texts(4), WEIGHTS)
     no_echo = sentence_scores(vectors, texts(4), dataclasses.replace(WEIGHTS, echo=0.0))
     assert features_scores[1] - no_echo[1] > 0 and features_scores[2] == no_echo[2]
+
+
+def test_a_sentence_with_a_number_gains_over_one_without():
+    vectors = unit_rows([1, 0, 0], [0, 1, 0], [0, 0, 1])
+    sentences = texts(3)
+    counted = [sentences[0], sentences[1] + " 12", sentences[2]]
+    plain, numbers = sentence_scores(vectors, sentences, WEIGHTS), sentence_scores(vectors, counted, WEIGHTS)
+    assert numbers[1] > plain[1] and numbers[0] == plain[0]
