@@ -32,6 +32,26 @@ class LexicalIndex:
             [query], stopwords="en", stemmer=self._stemmer, show_progress=False, return_ids=False
         )[0]
 
+    def postings(self, query: str) -> tuple[list[str], list[np.ndarray]]:
+        """The query's distinct terms and, for each, the rows of the texts that contain it."""
+        terms = list(dict.fromkeys(self.terms(query)))
+        if not self._size:
+            return terms, [np.zeros(0, dtype=np.int64) for _ in terms]
+        vocabulary = self._bm25.vocab_dict
+        matrix = self._bm25.scores
+        rows = []
+        for term in terms:
+            tid = vocabulary.get(term)
+            if tid is None:
+                rows.append(np.zeros(0, dtype=np.int64))
+            else:
+                rows.append(matrix["indices"][matrix["indptr"][tid] : matrix["indptr"][tid + 1]])
+        return terms, rows
+
+    @property
+    def size(self) -> int:
+        return self._size
+
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every text, in index order (all zeros when no term matches)."""
         terms = self.terms(query)

@@ -1,0 +1,151 @@
+"""Turn ranked sentences into an Answer: short verbatim quote windows, de-duplicated, or abstain."""
+
+from __future__ import annotations
+
+import re
+
+from retrieval.models import Answer, Quote
+from retrieval.ranking import RankedSentence, content_terms
+from retrieval.snapshot import Snapshot
+
+ABSTAIN_MESSAGE = "The documents don't say."
+_WORD = re.compile(r"\w+")
+
+
+def compose_answer(
+    question: str,
+    ranked: list[RankedSentence],
+    snapshot: Snapshot,
+    *,
+    top_k: int,
+    skip: int,
+    max_quote_chars: int,
+    min_score: float,
+) -> Answer:
+    """The best `top_k` quotes after the first `skip`; abstain when the best is not relevant.
+
+    Each quote is a ranked sentence grown with its best-scoring neighbours in the paragraph up
+    to `max_quote_chars`; no sentence appears in two quotes, and listing stops at the first
+    quote whose relevance is below `min_score`. A quote's score is its relevance (0-1).
+    """
+    if not ranked or ranked[0].relevance < min_score:
+        return Answer(question, (), True, closest_documents(ranked, snapshot))
+    scores = {item.row: item.score for item in ranked}
+    terms = tuple(content_terms(snapshot.sentence_lexical, question))
+    quoted: set[int] = set()
+    quotes: list[Quote] = []
+    for item in ranked:
+        if len(quotes) >= skip + top_k:
+            break
+        if item.row in quoted:
+            continue
+        if item.relevance < min_score:
+            break
+        first, last = quote_rows(snapshot, item.row, scores, quoted, max_quote_chars)
+        quoted.update(range(first, last + 1))
+        start, end = quote_span(snapshot, first, last, max_quote_chars, terms)
+        quotes.append(make_quote(snapshot, item.row, start, end, item.relevance))
+    return Answer(question, tuple(quotes[skip:]), False)
+
+
+def quote_rows(
+    snapshot: Snapshot,
+    row: int,
+    scores: dict[int, float],
+    quoted: set[int],
+    max_chars: int,
+) -> tuple[int, int]:
+    """The run of sentence rows around `row` to quote: while the quote has room, add the
+    better-scoring neighbour from the same paragraph (the following one when neither is
+    ranked), never a sentence already quoted."""
+    sentences = snapshot.sentences
+    first = last = row
+    while True:
+        options = []
+        for neighbour in (first - 1, last + 1):
+            if neighbour in quoted or not _same_paragraph(snapshot, row, neighbour):
+                continue
+            left = min(sentences[first].start, sentences[neighbour].start)
+            right = max(sentences[last].end, sentences[neighbour].end)
+            if right - left <= max_chars:
+                # Unranked neighbours lose to ranked ones; between two, the next one wins.
+                options.append((scores.get(neighbour, float("-inf")), neighbour > last, neighbour))
+        if not options:
+            return first, last
+        _, _, chosen = max(options)
+        first, last = min(first, chosen), max(last, chosen)
+
+
+def quote_span(
+    snapshot: Snapshot, first: int, last: int, max_chars: int, terms: tuple[str, ...] = ()
+) -> tuple[int, int]:
+    """Character offsets of sentence rows first..last. A lone sentence longer than `max_chars`
+    is cut at word boundaries around the part that holds most of the question's `terms`
+    (stemmed; matched as word prefixes), else its opening part."""
+    start, end = snapshot.sentences[first].start, snapshot.sentences[last].end
+    if end - start <= max_chars:
+        return start, end
+    text = snapshot.document(snapshot.sentences[first].doc_id).text
+    words = [(m.start(), m.end(), m.group().lower())
+             for m in _WORD.finditer(text, start, end)]
+    found = [(s, e, t) for s, e, word in words for t in terms if word.startswith(t)]
+    best, best_count = (start, _word_cut(text, start, max_chars)), -1
+    for word_start, _, _ in words if found else ():
+        if word_start + max_chars >= end:
+            window = (word_start, end)
+        else:
+            window = (word_start, _word_cut(text, word_start, max_chars))
+        count = len({t for s, e, t in found if window[0] <= s and e <= window[1]})
+        if count > best_count:
+            best, best_count = window, count
+        if window[1] == end:
+            break
+    return best
+
+
+def make_quote(snapshot: Snapshot, row: int, start: int, end: int, score: float) -> Quote:
+    sentence = snapshot.sentences[row]
+    document = snapshot.document(sentence.doc_id)
+    chunk = snapshot.chunks[snapshot.sentence_chunk[row]]
+    return Quote(
+        text=document.text[start:end],
+        document=document.id,
+        title=document.title,
+        source_url=document.source_url,
+        start=start,
+        end=end,
+        score=round(score, 4),
+        paragraph=chunk.paragraph,
+        passage_id=chunk.id,
+    )
+
+
+def closest_documents(ranked: list[RankedSentence], snapshot: Snapshot, limit: int = 3):
+    titles: list[str] = []
+    for item in ranked:
+        title = snapshot.document(snapshot.sentences[item.row].doc_id).title
+        if title not in titles:
+            titles.append(title)
+        if len(titles) == limit:
+            break
+    return tuple(titles)
+
+
+def _same_paragraph(snapshot: Snapshot, row: int, other: int) -> bool:
+    if not 0 <= other < len(snapshot.sentences):
+        return False
+    if snapshot.sentence_doc[row] != snapshot.sentence_doc[other]:
+        return False
+    chunks = snapshot.chunks
+    return (
+        chunks[snapshot.sentence_chunk[row]].paragraph
+        == chunks[snapshot.sentence_chunk[other]].paragraph
+    )
+
+
+def _word_cut(text: str, start: int, max_chars: int) -> int:
+    cut = text.rfind(" ", start + 1, start + max_chars + 1)
+    end = cut if cut > start else start + max_chars
+    while end > start and not text[end - 1].isalnum() and text[end - 1] not in ".!?”\")'’":
+        end -= 1
+    return end

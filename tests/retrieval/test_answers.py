@@ -1,0 +1,148 @@
+"""Quotes: verbatim, short, never overlapping, paged with skip=; abstention below min_score."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from retrieval.answers import compose_answer, quote_rows, quote_span
+from retrieval.engine import Engine
+from retrieval.indexer import build_snapshot
+from retrieval.ranking import RankedSentence, rank_sentences
+from retrieval.settings import ChunkSettings, RetrievalSettings
+from tests.conftest import SEEDS, FakeEmbedder, make_settings
+from tests.retrieval.test_ranking import MATCH, VOLCANO, document
+
+LONG = "# Long\n\n" + "The committee discussed " + "many detailed budget items " * 30 + "today.\n"
+
+
+@pytest.fixture(scope="module")
+def snapshot():
+    documents = [document("volcano.md", VOLCANO), document("match.md", MATCH),
+                 document("long.md", LONG)]
+    return build_snapshot(
+        documents, embedder=FakeEmbedder(), chunking=ChunkSettings(), previous=None
+    ).snapshot
+
+
+def answer(snapshot, question, *, top_k=3, skip=0, max_quote_chars=300, min_score=0.0):
+    ranked = rank_sentences(
+        snapshot, FakeEmbedder().encode_query(question), question, RetrievalSettings()
+    )
+    return compose_answer(
+        question, ranked, snapshot, top_k=top_k, skip=skip,
+        max_quote_chars=max_quote_chars, min_score=min_score,
+    )
+
+
+QUESTIONS = [
+    "Who scored two goals for Brentford?",
+    "What did scientists find beneath Yellowstone?",
+    "When was the park founded?",
+    "What did the committee discuss?",
+]
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+@pytest.mark.parametrize("limit", [80, 150, 300])
+def test_quotes_are_verbatim_short_and_never_overlap(snapshot, question, limit):
+    result = answer(snapshot, question, top_k=6, max_quote_chars=limit)
+    assert result.quotes and not result.abstained
+    for quote in result.quotes:
+        assert quote.text == snapshot.document(quote.document).text[quote.start : quote.end]
+        assert 0 < len(quote.text) <= limit
+        assert quote.text == quote.text.strip()
+    spans = sorted((q.document, q.start, q.end) for q in result.quotes)
+    for (doc_a, _, end_a), (doc_b, start_b, _) in zip(spans, spans[1:]):
+        assert doc_a != doc_b or end_a <= start_b
+
+
+def test_the_first_quote_answers_the_question(snapshot):
+    first = answer(snapshot, "Who scored two goals for Brentford?").quotes[0]
+    assert "Stuart Dallas scored two superb goals" in first.text
+    assert first.document == "match.md" and first.title == "Brentford beat Fulham"
+
+
+def test_a_short_sentence_is_joined_with_its_neighbours_up_to_the_limit(snapshot):
+    first = answer(snapshot, "Who scored two goals for Brentford?", max_quote_chars=300).quotes[0]
+    assert "Stuart Dallas" in first.text and len(first.text) > 100
+    alone = answer(snapshot, "Who scored two goals for Brentford?", max_quote_chars=80).quotes[0]
+    assert alone.text.startswith("Stuart Dallas scored two superb goals")
+
+
+def test_the_better_scoring_neighbour_is_the_one_added(snapshot):
+    rows = [r for r in range(len(snapshot.sentences)) if snapshot.sentences[r].doc_id == "match.md"]
+    middle = rows[1]
+    before, after = middle - 1, middle + 1
+    sentences = snapshot.sentences
+    budget = max(sentences[after].end - sentences[middle].start,
+                 sentences[middle].end - sentences[before].start)
+    assert budget < sentences[after].end - sentences[before].start  # room for one neighbour
+    prefer_before = {before: 1.0, after: 0.1}
+    assert quote_rows(snapshot, middle, prefer_before, set(), budget) == (before, middle)
+    assert quote_rows(snapshot, middle, {before: 0.1, after: 1.0}, set(), budget) == (middle, after)
+    assert quote_rows(snapshot, middle, {}, {after}, budget) == (before, middle)
+
+
+def test_a_quote_never_crosses_a_paragraph(snapshot):
+    rows = [r for r, s in enumerate(snapshot.sentences) if s.text.startswith("The park was")]
+    first, last = quote_rows(snapshot, rows[0], {}, set(), 1000)
+    assert snapshot.sentences[first].text.startswith("The park was")
+    assert "magma" not in snapshot.document("volcano.md").text[
+        snapshot.sentences[first].start : snapshot.sentences[last].end
+    ]
+
+
+def test_an_overlong_sentence_is_cut_at_a_word_boundary(snapshot):
+    row = next(r for r, s in enumerate(snapshot.sentences) if s.doc_id == "long.md")
+    start, end = quote_span(snapshot, row, row, 120)
+    text = snapshot.document("long.md").text
+    assert end - start <= 120 and text[end] == " " and text[start:end].startswith("The committee")
+
+
+def test_skip_gives_the_next_quotes_without_repeats(snapshot):
+    question = "What did scientists find beneath Yellowstone?"
+    everything = answer(snapshot, question, top_k=4).quotes
+    first, rest = answer(snapshot, question, top_k=2).quotes, answer(
+        snapshot, question, top_k=2, skip=2
+    ).quotes
+    assert len(everything) == 4
+    assert first + rest == everything
+    assert not {(q.document, q.start) for q in first} & {(q.document, q.start) for q in rest}
+
+
+def test_below_min_score_it_abstains_and_names_the_closest_documents(snapshot):
+    result = answer(snapshot, "What did scientists find beneath Yellowstone?", min_score=0.999)
+    assert result.abstained and result.quotes == ()
+    assert result.closest_documents[0] == "Yellowstone"
+
+
+def test_quotes_stop_at_the_first_one_below_min_score(snapshot):
+    ranked = [RankedSentence(0, 0.9, 0.9), RankedSentence(6, 0.8, 0.2), RankedSentence(3, 0.7, 0.8)]
+    result = compose_answer("q?", ranked, snapshot, top_k=3, skip=0, max_quote_chars=80,
+                            min_score=0.5)
+    assert [q.score for q in result.quotes] == [0.9]
+    assert compose_answer("q?", [], snapshot, top_k=3, skip=0, max_quote_chars=80,
+                          min_score=0.5).abstained
+
+
+@pytest.fixture(scope="module")
+def seed_engine(tmp_path_factory, real_embedder) -> Engine:
+    root = tmp_path_factory.mktemp("answers")
+    shutil.copytree(SEEDS, root / "docs")
+    engine = Engine(make_settings(root, root / "docs"), embedder=real_embedder)
+    engine.load()
+    return engine
+
+
+def test_seed_article_answers_with_the_macron_sentence_first(seed_engine):
+    result = seed_engine.ask("What did Macron suggest?")
+    assert not result.abstained
+    macron = "French President Emmanuel Macron suggested a one-month ceasefire"
+    assert macron in result.quotes[0].text
+
+
+def test_seed_article_abstains_on_an_unrelated_question(seed_engine):
+    result = seed_engine.ask("What is the capital of Peru?")
+    assert result.abstained and result.quotes == ()

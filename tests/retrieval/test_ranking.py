@@ -1,0 +1,106 @@
+"""Hybrid ranking with a deterministic fake embedder: what ranks first, and what is relevant."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+
+from retrieval.indexer import build_snapshot
+from retrieval.lexical import LexicalIndex
+from retrieval.models import Document
+from retrieval.ranking import answer_type_pattern, rank_sentences, term_evidence
+from retrieval.settings import ChunkSettings, RetrievalSettings
+from tests.conftest import FakeEmbedder
+
+VOLCANO = """# Yellowstone
+
+Scientists have found a second magma reservoir beneath Yellowstone National Park.
+The reservoir holds enough hot rock to fill the Grand Canyon eleven times.
+Researchers mapped it with seismic waves from small earthquakes.
+
+The park was founded in 1872 as the first national park in the world.
+Visitors come every summer to see the geysers and the hot springs.
+"""
+
+MATCH = """# Brentford beat Fulham
+
+Brentford beat Fulham on Saturday to move up to fifth place in the league table.
+Stuart Dallas scored two superb goals in the second half for Brentford.
+Manager Mark Warburton said he was delighted with the performance.
+"""
+
+
+def document(doc_id: str, text: str) -> Document:
+    title = text.splitlines()[0].lstrip("# ")
+    sha = hashlib.sha256(text.encode()).hexdigest()
+    return Document(doc_id, title, None, None, text, sha)
+
+
+@pytest.fixture(scope="module")
+def snapshot():
+    documents = [document("volcano.md", VOLCANO), document("match.md", MATCH)]
+    return build_snapshot(
+        documents, embedder=FakeEmbedder(), chunking=ChunkSettings(), previous=None
+    ).snapshot
+
+
+def ask(snapshot, question: str, **changes):
+    settings = RetrievalSettings(**changes)
+    return rank_sentences(snapshot, FakeEmbedder().encode_query(question), question, settings)
+
+
+def top_text(snapshot, question: str, **changes) -> str:
+    return snapshot.sentences[ask(snapshot, question, **changes)[0].row].text
+
+
+def test_the_answering_sentence_ranks_first(snapshot):
+    assert top_text(snapshot, "Who scored two goals for Brentford?").startswith("Stuart Dallas")
+    assert "magma reservoir" in top_text(snapshot, "What did scientists find beneath Yellowstone?")
+
+
+def test_results_are_ordered_best_first_and_capped_at_candidates(snapshot):
+    ranked = ask(snapshot, "What did Warburton say about the performance?", candidates=5)
+    assert len(ranked) == 5
+    assert [r.score for r in ranked] == sorted((r.score for r in ranked), reverse=True)
+    assert len({r.row for r in ranked}) == 5
+
+
+def test_a_when_question_prefers_the_sentence_with_a_date(snapshot):
+    question = "When was the park first founded?"
+    assert answer_type_pattern(question) is not None
+    assert "1872" in top_text(snapshot, question)
+
+
+def test_answer_type_cues():
+    assert answer_type_pattern("How many goals did Dallas score?").search("two goals")
+    assert answer_type_pattern("In what year did it open?").search("opened in 1998")
+    assert not answer_type_pattern("When did it open?").search("it opened late")
+    assert answer_type_pattern("Who scored?") is None
+
+
+def test_relevance_is_high_on_topic_and_low_for_a_question_the_documents_do_not_cover(snapshot):
+    on_topic = ask(snapshot, "Who scored two goals for Brentford in the second half?")[0]
+    off_topic = ask(snapshot, "What is the capital of Peru?")[0]
+    assert 0.0 <= off_topic.relevance < on_topic.relevance <= 1.0
+
+
+def test_relevance_falls_when_the_question_names_things_no_document_mentions(snapshot):
+    known = ask(snapshot, "Where is the magma reservoir?")[0]
+    unknown = ask(snapshot, "Where is the Zanzibar Quokka reservoir?")[0]
+    assert unknown.relevance < known.relevance
+
+
+def test_term_evidence_weighs_covered_and_unknown_words_by_idf():
+    lexical = LexicalIndex(["red apples grow on trees", "green pears", "red cars"])
+    coverage, unknown = term_evidence(lexical, "Which red apples grow on Mars?", np.array([0, 1]))
+    assert coverage[0] > 0.5 and coverage[1] == 0.0
+    assert 0.0 < unknown < 0.5  # "mars" is unknown; "which" is a question word, not counted
+    coverage, unknown = term_evidence(lexical, "What is it?", np.array([0]))
+    assert coverage.tolist() == [0.0] and unknown == 0.0
+
+
+def test_an_empty_snapshot_ranks_nothing():
+    empty = build_snapshot([], embedder=FakeEmbedder(), chunking=ChunkSettings(), previous=None)
+    assert ask(empty.snapshot, "anything at all?") == []
