@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -11,7 +9,6 @@ from hypothesis import strategies as st
 
 from retrieval.sentences import split_sentences
 
-SQUAD_CORPUS = Path(__file__).resolve().parents[3] / "shared" / "eval" / "squad-dev" / "corpus"
 
 
 def sentences(text: str) -> list[str]:
@@ -89,13 +86,3 @@ def test_spans_are_verbatim_trimmed_ordered_and_disjoint(text, data):
     # Nothing but whitespace is dropped between the sentences.
     covered = "".join(text[left:right] for left, right in spans)
     assert "".join(covered.split()) == "".join(text[start:end].split())
-
-
-@pytest.mark.skipif(not SQUAD_CORPUS.is_dir(), reason="the SQuAD corpus is not beside the repo")
-def test_splits_the_squad_corpus_well_under_a_second():
-    corpus = "\n\n".join(p.read_text(encoding="utf-8") for p in sorted(SQUAD_CORPUS.glob("*.md")))
-    split_sentences(corpus[:1000])
-    began = time.perf_counter()
-    spans = split_sentences(corpus)
-    assert time.perf_counter() - began < 0.5
-    assert len(spans) > 4000
