@@ -62,7 +62,7 @@ def model_identity(name: str) -> ModelIdentity:
 class Embedder:
     """Encodes texts to unit-length float32 vectors; the model loads on first use."""
 
-    def __init__(self, name: str = BUNDLED, *, batch_size: int = 64, cache_size: int = 1024):
+    def __init__(self, name: str = BUNDLED, *, batch_size: int = 16, cache_size: int = 1024):
         self.name = name
         self.batch_size = batch_size
         self._model = None

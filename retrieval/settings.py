@@ -32,7 +32,7 @@ class IndexSettings:
 @dataclass(frozen=True)
 class ModelSettings:
     name: str = "bundled"
-    batch_size: int = field(default=64, metadata=_range(1, 1024))
+    batch_size: int = field(default=16, metadata=_range(1, 1024))
 
 
 @dataclass(frozen=True)
