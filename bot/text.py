@@ -36,8 +36,13 @@ def summary_text(summary: Summary) -> str:
 def _quotes_with_sources(quotes: tuple[Quote, ...]) -> list[str]:
     lines = [f"  [{number}] “{quote.text}”" for number, quote in enumerate(quotes, start=1)]
     lines.extend(["", "Sources:"])
+    numbers: dict[tuple[str, int], list[int]] = {}  # one line per cited paragraph
     for number, quote in enumerate(quotes, start=1):
-        lines.append(f"  [{number}] {quote.title} — paragraph {quote.paragraph} ({quote.document})")
+        numbers.setdefault((quote.document, quote.paragraph), []).append(number)
+    for (document, paragraph), cited in numbers.items():
+        quote = quotes[cited[0] - 1]
+        marks = "".join(f"[{n}]" for n in cited)
+        lines.append(f"  {marks} {quote.title} — paragraph {paragraph} ({document})")
         if quote.source_url:
             lines.append(f"      {quote.source_url}")
     return lines

@@ -42,8 +42,10 @@ def test_ask_prints_quotes_in_quotation_marks_with_numbered_sources(run, capsys)
     assert run("ask", "What did Macron suggest?") == 0
     out = capsys.readouterr().out
     assert "[1] “French President Emmanuel Macron suggested a one-month ceasefire" in out
-    assert "Sources:\n  [1] Russia-Ukraine war" in out and "paragraph 4" in out
+    assert "Sources:\n  [1]" in out and "Russia-Ukraine war" in out and "paragraph 4" in out
     assert "https://www.aljazeera.com/news/2025/3/3/" in out
+    # a paragraph quoted twice is listed once, with both numbers
+    assert out.count("— paragraph 4 ") == 1 and "[1][2] Russia-Ukraine war" in out
 
 
 def test_ask_json_quotes_are_the_files_exact_text(run, capsys, seed_docs):
