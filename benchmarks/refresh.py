@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
