@@ -38,6 +38,10 @@ def main(argv: list[str] | None = None) -> int:
     except CitebotError as error:
         print(f"citebot: {error}", file=sys.stderr)
         return EXIT_ERROR
+    except OSError as error:  # e.g. a state database in a directory that cannot be created
+        where = f" ({error.filename})" if error.filename else ""
+        print(f"citebot: {error.strerror or error}{where}", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
 

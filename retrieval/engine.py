@@ -15,7 +15,13 @@ from pathlib import Path
 from retrieval.answers import compose_answer
 from retrieval.documents import load_documents
 from retrieval.embedder import Embedder
-from retrieval.errors import CorruptIndex, EmptyCorpus, IndexMismatch, QuestionError
+from retrieval.errors import (
+    CorruptIndex,
+    EmptyCorpus,
+    IndexError_,
+    IndexMismatch,
+    QuestionError,
+)
 from retrieval.indexer import (
     Progress,
     build_snapshot,
@@ -268,7 +274,12 @@ class Engine:
             if nothing_changed:
                 snapshot = previous
             else:
-                write_snapshot(index_dir, result.snapshot)
+                try:
+                    write_snapshot(index_dir, result.snapshot)
+                except OSError as error:  # e.g. a full disk: the live snapshot stays as it was
+                    raise IndexError_(
+                        f"cannot write the new index in {index_dir}: {error.strerror or error}"
+                    ) from error
                 snapshot = result.snapshot
             self._snapshot = snapshot
         return RefreshReport(
@@ -308,8 +319,12 @@ def _live_name(index_dir: Path) -> str | None:
 @contextmanager
 def _build_lock(index_dir: Path, *, blocking: bool):
     """An exclusive lock on the index dir across processes (the bot and `citebot index`)."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / ".lock", "a") as handle:
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(index_dir / ".lock", "a")
+    except OSError as error:
+        raise IndexError_(f"cannot use the index dir {index_dir}: {error.strerror}") from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
         except BlockingIOError:

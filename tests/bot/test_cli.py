@@ -136,3 +136,13 @@ def test_feedback_export_writes_json_lines(run, capsys, tmp_path):
     assert vote["question"] == "What did Macron suggest?" and vote["vote"] == 1
     assert vote["passage_ids"] == ["doc#abc"] and vote["guild_id"] == 42
     assert "987654321" not in json.dumps(vote)  # who voted is not exported
+
+
+def test_an_unusable_state_database_path_is_one_line_not_a_traceback(tmp_path, seed_docs, capsys):
+    (tmp_path / "file").write_text("")
+    config = tmp_path / "c.toml"
+    config.write_text(f'[documents]\ndir = "{seed_docs}"\n[index]\n'
+                      f'state_db = "{tmp_path / "file" / "state.sqlite3"}"\n')
+    assert main(["--config", str(config), "audit"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("citebot: ") and "Traceback" not in err and len(err.splitlines()) == 1

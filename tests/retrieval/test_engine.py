@@ -6,7 +6,7 @@ import time
 import pytest
 
 from retrieval.engine import Engine
-from retrieval.errors import CorruptIndex, EmptyCorpus, IndexMismatch, QuestionError
+from retrieval.errors import CorruptIndex, EmptyCorpus, IndexError_, IndexMismatch, QuestionError
 from retrieval.snapshot import current_snapshot_path
 from tests.conftest import SEED_ID, FakeEmbedder, make_settings
 
@@ -175,3 +175,30 @@ def test_documents_lists_what_is_indexed(tmp_path, seed_docs):
     (info,) = engine.documents()
     assert info.id == SEED_ID and info.passages == 7 and info.indexed_at
     assert info.source_url.startswith("https://www.aljazeera.com/")
+
+
+def test_an_index_dir_that_cannot_be_created_is_a_clear_error(tmp_path, docs):
+    (tmp_path / "file").write_text("not a directory")
+    engine = Engine(
+        make_settings(tmp_path, docs).replace(index={"dir": tmp_path / "file" / "index"}),
+        embedder=FakeEmbedder(),
+    )
+    with pytest.raises(IndexError_, match="cannot use the index dir .*file/index"):
+        engine.load()
+
+
+def test_a_failed_write_keeps_the_live_snapshot_serving(tmp_path, docs, monkeypatch):
+    engine = engine_for(tmp_path, docs)
+    engine.load()
+    live = current_snapshot_path(tmp_path / "index")
+    (docs / "birds.md").write_text("# Birds\n\nBirds sing at dawn.\n")
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("retrieval.snapshot.np.save", disk_full)
+    with pytest.raises(IndexError_, match="cannot write the new index .*No space left"):
+        engine.refresh()
+    assert current_snapshot_path(tmp_path / "index") == live
+    assert not [p for p in (tmp_path / "index").iterdir() if p.name.startswith(".build-")]
+    assert engine.ask("do dogs bark?").quotes[0].document == "dogs.md"
