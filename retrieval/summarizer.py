@@ -30,19 +30,19 @@ QUOTE_MARKS = "\"'‘’“”«»„"
 
 @dataclass(frozen=True)
 class SummaryWeights:
-    """Defaults mirror SummarySettings (fitted on CNN/DailyMail); config overrides them."""
+    """How sentences are scored; the values come from [summary] in the config (SummarySettings)."""
 
-    centrality: float = 0.828
-    lead: float = 0.272
-    lead_sentences: int = 1
-    position: float = 1.0
-    position_decay: float = 0.5
-    brevity: float = 0.797
-    min_words: int = 10
-    echo: float = 0.775
-    quote: float = 0.087
-    numbers: float = 0.144
-    redundancy: float = 1.0
+    centrality: float
+    lead: float
+    lead_sentences: int
+    position: float
+    position_decay: float
+    brevity: float
+    min_words: int
+    echo: float
+    quote: float
+    numbers: float
+    redundancy: float
 
 
 def sentence_features(
