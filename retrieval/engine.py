@@ -95,7 +95,7 @@ class Engine:
                 manifest = read_manifest(path)
                 problem = self._staleness(manifest)
                 if not problem:
-                    self._snapshot = read_snapshot(path, manifest)
+                    self._snapshot = read_snapshot(path, manifest).prepare()
                     log.info("loaded index %s (%d documents)", path.name, len(self._snapshot.documents))
                     return None
         except CorruptIndex as error:
@@ -281,7 +281,7 @@ class Engine:
                         f"cannot write the new index in {index_dir}: {error.strerror or error}"
                     ) from error
                 snapshot = result.snapshot
-            self._snapshot = snapshot
+            self._snapshot = snapshot.prepare()
         return RefreshReport(
             documents=tuple(d.id for d in documents),
             added=result.added,

@@ -16,6 +16,7 @@ import os
 import shutil
 import uuid
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -51,8 +52,6 @@ class Snapshot:
     chunk_doc: np.ndarray = field(init=False)
     chunk_index: faiss.Index = field(init=False)
     sentence_index: faiss.Index = field(init=False)
-    chunk_lexical: LexicalIndex = field(init=False)
-    sentence_lexical: LexicalIndex = field(init=False)
 
     def __post_init__(self) -> None:
         self.doc_rows = {d.id: row for row, d in enumerate(self.documents)}
@@ -68,8 +67,20 @@ class Snapshot:
         )
         self.chunk_index = _flat_index(self.chunk_vectors)
         self.sentence_index = _flat_index(self.sentence_vectors)
-        self.chunk_lexical = LexicalIndex([_with_title(self, c.doc_id, c.text) for c in self.chunks])
-        self.sentence_lexical = LexicalIndex([s.text for s in self.sentences])
+
+    # BM25 is built on first use: a snapshot read only to re-use its vectors never needs it.
+    @cached_property
+    def chunk_lexical(self) -> LexicalIndex:
+        return LexicalIndex([_with_title(self, c.doc_id, c.text) for c in self.chunks])
+
+    @cached_property
+    def sentence_lexical(self) -> LexicalIndex:
+        return LexicalIndex([s.text for s in self.sentences])
+
+    def prepare(self) -> Snapshot:
+        """Build what answering needs now, so the first question does not wait for it."""
+        self.chunk_lexical, self.sentence_lexical  # noqa: B018
+        return self
 
     def document(self, doc_id: str) -> Document:
         return self.documents[self.doc_rows[doc_id]]
