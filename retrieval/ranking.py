@@ -3,8 +3,9 @@
 A sentence's score is a weighted sum of four signals — its cosine to the question, its
 passage's cosine, and the BM25 of each (divided by the question's best BM25, so they sit on
 the cosines' 0-1 scale) — plus the share of the question's idf weight the sentence contains,
-and a small bonus when it holds what the question asks for (a date for "when", a number for
-"how many"). The score only orders sentences for one question.
+the share that only the sentence before it (in the same passage) adds, and a small bonus when
+it holds what the question asks for (a date for "when", a number for "how many"). The score
+only orders sentences for one question.
 
 Whether to answer at all needs a number that means the same for every question: `relevance`,
 a logistic model over absolute evidence — the two cosines, the share of the question's
@@ -200,6 +201,8 @@ def rank_sentences(
         fused
         + settings.answer_type_weight * answer_type_cue(snapshot, query, rows)
         + settings.term_coverage_weight * coverage
+        + settings.context_coverage_weight
+        * context_coverage(snapshot, query, rows, coverage)
     )
     kept = np.argsort(-scores, kind="stable")[: settings.candidates]
     rows, scores = rows[kept], scores[kept]
@@ -225,21 +228,45 @@ def term_evidence(
 ) -> tuple[np.ndarray, float]:
     """Per row of `lexical`: the share of the question's idf weight it contains; and the share
     of that weight in terms no text in the collection contains (question words left out)."""
-    terms, postings = lexical.postings(query)
-    content = set(content_terms(lexical, query))
-    kept = [(t, p) for t, p in zip(terms, postings) if t in content]
-    if not kept:
+    weighted = question_terms(lexical, query)
+    if not weighted:
         return np.zeros(len(rows)), 0.0
-    total = max(lexical.size, 1)
-    unseen_idf = _idf(0, total)
-    weights = np.array([_idf(len(p), total) if len(p) else unseen_idf for _, p in kept])
+    mass = sum(weight for weight, _ in weighted)
     present = np.zeros(len(rows))
-    for weight, (_, posting) in zip(weights, kept):
+    for weight, posting in weighted:
         if len(posting):
             present += weight * np.isin(rows, posting)
-    mass = float(weights.sum())
-    unknown = sum(w for w, (_, p) in zip(weights, kept) if not len(p)) / mass
+    unknown = sum(weight for weight, posting in weighted if not len(posting)) / mass
     return present / mass, unknown
+
+
+def context_coverage(
+    snapshot: Snapshot, query: str, rows: np.ndarray, coverage: np.ndarray
+) -> np.ndarray:
+    """Per sentence in `rows`: the share of the question's idf weight found in the sentence
+    before it (same passage) but not in the sentence itself, whose own share is `coverage`
+    (from `term_evidence`). An answer often says "it" or "he" for what the question names."""
+    rows = np.asarray(rows)
+    before = np.maximum(rows - 1, 0)
+    chunk = snapshot.sentence_chunk
+    before = np.where((rows > 0) & (chunk[before] == chunk[rows]), before, rows)
+    weighted = question_terms(snapshot.sentence_lexical, query)
+    if not weighted:
+        return np.zeros(len(rows))
+    either = np.zeros(len(rows))
+    for weight, posting in weighted:
+        if len(posting):
+            either += weight * (np.isin(rows, posting) | np.isin(before, posting))
+    return either / sum(weight for weight, _ in weighted) - coverage
+
+
+def question_terms(lexical: LexicalIndex, query: str) -> list[tuple[float, np.ndarray]]:
+    """(idf weight, rows holding it) of each content term of the question; a term no text
+    holds gets the idf of a term seen nowhere."""
+    terms, postings = lexical.postings(query)
+    content = set(content_terms(lexical, query))
+    total = max(lexical.size, 1)
+    return [(_idf(len(p), total), p) for t, p in zip(terms, postings) if t in content]
 
 
 def content_terms(lexical: LexicalIndex, query: str) -> list[str]:

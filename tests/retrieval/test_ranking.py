@@ -10,7 +10,12 @@ import pytest
 from retrieval.indexer import build_snapshot
 from retrieval.lexical import LexicalIndex
 from retrieval.models import Document
-from retrieval.ranking import answer_type_pattern, rank_sentences, term_evidence
+from retrieval.ranking import (
+    answer_type_pattern,
+    context_coverage,
+    rank_sentences,
+    term_evidence,
+)
 from retrieval.settings import ChunkSettings, RetrievalSettings
 from tests.conftest import FakeEmbedder
 
@@ -99,6 +104,21 @@ def test_term_evidence_weighs_covered_and_unknown_words_by_idf():
     assert 0.0 < unknown < 0.5  # "mars" is unknown; "which" is a question word, not counted
     coverage, unknown = term_evidence(lexical, "What is it?", np.array([0]))
     assert coverage.tolist() == [0.0] and unknown == 0.0
+
+
+def test_context_coverage_counts_what_only_the_sentence_before_adds(snapshot):
+    # "Researchers mapped it ..." follows the sentence naming the reservoir; the park's
+    # founding opens a new passage or follows unrelated text.
+    question = "How did researchers map the magma reservoir?"
+    texts = [s.text for s in snapshot.sentences]
+    mapped = next(i for i, t in enumerate(texts) if t.startswith("Researchers mapped"))
+    opening = next(i for i, t in enumerate(texts) if t.startswith("Scientists have found"))
+    rows = np.array([mapped, opening])
+    coverage, _ = term_evidence(snapshot.sentence_lexical, question, rows)
+    added = context_coverage(snapshot, question, rows, coverage)
+    assert added[0] > 0  # "reservoir" sits in the sentence before
+    assert added[1] == 0  # the first sentence has no sentence before it in its passage
+    assert np.all(coverage + added <= 1 + 1e-9)
 
 
 def test_an_empty_snapshot_ranks_nothing():
