@@ -56,10 +56,6 @@ def cmd_index(args, settings: Settings) -> int:
     started = _now()
     with _progress_bar("embedding", enabled=not args.json) as progress:
         try:
-            engine.load(rebuild=False)
-        except CitebotError:
-            pass  # refresh() below builds it, re-using what it can
-        try:
             report = engine.refresh(requested_by="cli", allow_empty=args.allow_empty, progress=progress)
         except CitebotError as error:
             state.record_refresh(None, requested_by="cli", started_at=started, outcome=f"error: {error}")

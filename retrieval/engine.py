@@ -106,7 +106,9 @@ class Engine:
         if not rebuild:
             raise IndexMismatch(f"{problem}; run `citebot index` to rebuild it")
         log.info("building the index: %s", problem)
-        return self.refresh(requested_by="startup", progress=progress)
+        report = self.refresh(requested_by="startup", progress=progress)
+        self.snapshot.prepare()
+        return report
 
     def refresh(
         self,
@@ -249,7 +251,9 @@ class Engine:
         index_dir = self.settings.index.dir
         docs_dir = self.settings.documents.dir
         with _build_lock(index_dir, blocking=True):
+            remove_stale(index_dir, keep=_live_name(index_dir))  # leftovers of a killed build
             documents, skipped = load_documents(docs_dir)
+            serving = self._snapshot is not None
             previous = self._snapshot or self._read_live_quietly()
             if not documents and not allow_empty:
                 if not docs_dir.is_dir():
@@ -281,7 +285,9 @@ class Engine:
                         f"cannot write the new index in {index_dir}: {error.strerror or error}"
                     ) from error
                 snapshot = result.snapshot
-            self._snapshot = snapshot.prepare()
+            # An engine that serves questions gets BM25 built before the swap; a one-off
+            # `citebot index` never needs it.
+            self._snapshot = snapshot.prepare() if serving else snapshot
         return RefreshReport(
             documents=tuple(d.id for d in documents),
             added=result.added,

@@ -202,3 +202,11 @@ def test_a_failed_write_keeps_the_live_snapshot_serving(tmp_path, docs, monkeypa
     assert current_snapshot_path(tmp_path / "index") == live
     assert not [p for p in (tmp_path / "index").iterdir() if p.name.startswith(".build-")]
     assert engine.ask("do dogs bark?").quotes[0].document == "dogs.md"
+
+
+def test_a_refresh_also_cleans_up_an_interrupted_build(tmp_path, docs):
+    engine_for(tmp_path, docs).load()
+    leftover = tmp_path / "index" / ".build-0123456789ab"
+    leftover.mkdir()
+    report = engine_for(tmp_path, docs).refresh()  # as `citebot index` runs it: no load() first
+    assert report.embedded == 0 and not leftover.exists()
