@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from retrieval.engine import Engine  # noqa: E402
-from retrieval.indexer import chunk_embedding_text  # noqa: E402
+from retrieval.indexer import embedding_text  # noqa: E402
 from retrieval.models import Answer  # noqa: E402
 from retrieval.settings import load_settings  # noqa: E402
 
@@ -102,8 +102,8 @@ def raw_encoding_seconds(engine: Engine) -> float:
     """The model alone on the texts a build embeds: every passage (with title) and sentence."""
     snapshot = engine.snapshot
     titles = {d.id: d.title for d in snapshot.documents}
-    texts = [chunk_embedding_text(titles[c.doc_id], c.text) for c in snapshot.chunks]
-    texts += [s.text for s in snapshot.sentences]
+    texts = [embedding_text(titles[c.doc_id], c.text) for c in snapshot.chunks]
+    texts += [embedding_text(titles[s.doc_id], s.text) for s in snapshot.sentences]
     model = engine.embedder.model
     began = time.perf_counter()
     model.encode(

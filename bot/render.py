@@ -94,8 +94,9 @@ def _link_text(text: str) -> str:
 
 
 def quote_block(number: int, quote: Quote) -> str:
-    """A numbered block quote showing the quote's text literally."""
-    lines = escape_markdown(quote.text).splitlines() or [""]
+    """A numbered block quote showing the quote's text literally, with "…" where it cuts a
+    sentence."""
+    lines = escape_markdown(quote.shown).splitlines() or [""]
     return "\n".join([f"> **[{number}]** {lines[0]}", *(f"> {line}" for line in lines[1:])])
 
 

@@ -34,7 +34,7 @@ def summary_text(summary: Summary) -> str:
 
 
 def _quotes_with_sources(quotes: tuple[Quote, ...]) -> list[str]:
-    lines = [f"  [{number}] “{quote.text}”" for number, quote in enumerate(quotes, start=1)]
+    lines = [f"  [{number}] “{quote.shown}”" for number, quote in enumerate(quotes, start=1)]
     lines.extend(["", "Sources:"])
     numbers: dict[tuple[str, int], list[int]] = {}  # one line per cited paragraph
     for number, quote in enumerate(quotes, start=1):

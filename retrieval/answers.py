@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from retrieval.models import Answer, Quote
 from retrieval.ranking import RankedSentence, content_terms
@@ -44,7 +45,9 @@ def compose_answer(
         first, last = quote_rows(snapshot, item.row, scores, quoted, max_quote_chars)
         quoted.update(range(first, last + 1))
         start, end = quote_span(snapshot, first, last, max_quote_chars, terms)
-        quotes.append(make_quote(snapshot, item.row, start, end, item.relevance))
+        quote = make_quote(snapshot, item.row, start, end, item.relevance)
+        quotes.append(replace(quote, cut_start=start > snapshot.sentences[first].start,
+                              cut_end=end < snapshot.sentences[last].end))
     return Answer(question, tuple(quotes[skip:]), False)
 
 
@@ -80,8 +83,9 @@ def quote_span(
     snapshot: Snapshot, first: int, last: int, max_chars: int, terms: tuple[str, ...] = ()
 ) -> tuple[int, int]:
     """Character offsets of sentence rows first..last. A lone sentence longer than `max_chars`
-    is cut at word boundaries around the part that holds most of the question's `terms`
-    (stemmed; matched as word prefixes), else its opening part."""
+    is cut at word boundaries to a window centred on its densest run of the question's `terms`
+    (stemmed; matched as word prefixes): the answer sits beside what the question names, on
+    either side. With no term in it, the sentence's opening part."""
     start, end = snapshot.sentences[first].start, snapshot.sentences[last].end
     if end - start <= max_chars:
         return start, end
@@ -89,17 +93,30 @@ def quote_span(
     words = [(m.start(), m.end(), m.group().lower())
              for m in _WORD.finditer(text, start, end)]
     found = [(s, e, t) for s, e, word in words for t in terms if word.startswith(t)]
-    best, best_count = (start, _word_cut(text, start, max_chars)), -1
-    for word_start, _, _ in words if found else ():
-        if word_start + max_chars >= end:
-            window = (word_start, end)
-        else:
-            window = (word_start, _word_cut(text, word_start, max_chars))
-        count = len({t for s, e, t in found if window[0] <= s and e <= window[1]})
-        if count > best_count:
-            best, best_count = window, count
-        if window[1] == end:
-            break
+    if not found:
+        return start, _word_cut(text, start, max_chars)
+    left, right = _densest_run(found, max_chars)
+    slack = max_chars - (right - left)
+    left = min(max(start, left - slack // 2), end - max_chars)
+    left = next(s for s, _, _ in words if s >= left)  # a word start, the run still inside
+    if left + max_chars >= end:
+        return left, end
+    return left, _word_cut(text, left, max_chars)
+
+
+def _densest_run(found: list[tuple[int, int, str]], max_chars: int) -> tuple[int, int]:
+    """The shortest span, at most `max_chars` long, holding the most distinct terms of
+    `found` (start, end, term), which lists term occurrences in text order."""
+    best_key, best = None, (found[0][0], found[0][1])
+    for i, (left, _, _) in enumerate(found):
+        seen: set[str] = set()
+        for _, right, term in found[i:]:
+            if right - left > max_chars:
+                break
+            seen.add(term)
+            key = (len(seen), left - right)
+            if best_key is None or key > best_key:
+                best_key, best = key, (left, right)
     return best
 
 

@@ -43,7 +43,8 @@ class Sentence:
 
 @dataclass(frozen=True)
 class Quote:
-    """A verbatim passage: `text == document.text[start:end]` always holds."""
+    """A verbatim passage: `text == document.text[start:end]` always holds. `cut_start` and
+    `cut_end` say it begins or ends inside a sentence (a long one cut to fit)."""
 
     text: str
     document: str
@@ -54,6 +55,13 @@ class Quote:
     score: float
     paragraph: int
     passage_id: str
+    cut_start: bool = False
+    cut_end: bool = False
+
+    @property
+    def shown(self) -> str:
+        """The text as a reader sees it: "…" marks where it cuts a sentence."""
+        return f"{'…' * self.cut_start}{self.text}{'…' * self.cut_end}"
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,8 @@ A sentence's score is a weighted sum of four signals — its cosine to the quest
 passage's cosine, and the BM25 of each (divided by the question's best BM25, so they sit on
 the cosines' 0-1 scale) — plus the share of the question's idf weight the sentence contains,
 the share that only the sentence before it (in the same passage) adds, and a small bonus when
-it holds what the question asks for (a date for "when", a number for "how many"). The score
-only orders sentences for one question.
+it holds what the question asks for (a date for "when", a number for "how many", "X is" for
+"What is X?"). The score only orders sentences for one question.
 
 Whether to answer at all needs a number that means the same for every question: `relevance`,
 a logistic model over absolute evidence — the two cosines, the share of the question's
@@ -63,12 +63,27 @@ _ASKS_DATE = re.compile(
 )
 
 
+_ASKS_DEFINITION = re.compile(
+    r"^\s*what(?:\s+(?:is|are)|['’]s)\s+(?:an?\s+|the\s+)?(?P<term>[^?]{2,60}?)[\s?]*$",
+    re.IGNORECASE,
+)
+# What may follow the term in a sentence that defines it: a closing quote, a parenthesis.
+_DEFINES = r"[\"'”’)]*\s*(?:\([^)]*\)\s*)?,?\s*(?:is|are|refers?\s+to|means?|denotes?)\b"
+_QUOTES = "\"'“”‘’«»"
+
+
 def answer_type_pattern(question: str) -> re.Pattern | None:
-    """What an answering sentence must contain: a number, a date, or None (no cue)."""
+    """What an answering sentence must contain: a number, a date, a definition of the term
+    a short "What is X?" asks about ("X is", "X refers to"), or None (no cue)."""
     if _ASKS_NUMBER.search(question):
         return _NUMBER
     if _ASKS_DATE.search(question):
         return _DATE
+    definition = _ASKS_DEFINITION.match(question)
+    words = [w.strip(_QUOTES) for w in definition["term"].split()] if definition else []
+    if 0 < len(words) <= 4 and all(words):
+        term = r"\s+".join(map(re.escape, words))
+        return re.compile(rf"\b{term}{_DEFINES}", re.IGNORECASE)
     return None
 
 

@@ -62,8 +62,9 @@ def _is_boundary(text: str, match: re.Match, cased: bool) -> bool:
     before = _WORD_BEFORE.search(text, max(0, match.start() - 40), match.end())
     word = before.group(1) if before else ""
     bare = word.replace(".", "").lower()
-    if bare in ABBREVIATIONS or (len(bare) == 1 and bare.isalpha()):
-        # "Dr. Smith", "J. K. Rowling", "the U.S. Army"; but "... and so on, etc. The next" ends.
+    if bare in ABBREVIATIONS or (len(bare) == 1 and word.lstrip(".")[:1].isupper()):
+        # "Dr. Smith", "J. K. Rowling", "the U.S. Army"; but "... and so on, etc. The next" ends,
+        # and so does "p divides x or y. An element" (an initial is a capital).
         return cased and bare == "etc" and following[0].isupper()
     if "." in word.strip("."):  # "e.g.", "a.m." and other dotted forms
         return cased and following[0].isupper()

@@ -45,25 +45,25 @@ class ChunkSettings:
 class AnswerSettings:
     top_k: int = field(default=3, metadata=_range(1, 10))
     max_quote_chars: int = field(default=300, metadata=_range(80, 1000))
-    min_score: float = field(default=0.35, metadata=_range(0.0, 1.0))
+    min_score: float = field(default=0.25, metadata=_range(0.0, 1.0))
     max_question_chars: int = field(default=1000, metadata=_range(10, 10000))
 
 
 @dataclass(frozen=True)
 class RetrievalSettings:
     candidates: int = field(default=50, metadata=_range(5, 1000))
-    dense_sentence_weight: float = field(default=0.242, metadata=_range(0.0, 1.0))
-    dense_passage_weight: float = field(default=0.591, metadata=_range(0.0, 1.0))
-    lexical_sentence_weight: float = field(default=0.031, metadata=_range(0.0, 1.0))
-    lexical_passage_weight: float = field(default=0.136, metadata=_range(0.0, 1.0))
-    answer_type_weight: float = field(default=0.122, metadata=_range(0.0, 1.0))
-    term_coverage_weight: float = field(default=0.374, metadata=_range(0.0, 1.0))
-    context_coverage_weight: float = field(default=0.244, metadata=_range(0.0, 1.0))
-    relevance_bias: float = field(default=-9.18, metadata=_range(-50.0, 50.0))
-    relevance_sentence_weight: float = field(default=4.7, metadata=_range(-50.0, 50.0))
-    relevance_passage_weight: float = field(default=7.54, metadata=_range(-50.0, 50.0))
-    relevance_coverage_weight: float = field(default=7.2, metadata=_range(-50.0, 50.0))
-    relevance_unknown_weight: float = field(default=-1.17, metadata=_range(-50.0, 50.0))
+    dense_sentence_weight: float = field(default=0.488, metadata=_range(0.0, 1.0))
+    dense_passage_weight: float = field(default=0.375, metadata=_range(0.0, 1.0))
+    lexical_sentence_weight: float = field(default=0.006, metadata=_range(0.0, 1.0))
+    lexical_passage_weight: float = field(default=0.131, metadata=_range(0.0, 1.0))
+    answer_type_weight: float = field(default=0.111, metadata=_range(0.0, 1.0))
+    term_coverage_weight: float = field(default=0.343, metadata=_range(0.0, 1.0))
+    context_coverage_weight: float = field(default=0.224, metadata=_range(0.0, 1.0))
+    relevance_bias: float = field(default=-9.24, metadata=_range(-50.0, 50.0))
+    relevance_sentence_weight: float = field(default=7.04, metadata=_range(-50.0, 50.0))
+    relevance_passage_weight: float = field(default=5.44, metadata=_range(-50.0, 50.0))
+    relevance_coverage_weight: float = field(default=6.96, metadata=_range(-50.0, 50.0))
+    relevance_unknown_weight: float = field(default=-1.19, metadata=_range(-50.0, 50.0))
 
 
 @dataclass(frozen=True)

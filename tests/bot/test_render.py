@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from urllib.parse import unquote
 
 import pytest
@@ -51,6 +52,13 @@ def test_answer_shows_quotes_literally_with_numbered_sources():
     assert lines[1].startswith("[2] [A story — paragraph 2](")
     assert embed.footer.text == "Answered in 0.25 s"
     assert rendered.shown == answer.quotes
+
+
+def test_a_quote_cut_from_a_long_sentence_is_marked_with_ellipses():
+    cut = replace(quote("the league expanded to a 16-game schedule in 1978"), cut_start=True,
+                  cut_end=True)
+    embed = render.answer_embed(Answer("When?", (cut, quote("Whole.", number=2)), False)).embed
+    assert shown_quotes(embed) == ["…the league expanded to a 16-game schedule in 1978…", "Whole."]
 
 
 def test_numbering_continues_for_more_quotes():

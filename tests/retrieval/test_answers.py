@@ -101,6 +101,28 @@ def test_an_overlong_sentence_is_cut_at_a_word_boundary(snapshot):
     assert end - start <= 120 and text[end] == " " and text[start:end].startswith("The committee")
 
 
+def test_an_overlong_sentence_keeps_the_words_on_both_sides_of_what_the_question_names():
+    # The question names the council, the harbour and the bridge; the answer (1998) follows.
+    text = ("# Budget\n\nLong before anyone " + "talked about many small things " * 15
+            + "the council approved the harbour bridge in 1998 after "
+            + "a series of long public hearings " * 15 + "ended.\n")
+    snapshot = build_snapshot([document("budget.md", text)], embedder=FakeEmbedder(),
+                              chunking=ChunkSettings(), previous=None).snapshot
+    start, end = quote_span(snapshot, 0, 0, 200, ("council", "approv", "harbour", "bridg"))
+    quote = text[start:end]
+    assert "the council approved the harbour bridge in 1998 after" in quote
+    assert quote.index("council") > 40 and len(quote) - quote.index("1998") > 40  # centred
+    assert len(quote) <= 200 and text[start - 1] == " " and text[end] == " "
+
+
+def test_a_quote_cut_from_a_long_sentence_says_so(snapshot):
+    first = answer(snapshot, "What did the committee discuss?", top_k=1).quotes[0]
+    assert first.document == "long.md" and first.text.startswith("The committee")
+    assert (first.cut_start, first.cut_end) == (False, True) and first.shown.endswith("…")
+    whole = answer(snapshot, "What did scientists find beneath Yellowstone?", top_k=1).quotes[0]
+    assert not (whole.cut_start or whole.cut_end) and whole.shown == whole.text
+
+
 def test_skip_gives_the_next_quotes_without_repeats(snapshot):
     question = "What did scientists find beneath Yellowstone?"
     everything = answer(snapshot, question, top_k=4).quotes

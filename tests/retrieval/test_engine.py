@@ -5,6 +5,7 @@ import time
 
 import pytest
 
+from retrieval import indexer
 from retrieval.engine import Engine
 from retrieval.errors import CorruptIndex, EmptyCorpus, IndexError_, IndexMismatch, QuestionError
 from retrieval.snapshot import current_snapshot_path
@@ -30,6 +31,12 @@ def test_first_load_builds_and_second_load_reuses_without_embedding(tmp_path, do
     embedder = FakeEmbedder()
     assert engine_for(tmp_path, docs, embedder).load() is None
     assert embedder.encoded == []
+
+
+def test_sentences_are_embedded_under_their_document_title(tmp_path, docs):
+    embedder = FakeEmbedder()
+    engine_for(tmp_path, docs, embedder).load()
+    assert "Cats\nCats sleep all day." in embedder.encoded
 
 
 def test_refresh_embeds_only_changed_and_new_documents(tmp_path, docs):
@@ -65,6 +72,14 @@ def test_changed_chunking_forces_a_full_rebuild(tmp_path, docs):
     engine_for(tmp_path, docs).load()
     report = engine_for(tmp_path, docs, chunking={"max_chars": 300}).load()
     assert report.full_rebuild and "chunking" in report.reason
+
+
+def test_an_index_embedded_the_old_way_is_rebuilt_said_in_the_report(tmp_path, docs, monkeypatch):
+    monkeypatch.setattr(indexer, "EMBEDDING_TEXT_VERSION", 1)
+    engine_for(tmp_path, docs).load()
+    monkeypatch.undo()
+    report = engine_for(tmp_path, docs).load()
+    assert report.full_rebuild and "embeds passages and sentences differently" in report.reason
 
 
 def test_no_rebuild_reports_a_stale_index_clearly(tmp_path, docs):

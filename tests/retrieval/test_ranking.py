@@ -83,6 +83,10 @@ def test_answer_type_cues():
     assert answer_type_pattern("In what year did it open?").search("opened in 1998")
     assert not answer_type_pattern("When did it open?").search("it opened late")
     assert answer_type_pattern("Who scored?") is None
+    defines = answer_type_pattern("What’s a “coalition of the willing”?")
+    assert defines.search("A “coalition of the willing” refers to a temporary partnership")
+    assert not defines.search("Starmer announced a “coalition of the willing” to draft a plan")
+    assert answer_type_pattern("What is the name of the stadium in the Bay Area?") is None
 
 
 def test_relevance_is_high_on_topic_and_low_for_a_question_the_documents_do_not_cover(snapshot):

@@ -33,6 +33,9 @@ def sentences(text: str) -> list[str]:
         ("Costs rose, e.g. rent and fuel, in the U.S. last year.",
          ["Costs rose, e.g. rent and fuel, in the U.S. last year."]),
         ("Apples, pears, etc. The next sentence.", ["Apples, pears, etc.", "The next sentence."]),
+        # A lower-case letter is a variable, not an initial.
+        ("If p divides xy, then p divides x or y. An element is irreducible.",
+         ["If p divides xy, then p divides x or y.", "An element is irreducible."]),
         # Quotes: the closing mark stays with its sentence.
         ('He said: "I\'m done." Then he left.', ['He said: "I\'m done."', "Then he left."]),
         ("“Stop!” she cried. Nobody did.", ["“Stop!” she cried.", "Nobody did."]),
