@@ -101,9 +101,8 @@ def summarise(inside: list[Outcome], outside: list[Outcome], threshold: float) -
 def raw_encoding_seconds(engine: Engine) -> float:
     """The model alone on the texts a build embeds: every passage (with title) and sentence."""
     snapshot = engine.snapshot
-    titles = {d.id: d.title for d in snapshot.documents}
-    texts = [embedding_text(titles[c.doc_id], c.text) for c in snapshot.chunks]
-    texts += [embedding_text(titles[s.doc_id], s.text) for s in snapshot.sentences]
+    texts = [embedding_text(snapshot.document(c.doc_id), c.text) for c in snapshot.chunks]
+    texts += [embedding_text(snapshot.document(s.doc_id), s.text) for s in snapshot.sentences]
     model = engine.embedder.model
     began = time.perf_counter()
     model.encode(

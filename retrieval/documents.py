@@ -59,6 +59,7 @@ def read_document(path: Path, doc_id: str) -> Document:
         date=meta.get("date"),
         text=text,
         sha256=hashlib.sha256(raw).hexdigest(),
+        has_title=bool(meta.get("title")),
     )
 
 

@@ -15,6 +15,9 @@ class Document:
     date: str | None
     text: str
     sha256: str
+    # The title is declared (front matter, a `# heading`), not borrowed from the first line
+    # or the file name: only a declared title is embedded with the text.
+    has_title: bool = True
 
 
 @dataclass(frozen=True)

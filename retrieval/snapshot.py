@@ -222,7 +222,7 @@ def _vectors(index: faiss.Index) -> np.ndarray:
 def _document_row(d: Document) -> dict:
     return {
         "id": d.id, "title": d.title, "source_url": d.source_url, "date": d.date,
-        "text": d.text, "sha256": d.sha256,
+        "text": d.text, "sha256": d.sha256, "has_title": d.has_title,
     }
 
 

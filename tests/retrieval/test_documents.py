@@ -24,6 +24,8 @@ def test_ids_are_relative_paths_and_titles_fall_back(tmp_path):
     assert set(by_id) == {"guides/deep/faq.txt", "notes.md"}
     assert by_id["guides/deep/faq.txt"].title == "How to join"  # first line
     assert by_id["notes.md"].title == "Rules"  # first heading
+    # Only a declared title is embedded with the text; a borrowed first line is not.
+    assert by_id["notes.md"].has_title and not by_id["guides/deep/faq.txt"].has_title
 
 
 def test_front_matter_gives_title_source_and_date(tmp_path):

@@ -33,10 +33,12 @@ def test_first_load_builds_and_second_load_reuses_without_embedding(tmp_path, do
     assert embedder.encoded == []
 
 
-def test_sentences_are_embedded_under_their_document_title(tmp_path, docs):
+def test_sentences_are_embedded_under_their_document_title_when_it_has_one(tmp_path, docs):
+    (docs / "chat.txt").write_text("hey all\nthe meetup moved to friday\n")
     embedder = FakeEmbedder()
     engine_for(tmp_path, docs, embedder).load()
     assert "Cats\nCats sleep all day." in embedder.encoded
+    assert "the meetup moved to friday" in embedder.encoded  # no title: embedded as it is
 
 
 def test_refresh_embeds_only_changed_and_new_documents(tmp_path, docs):
