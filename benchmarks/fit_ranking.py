@@ -4,10 +4,10 @@
 
 Two small models, both through retrieval/ranking.py's own feature functions:
 - ordering: a softmax over each question's candidate sentences (listwise logistic regression)
-  on the four fused signals plus the answer-type cue, the sentence's idf coverage of the
-  question and what the sentence before it adds to that coverage; target: sentences holding a
-  gold answer. The four signal weights are scaled to sum to 1 (the other three keep their
-  ratio to them).
+  on the four fused signals plus `sentence_features` (the answer-type cue, the sentence's idf
+  coverage of the question, what the sentence before it adds to that coverage, its passage's
+  coverage); target: sentences holding a gold answer. The four signal weights are scaled to
+  sum to 1 (the other four keep their ratio to them).
 - relevance: logistic regression over the top sentence's absolute evidence, in-corpus questions
   against off-corpus ones (classes balanced); its probability is what min_score thresholds.
 Paste the printed lines into config/citebot.toml (and settings.py's defaults).
@@ -28,13 +28,11 @@ from qa import DEFAULT_DATA, DEFAULT_INDEX, REPO, normalise, read_jsonl  # noqa:
 from retrieval.engine import Engine  # noqa: E402
 from retrieval.ranking import (  # noqa: E402
     POOL_FACTOR,
-    answer_type_cue,
-    context_coverage,
     question_signals,
     rank_sentences,
     ranking_features,
     relevance_features,
-    term_evidence,
+    sentence_features,
 )
 from retrieval.settings import load_settings  # noqa: E402
 
@@ -77,11 +75,9 @@ def main(argv: list[str] | None = None) -> int:
         features = ranking_features(snapshot, signals, signals.candidates)
         picked = np.argpartition(-(features @ current), POOL)[:POOL]
         rows = signals.candidates[picked]
-        cue = answer_type_cue(snapshot, question["question"], rows)
-        coverage, _ = term_evidence(snapshot.sentence_lexical, question["question"], rows)
         golds = [normalise(g) for g in question["answers"]]
-        context = context_coverage(snapshot, question["question"], rows, coverage)
-        pools.append(np.column_stack([features[picked], cue, coverage, context]))
+        per_sentence = sentence_features(snapshot, question["question"], rows)
+        pools.append(np.column_stack([features[picked], per_sentence]))
         labels.append([any(g in sentence_texts[r] for g in golds) for r in rows])
     pool_x, pool_y = np.stack(pools), np.array(labels, dtype=np.float64)
     weights = fit_listwise(pool_x, pool_y)
@@ -89,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     weights = weights / scale
     names = ["dense_sentence_weight", "dense_passage_weight", "lexical_sentence_weight",
              "lexical_passage_weight", "answer_type_weight", "term_coverage_weight",
-             "context_coverage_weight"]
+             "context_coverage_weight", "passage_coverage_weight"]
     fitted = dict(zip(names, (round(float(w), 3) for w in weights)))
     top1 = pool_y[np.arange(len(pool_y)), (pool_x @ weights).argmax(1)].mean()
     print(f"ordering: sentence hit@1 {top1:.3f} on the fitted pool")
@@ -136,7 +132,7 @@ def fit_listwise(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         gradient = -((posterior - p)[:, :, None] * x).sum((0, 1))
         return -np.log(gold + 1e-12).sum() + 1e-3 * w @ w, gradient + 2e-3 * w
 
-    start = np.array([5.0, 10.0, 3.0, 4.0, 1.0, 1.0, 0.0])
+    start = np.array([5.0, 10.0, 3.0, 4.0, 1.0, 1.0, 0.0, 0.0])
     return minimize(loss, start, jac=True, method="L-BFGS-B").x
 
 

@@ -3,9 +3,9 @@
 A sentence's score is a weighted sum of four signals — its cosine to the question, its
 passage's cosine, and the BM25 of each (divided by the question's best BM25, so they sit on
 the cosines' 0-1 scale) — plus the share of the question's idf weight the sentence contains,
-the share that only the sentence before it (in the same passage) adds, and a small bonus when
-it holds what the question asks for (a date for "when", a number for "how many", "X is" for
-"What is X?"). The score only orders sentences for one question.
+the share that only the sentence before it (in the same passage) adds, the share its passage
+holds, and a small bonus when it holds what the question asks for (a date for "when", a number
+for "how many", "X is" for "What is X?", a name for "who"). The score only orders sentences for one question.
 
 Whether to answer at all needs a number that means the same for every question: `relevance`,
 a logistic model over absolute evidence — the two cosines, the share of the question's
@@ -70,11 +70,13 @@ _ASKS_DEFINITION = re.compile(
 # What may follow the term in a sentence that defines it: a closing quote, a parenthesis.
 _DEFINES = r"[\"'”’)]*\s*(?:\([^)]*\)\s*)?,?\s*(?:is|are|refers?\s+to|means?|denotes?)\b"
 _QUOTES = "\"'“”‘’«»"
+_ASKS_PERSON = re.compile(r"\bwho(?:m|se)?\b", re.IGNORECASE)
 
 
 def answer_type_pattern(question: str) -> re.Pattern | None:
     """What an answering sentence must contain: a number, a date, a definition of the term
-    a short "What is X?" asks about ("X is", "X refers to"), or None (no cue)."""
+    a short "What is X?" asks about ("X is", "X refers to"), for "who" a capitalised name the
+    question does not already hold, or None (no cue)."""
     if _ASKS_NUMBER.search(question):
         return _NUMBER
     if _ASKS_DATE.search(question):
@@ -84,6 +86,9 @@ def answer_type_pattern(question: str) -> re.Pattern | None:
     if 0 < len(words) <= 4 and all(words):
         term = r"\s+".join(map(re.escape, words))
         return re.compile(rf"\b{term}{_DEFINES}", re.IGNORECASE)
+    if _ASKS_PERSON.search(question):
+        named = "|".join(sorted(set(re.findall(r"\w+", question.lower()))))
+        return re.compile(rf"(?<=\s)(?!(?i:{named})\b)[A-Z][a-z]+")
     return None
 
 
@@ -163,6 +168,21 @@ def ranking_features(snapshot: Snapshot, signals: Signals, rows: np.ndarray) -> 
     )
 
 
+def sentence_features(snapshot: Snapshot, query: str, rows: np.ndarray) -> np.ndarray:
+    """Per sentence in `rows`: [answer-type cue, its share of the question's idf weight, the
+    share only the sentence before it adds, its passage's share (title included)]."""
+    coverage, _ = term_evidence(snapshot.sentence_lexical, query, rows)
+    passage, _ = term_evidence(snapshot.chunk_lexical, query, snapshot.sentence_chunk[rows])
+    return np.column_stack(
+        [
+            answer_type_cue(snapshot, query, rows),
+            coverage,
+            context_coverage(snapshot, query, rows, coverage),
+            passage,
+        ]
+    )
+
+
 def answer_type_cue(snapshot: Snapshot, query: str, rows: np.ndarray) -> np.ndarray:
     """1.0 for each sentence in `rows` holding what the question asks for, else 0.0."""
     pattern = answer_type_pattern(query)
@@ -211,14 +231,15 @@ def rank_sentences(
     pool = min(pool, len(fused))
     best = np.argpartition(-fused, pool - 1)[:pool]
     rows, fused = signals.candidates[best], fused[best]
-    coverage, _ = term_evidence(snapshot.sentence_lexical, query, rows)
-    scores = (
-        fused
-        + settings.answer_type_weight * answer_type_cue(snapshot, query, rows)
-        + settings.term_coverage_weight * coverage
-        + settings.context_coverage_weight
-        * context_coverage(snapshot, query, rows, coverage)
+    per_sentence = np.array(
+        [
+            settings.answer_type_weight,
+            settings.term_coverage_weight,
+            settings.context_coverage_weight,
+            settings.passage_coverage_weight,
+        ]
     )
+    scores = fused + sentence_features(snapshot, query, rows) @ per_sentence
     kept = np.argsort(-scores, kind="stable")[: settings.candidates]
     rows, scores = rows[kept], scores[kept]
     coefficients = np.array(

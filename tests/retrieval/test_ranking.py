@@ -82,7 +82,10 @@ def test_answer_type_cues():
     assert answer_type_pattern("How many goals did Dallas score?").search("two goals")
     assert answer_type_pattern("In what year did it open?").search("opened in 1998")
     assert not answer_type_pattern("When did it open?").search("it opened late")
-    assert answer_type_pattern("Who scored?") is None
+    names = answer_type_pattern("Who scored for Dallas?")
+    assert names.search("The goal came from Ivan Toney.")
+    assert not names.search("The goal came late for Dallas.")  # the question's own name
+    assert answer_type_pattern("Where did they play?") is None
     defines = answer_type_pattern("What’s a “coalition of the willing”?")
     assert defines.search("A “coalition of the willing” refers to a temporary partnership")
     assert not defines.search("Starmer announced a “coalition of the willing” to draft a plan")
