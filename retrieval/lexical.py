@@ -1,10 +1,15 @@
-"""BM25 over passages or sentences (bm25s), with English stemming and stop words."""
+"""BM25 over passages or sentences (bm25s), with English stemming and stop words.
+
+Questions are typed fast: accents are folded on both sides ("Celoron" finds "Céloron"), and a
+question word the texts never use is read as the one text word it is a single typo away from
+("purhcased" as "purchased"; see `closest_term`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import logging
+import unicodedata
+from collections.abc import Sequence
 
 import bm25s
 import numpy as np
@@ -12,6 +17,8 @@ import Stemmer
 
 # bm25s sets its own logger to DEBUG on import and logs every index build.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+MIN_TYPO_LENGTH = 5  # shorter stems are left alone: "cat" is one letter from too many words
 
 
 class LexicalIndex:
@@ -21,16 +28,42 @@ class LexicalIndex:
         self._stemmer = Stemmer.Stemmer("english")
         self._size = len(texts)
         self._bm25 = bm25s.BM25()
+        self._variants: dict[str, set[str]] | None = None
         if texts:
-            tokens = bm25s.tokenize(
-                list(texts), stopwords="en", stemmer=self._stemmer, show_progress=False
-            )
-            self._bm25.index(tokens, show_progress=False)
+            self._bm25.index(self._tokenize([fold(t) for t in texts]), show_progress=False)
+
+    def _tokenize(self, texts: list[str], return_ids: bool = True):
+        return bm25s.tokenize(
+            texts, stopwords="en", stemmer=self._stemmer, show_progress=False,
+            return_ids=return_ids,
+        )
 
     def terms(self, query: str) -> list[str]:
-        return bm25s.tokenize(
-            [query], stopwords="en", stemmer=self._stemmer, show_progress=False, return_ids=False
-        )[0]
+        """The query's stemmed terms, typos read as the text word they stand for."""
+        return [self.closest_term(t) for t in self._tokenize([fold(query)], False)[0]]
+
+    def closest_term(self, term: str) -> str:
+        """`term` if some text holds it; else the text term one edit away (a letter added,
+        dropped, changed, or two swapped) that most texts hold; else `term`."""
+        vocabulary = self._bm25.vocab_dict if self._size else {}
+        if term in vocabulary or len(term) < MIN_TYPO_LENGTH or not vocabulary:
+            return term
+        if self._variants is None:
+            self._variants = {}
+            for known in vocabulary:
+                for variant in _deletions(known) | {known}:
+                    self._variants.setdefault(variant, set()).add(known)
+        near = set()
+        for variant in _deletions(term) | {term}:
+            near.update(self._variants.get(variant, ()))
+        near = [t for t in near if _one_edit_apart(term, t)]
+        if not near:
+            return term
+        return max(near, key=lambda t: (self._frequency(vocabulary[t]), t))
+
+    def _frequency(self, term_id: int) -> int:
+        indptr = self._bm25.scores["indptr"]
+        return int(indptr[term_id + 1] - indptr[term_id])
 
     def postings(self, query: str) -> tuple[list[str], list[np.ndarray]]:
         """The query's distinct terms and, for each, the rows of the texts that contain it."""
@@ -58,3 +91,27 @@ class LexicalIndex:
         if not terms or not self._size:
             return np.zeros(self._size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
+
+
+def fold(text: str) -> str:
+    """`text` without accents: "Céloron" → "Celoron"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _deletions(term: str) -> set[str]:
+    return {term[:i] + term[i + 1 :] for i in range(len(term))}
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """Whether one insertion, deletion, substitution or swap of neighbours turns a into b."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = next((k for k in range(len(a)) if a[k] != b[k]), len(a))
+    if len(a) < len(b):
+        return a[i:] == b[i + 1 :]
+    return a[i + 1 :] == b[i + 1 :] or (a[i + 1 : i + 2] == b[i : i + 1]
+                                        and a[i : i + 1] == b[i + 1 : i + 2]
+                                        and a[i + 2 :] == b[i + 2 :])

@@ -1,0 +1,60 @@
+"""BM25 as a fast typist meets it: accents and single typos in questions still match."""
+
+import numpy as np
+import pytest
+
+from retrieval.lexical import LexicalIndex, _one_edit_apart
+
+TEXTS = [
+    "The Céloron expedition purchased supplies at Logstown.",
+    "The multiplex cinema has three screens.",
+    "Cats sleep all day.",
+]
+
+
+@pytest.fixture(scope="module")
+def lexical():
+    return LexicalIndex(TEXTS)
+
+
+def best(lexical, query):
+    scores = lexical.scores(query)
+    return TEXTS[int(np.argmax(scores))] if scores.max() > 0 else None
+
+
+def test_accents_are_folded_on_both_sides(lexical):
+    assert best(lexical, "Who led the Celoron expedition?") == TEXTS[0]
+    plain = LexicalIndex(["Celoron left in 1749.", "Cats sleep all day."])
+    assert plain.scores("Céloron")[0] > 0 and plain.scores("Céloron")[1] == 0
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What was purhcased at Logstown?", 0),  # two letters swapped
+        ("How many screens does the muliplex have?", 1),  # a letter dropped
+        ("What did Celeron buy?", 0),  # a letter changed (and an accent)
+    ],
+)
+def test_a_single_typo_is_read_as_the_word_the_texts_use(lexical, question, expected):
+    assert best(lexical, question) == TEXTS[expected]
+    terms, rows = lexical.postings(question)
+    assert all(len(r) for t, r in zip(terms, rows) if len(t) >= 5)
+
+
+def test_short_words_and_words_two_edits_away_are_left_alone(lexical):
+    assert lexical.terms("dat") == ["dat"]  # "day" is one letter away, but the word is short
+    assert lexical.terms("pruchsaed") == ["pruchsa"]  # too far from "purchas"
+    assert LexicalIndex([]).terms("purhcased") == ["purhcas"]
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("purhcas", "purchas", True), ("celeron", "celoron", True), ("multiplex", "muliplex", True),
+        ("cinema", "cinemas", True), ("abcd", "badc", False), ("abxd", "aybd", False),
+        ("same", "same", False), ("short", "longer", False),
+    ],
+)
+def test_one_edit_apart(a, b, expected):
+    assert _one_edit_apart(a, b) is expected and _one_edit_apart(b, a) is expected
