@@ -55,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     engine = Engine(settings)
     engine.load()
     snapshot = engine.snapshot
-    texts = [q["question"] for q in questions + offcorpus]
+    # As Engine.ask reads them: typos respelled the way the documents spell the word.
+    texts = [snapshot.sentence_lexical.respelled(q["question"]) for q in questions + offcorpus]
     if args.vectors and args.vectors.is_file():
         vectors = np.load(args.vectors)
     else:
@@ -70,13 +71,13 @@ def main(argv: list[str] | None = None) -> int:
     ])
     depth = POOL_FACTOR * settings.retrieval.candidates  # as many candidates as the engine sees
     pools, labels = [], []
-    for question, vector in zip(questions, vectors):
-        signals = question_signals(snapshot, vector, question["question"], depth)
+    for question, text, vector in zip(questions, texts, vectors):
+        signals = question_signals(snapshot, vector, text, depth)
         features = ranking_features(snapshot, signals, signals.candidates)
         picked = np.argpartition(-(features @ current), POOL)[:POOL]
         rows = signals.candidates[picked]
         golds = [normalise(g) for g in question["answers"]]
-        per_sentence = sentence_features(snapshot, question["question"], rows)
+        per_sentence = sentence_features(snapshot, text, rows)
         pools.append(np.column_stack([features[picked], per_sentence]))
         labels.append([any(g in sentence_texts[r] for g in golds) for r in rows])
     pool_x, pool_y = np.stack(pools), np.array(labels, dtype=np.float64)

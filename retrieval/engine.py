@@ -150,10 +150,11 @@ class Engine:
         began = time.perf_counter()
         question = self.check_question(question)
         snapshot = self.snapshot
-        vector = self.embedder.encode_query(question)
-        ranked = rank_sentences(snapshot, vector, question, self.settings.retrieval)
+        spelled = snapshot.sentence_lexical.respelled(question)
+        vector = self.embedder.encode_query(spelled)
+        ranked = rank_sentences(snapshot, vector, spelled, self.settings.retrieval)
         answer = compose_answer(
-            question,
+            spelled,
             ranked,
             snapshot,
             top_k=top_k or self.settings.answer.top_k,
@@ -161,7 +162,7 @@ class Engine:
             max_quote_chars=self.settings.answer.max_quote_chars,
             min_score=self.settings.answer.min_score,
         )
-        return replace(answer, seconds=time.perf_counter() - began)
+        return replace(answer, question=question, seconds=time.perf_counter() - began)
 
     def check_question(self, question: str) -> str:
         """The question, trimmed; QuestionError with a friendly message when unusable."""
@@ -184,16 +185,16 @@ class Engine:
             topic = self.check_question(topic)
         count = sentences or self.settings.summary.sentences
         snapshot = self.snapshot
-        topic_vector = self.embedder.encode_query(topic) if topic else None
+        spelled = snapshot.sentence_lexical.respelled(topic) if topic else topic
         summary = summarize_snapshot(
             snapshot,
             document=document,
-            topic=topic,
-            topic_vector=topic_vector,
+            topic=spelled,
+            topic_vector=self.embedder.encode_query(spelled) if spelled else None,
             count=count,
             settings=self.settings,
         )
-        return replace(summary, seconds=time.perf_counter() - began)
+        return replace(summary, topic=topic, seconds=time.perf_counter() - began)
 
     # -- what is indexed -------------------------------------------------------------------
 

@@ -8,7 +8,9 @@ question word the texts never use is read as the one text word it is a single ty
 from __future__ import annotations
 
 import logging
+import re
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 
 import bm25s
@@ -19,6 +21,7 @@ import Stemmer
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 MIN_TYPO_LENGTH = 5  # shorter stems are left alone: "cat" is one letter from too many words
+_WORD = re.compile(r"\w\w+")  # what bm25s counts as a word
 
 
 class LexicalIndex:
@@ -28,7 +31,9 @@ class LexicalIndex:
         self._stemmer = Stemmer.Stemmer("english")
         self._size = len(texts)
         self._bm25 = bm25s.BM25()
+        self._texts = texts
         self._variants: dict[str, set[str]] | None = None
+        self._spellings: dict[str, str] | None = None
         if texts:
             self._bm25.index(self._tokenize([fold(t) for t in texts]), show_progress=False)
 
@@ -60,6 +65,28 @@ class LexicalIndex:
         if not near:
             return term
         return max(near, key=lambda t: (self._frequency(vocabulary[t]), t))
+
+    def respelled(self, query: str) -> str:
+        """`query` with each typo replaced by the word as the texts spell it most often: what
+        the embedding model should read ("What did Macorn sugest?" → "What did Macron
+        suggest?"). Everything else is kept as typed."""
+
+        def respell(match: re.Match) -> str:
+            stem = self._stemmer.stemWord(fold(match.group()).lower())
+            closest = self.closest_term(stem)
+            return self._spelling(closest) if closest != stem else match.group()
+
+        return _WORD.sub(respell, query)
+
+    def _spelling(self, term: str) -> str:
+        if self._spellings is None:
+            counts: dict[str, Counter] = {}
+            for text in self._texts:
+                for word in _WORD.findall(text):
+                    stem = self._stemmer.stemWord(fold(word).lower())
+                    counts.setdefault(stem, Counter())[word] += 1
+            self._spellings = {stem: c.most_common(1)[0][0] for stem, c in counts.items()}
+        return self._spellings.get(term, term)
 
     def _frequency(self, term_id: int) -> int:
         indptr = self._bm25.scores["indptr"]

@@ -30,6 +30,7 @@ def test_macron_question_quotes_the_ceasefire_passage_with_its_citation(engine):
 @pytest.mark.parametrize(
     ("question", "expected"),
     [
+        ("What did Macorn sugest?", "Emmanuel Macron suggested a one-month ceasefire"),  # typos
         ("How many air defence missiles can Kyiv buy?", "5,000 air defence missiles"),
         ("Who joined Starmer at the security summit?", "Leaders or representatives from 12 European"),
         ("What is a coalition of the willing?", "temporary international partnership"),
@@ -37,6 +38,14 @@ def test_macron_question_quotes_the_ceasefire_passage_with_its_citation(engine):
 )
 def test_real_questions_find_the_answering_sentence(engine, question, expected):
     assert expected in engine.ask(question).quotes[0].text
+
+
+def test_a_question_with_typos_is_answered_and_shown_as_typed(engine):
+    answer = engine.ask("What did Macorn sugest?")
+    assert answer.question == "What did Macorn sugest?" and not answer.abstained
+    summary = engine.summarize(topic="Macorn ceasfire")
+    assert summary.topic == "Macorn ceasfire"
+    assert any("Macron suggested a one-month ceasefire" in s.text for s in summary.sentences)
 
 
 @pytest.mark.parametrize(

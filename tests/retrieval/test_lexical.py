@@ -42,6 +42,13 @@ def test_a_single_typo_is_read_as_the_word_the_texts_use(lexical, question, expe
     assert all(len(r) for t, r in zip(terms, rows) if len(t) >= 5)
 
 
+def test_respelled_gives_the_model_the_words_as_the_texts_spell_them(lexical):
+    assert lexical.respelled("Who purhcased it at the muliplex, Celeron?") == (
+        "Who purchased it at the multiplex, Céloron?"
+    )
+    assert lexical.respelled("What do cats eat?") == "What do cats eat?"
+
+
 def test_short_words_and_words_two_edits_away_are_left_alone(lexical):
     assert lexical.terms("dat") == ["dat"]  # "day" is one letter away, but the word is short
     assert lexical.terms("pruchsaed") == ["pruchsa"]  # too far from "purchas"
