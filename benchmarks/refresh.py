@@ -99,6 +99,7 @@ def main() -> None:
     # Each row: (what, seconds, texts embedded, the full build it is a share of).
     full = engine.refresh(requested_by="benchmark")
     rows.append(("full build (in process, model loaded)", full.seconds, full.embedded, full.seconds))
+    engine.ask("warm up")  # now serving, like the bot: its BM25 is built once, here, not timed
     same = engine.refresh(requested_by="benchmark")
     rows.append(("refresh, nothing changed (in process)", same.seconds, same.embedded, full.seconds))
     touch(files[:one_percent], "a")

@@ -22,6 +22,8 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 MIN_TYPO_LENGTH = 5  # shorter stems are left alone: "cat" is one letter from too many words
 _WORD = re.compile(r"\w\w+")  # what bm25s counts as a word
+# Combining marks (the Unicode blocks of diacritics): what NFKD splits off "é".
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 class LexicalIndex:
@@ -122,8 +124,9 @@ class LexicalIndex:
 
 def fold(text: str) -> str:
     """`text` without accents: "Céloron" → "Celoron"."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    if text.isascii():
+        return text
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
 
 
 def _deletions(term: str) -> set[str]:
