@@ -5,7 +5,8 @@ passage's cosine, and the BM25 of each (divided by the question's best BM25, so 
 the cosines' 0-1 scale) — plus the share of the question's idf weight the sentence contains,
 the share that only the sentence before it (in the same passage) adds, the share its passage
 holds, and a small bonus when it holds what the question asks for (a date for "when", a number
-for "how many", "X is" for "What is X?", a name for "who"). The score only orders sentences for one question.
+for "how many", "X is" for "What is X?", a name for "who"). The score only orders sentences
+for one question.
 
 Whether to answer at all needs a number that means the same for every question: `relevance`,
 a logistic model over absolute evidence — the two cosines, the share of the question's
