@@ -39,9 +39,10 @@ def looks_like_question(text: str) -> bool:
     return text.rstrip().endswith("?") or words[0].lower().strip(",:;") in QUESTION_WORDS
 
 
-def strip_mention(text: str, user_id: int) -> str:
-    """The message without mentions of the bot, whitespace collapsed."""
-    return " ".join(re.sub(rf"<@!?{user_id}>", " ", text).split())
+def strip_mention(text: str, user_id: int, role_id: int | None = None) -> str:
+    """The message without mentions of the bot (or of its role), whitespace collapsed."""
+    role = f"|<@&{role_id}>" if role_id else ""
+    return " ".join(re.sub(rf"<@!?{user_id}>{role}", " ", text).split())
 
 
 class UserCooldowns:
@@ -217,10 +218,18 @@ class AskCog(commands.Cog):
         me = self.bot.user
         if message.author.bot or me is None:
             return
-        mentioned = any(user.id == me.id for user in message.mentions)
-        in_ask_channel = message.channel.id in self.bot.settings.discord.ask_channel_ids
-        question = strip_mention(message.content, me.id)
-        if not mentioned and not (in_ask_channel and looks_like_question(question)):
+        # The bot's own role is what Discord's autocomplete often offers for "@Citebot".
+        own_role = message.guild.self_role if message.guild else None
+        question = strip_mention(message.content, me.id, own_role and own_role.id)
+        addressed = (
+            any(user.id == me.id for user in message.mentions)
+            or (own_role in message.role_mentions and bool(question))
+            or isinstance(message.channel, discord.DMChannel)
+        )
+        # A thread started under an ask channel is part of it.
+        where = {message.channel.id, getattr(message.channel, "parent_id", None)}
+        in_ask_channel = not where.isdisjoint(self.bot.settings.discord.ask_channel_ids)
+        if not addressed and not (in_ask_channel and looks_like_question(question)):
             return
         try:
             self.cooldowns.check(message.author.id)

@@ -22,6 +22,7 @@ def test_looks_like_question(text, expected):
 
 def test_strip_mention_removes_both_mention_forms_of_the_bot_only():
     assert strip_mention("<@42>  what   about <@!42> <@7>?", 42) == "what about <@7>?"
+    assert strip_mention("<@&9> what about <@&8>?", 42, role_id=9) == "what about <@&8>?"
 
 
 def test_cooldown_allows_uses_per_window_then_refuses_with_a_wait():

@@ -41,6 +41,8 @@ class FakeDiscord:
     channel_id: int = 900_000_000_000_000_200
     ask_channel_id: int = 900_000_000_000_000_201
     moderator_role_id: int = 900_000_000_000_000_300
+    bot_role_id: int = 900_000_000_000_000_301  # the role Discord gives the bot (managed)
+    ask_thread_id: int = 900_000_000_000_000_202  # a thread under the ask channel
     requests: list[Recorded] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     identify: list[dict] = field(default_factory=list)
@@ -172,12 +174,21 @@ class FakeDiscord:
         return {
             "id": str(self.guild_id), "name": "Fake guild", "owner_id": str(self.next_id()),
             "unavailable": False, "member_count": 3, "large": False, "features": [],
-            "roles": [_role(self.guild_id, "@everyone"), _role(self.moderator_role_id, "Mods")],
+            "roles": [_role(self.guild_id, "@everyone"), _role(self.moderator_role_id, "Mods"),
+                      {**_role(self.bot_role_id, "Citebot"), "managed": True,
+                       "tags": {"bot_id": str(self.app_id)}}],
             "channels": [_channel(self.channel_id, self.guild_id, "general"),
                          _channel(self.ask_channel_id, self.guild_id, "ask-here")],
             "members": [{"user": self.bot_user, "roles": [], "flags": 0, "joined_at": TIMESTAMP,
                          "deaf": False, "mute": False}],
-            "emojis": [], "stickers": [], "threads": [], "presences": [], "voice_states": [],
+            "emojis": [], "stickers": [], "presences": [], "voice_states": [],
+            "threads": [{
+                "id": str(self.ask_thread_id), "type": 11, "guild_id": str(self.guild_id),
+                "parent_id": str(self.ask_channel_id), "owner_id": str(self.next_id()),
+                "name": "a thread", "message_count": 0, "member_count": 1,
+                "thread_metadata": {"archived": False, "auto_archive_duration": 1440,
+                                    "archive_timestamp": TIMESTAMP, "locked": False},
+            }],
             "stage_instances": [], "guild_scheduled_events": [], "soundboard_sounds": [],
             "premium_tier": 0, "afk_timeout": 300, "verification_level": 0,
             "default_message_notifications": 0, "explicit_content_filter": 0, "mfa_level": 0,
@@ -231,18 +242,25 @@ class FakeDiscord:
                                 member=member, message=message)
 
     def user_message(self, content: str, *, channel_id: int | None = None,
-                     mentions: tuple[dict, ...] = (), member: dict | None = None) -> dict:
-        """A MESSAGE_CREATE (partial member, separate author), by default from a new member."""
+                     mentions: tuple[dict, ...] = (), member: dict | None = None,
+                     mention_roles: tuple[int, ...] = (), direct: bool = False) -> dict:
+        """A MESSAGE_CREATE (partial member, separate author), by default from a new member;
+        `direct`: a direct message to the bot (no guild, a DM channel of its own)."""
         member = member or self.member()
-        return {
+        message = {
             "id": str(self.next_id()), "channel_id": str(channel_id or self.channel_id),
             "guild_id": str(self.guild_id), "author": member["user"],
             "member": {k: member[k] for k in ("roles", "flags", "joined_at", "deaf", "mute")},
             "content": content, "timestamp": TIMESTAMP, "edited_timestamp": None, "tts": False,
-            "mention_everyone": False, "mentions": list(mentions), "mention_roles": [],
+            "mention_everyone": False, "mentions": list(mentions),
+            "mention_roles": [str(r) for r in mention_roles],
             "attachments": [], "embeds": [], "pinned": False, "type": 0, "flags": 0,
             "components": [],
         }
+        if direct:
+            del message["guild_id"], message["member"]
+            message["channel_id"] = str(channel_id or self.next_id())
+        return message
 
     # -- REST ------------------------------------------------------------------------------
 

@@ -98,6 +98,41 @@ async def test_mention_is_answered_as_a_reply(bot, fake):
     assert reply.body["components"]
 
 
+async def test_a_mention_of_the_bots_role_is_a_mention(bot, fake):
+    # Discord's autocomplete often offers the bot's managed role for "@Citebot".
+    message = fake.user_message(f"<@&{fake.bot_role_id}> {MACRON}",
+                                mention_roles=(fake.bot_role_id,))
+    mark = fake.mark()
+    await fake.dispatch("MESSAGE_CREATE", message)
+    reply = await fake.wait_for(
+        lambda r: r.method == "POST" and r.path == f"/channels/{fake.channel_id}/messages",
+        after=mark)
+    assert str(reply.body["message_reference"]["message_id"]) == message["id"]
+    assert reply.body["embeds"][0]["title"] == MACRON  # the role mention is not in the question
+
+
+async def test_a_direct_message_is_answered_without_a_mention(bot, fake):
+    message = fake.user_message(MACRON, direct=True)
+    mark = fake.mark()
+    await fake.dispatch("MESSAGE_CREATE", message)
+    reply = await fake.wait_for(
+        lambda r: r.method == "POST" and r.path == f"/channels/{message['channel_id']}/messages",
+        after=mark)
+    [embed] = reply.body["embeds"]
+    assert "Macron suggested a one-month ceasefire" in quotes_in(embed)[1]
+
+
+async def test_a_thread_under_an_ask_channel_is_an_ask_channel(bot, fake):
+    question = fake.user_message("how many air defence missiles can Kyiv buy?",
+                                 channel_id=fake.ask_thread_id)
+    mark = fake.mark()
+    await fake.dispatch("MESSAGE_CREATE", question)
+    reply = await fake.wait_for(
+        lambda r: r.path == f"/channels/{fake.ask_thread_id}/messages", after=mark)
+    assert str(reply.body["message_reference"]["message_id"]) == question["id"]
+    assert any("5,000 air defence missiles" in q for q in quotes_in(reply.body["embeds"][0]).values())
+
+
 async def test_ask_channel_answers_questions_without_a_mention(bot, fake):
     mark = fake.mark()
     chatter = fake.user_message("good morning all", channel_id=fake.ask_channel_id)
