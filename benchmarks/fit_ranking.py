@@ -23,7 +23,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from qa import DEFAULT_DATA, DEFAULT_INDEX, REPO, normalise, read_jsonl  # noqa: E402
+from qa import DEFAULT_DATA, DEFAULT_INDEX, REPO, normalise, read_half  # noqa: E402
 
 from retrieval.engine import Engine  # noqa: E402
 from retrieval.ranking import (  # noqa: E402
@@ -45,10 +45,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", type=Path, default=REPO / "config" / "citebot.toml")
     parser.add_argument("--index-dir", type=Path, default=DEFAULT_INDEX)
     parser.add_argument("--vectors", type=Path, help="cache the question vectors in this .npy")
+    parser.add_argument("--half", choices=("even", "odd"),
+                        help="fit on the questions of every other article only (a held-out check: "
+                        "score the other half with qa.py --half)")
     args = parser.parse_args(argv)
 
-    questions = read_jsonl(args.data / "questions.jsonl")
-    offcorpus = read_jsonl(args.data / "offcorpus.jsonl")
+    questions, offcorpus = read_half(args.data, args.half)
     settings = load_settings(args.config).replace(
         documents={"dir": str(args.data / "corpus")}, index={"dir": str(args.index_dir)}
     )

@@ -3,6 +3,7 @@
     make bench-qa                         # the whole development set (slow: ~5,700 questions)
     make bench-qa ARGS="--sample 500"     # a quick run
     make bench-qa ARGS="--rebuild"        # also time a fresh index build against raw encoding
+    make bench-qa ARGS="--half odd --config C"  # every other article: a held-out check
 
 Every question goes through `Engine.ask`, the code the CLI and the bot call. The engine is
 asked with min_score = 0, so each question's best relevance is seen even when the configured
@@ -65,6 +66,22 @@ def ask(engine: Engine, question: str, golds: list[str], top_k: int) -> Outcome:
     return outcome_of(answer, [normalise(g) for g in golds], seconds)
 
 
+def read_half(data: Path, half: str | None) -> tuple[list[dict], list[dict]]:
+    """The in-corpus and off-corpus questions; with `half` ("even" or "odd") only those of
+    every other article (in file-name order) and every other off-corpus question, so weights
+    fitted on one half can be checked on the other."""
+    questions = read_jsonl(data / "questions.jsonl")
+    offcorpus = read_jsonl(data / "offcorpus.jsonl")
+    if half is None:
+        return questions, offcorpus
+    parity = {"even": 0, "odd": 1}[half]
+    articles = sorted({q["article"] for q in questions})
+    return (
+        [q for q in questions if articles.index(q["article"]) % 2 == parity],
+        offcorpus[parity::2],
+    )
+
+
 def outcome_of(answer: Answer, golds: list[str], seconds: float) -> Outcome:
     quotes = answer.quotes
     return Outcome(
@@ -125,10 +142,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="random seed for --sample")
     parser.add_argument("--check", type=int, default=100, help="questions re-asked as configured")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--half", choices=("even", "odd"),
+                        help="only the questions of every other article (see read_half)")
     args = parser.parse_args(argv)
 
-    questions = read_jsonl(args.data / "questions.jsonl")
-    offcorpus = read_jsonl(args.data / "offcorpus.jsonl")
+    questions, offcorpus = read_half(args.data, args.half)
     if args.sample and args.sample < len(questions):
         questions = random.Random(args.seed).sample(questions, args.sample)
 
