@@ -55,11 +55,12 @@ class LexicalIndex:
         vocabulary = self._bm25.vocab_dict if self._size else {}
         if term in vocabulary or len(term) < MIN_TYPO_LENGTH or not vocabulary:
             return term
-        if self._variants is None:
-            self._variants = {}
+        if self._variants is None:  # built whole, then published: threads may race here
+            variants: dict[str, set[str]] = {}
             for known in vocabulary:
                 for variant in _deletions(known) | {known}:
-                    self._variants.setdefault(variant, set()).add(known)
+                    variants.setdefault(variant, set()).add(known)
+            self._variants = variants
         near = set()
         for variant in _deletions(term) | {term}:
             near.update(self._variants.get(variant, ()))
@@ -74,9 +75,9 @@ class LexicalIndex:
         suggest?"). Everything else is kept as typed."""
 
         def respell(match: re.Match) -> str:
-            stem = self._stemmer.stemWord(fold(match.group()).lower())
-            closest = self.closest_term(stem)
-            return self._spelling(closest) if closest != stem else match.group()
+            stems = self._tokenize([fold(match.group())], False)[0]  # none for a stop word
+            closest = self.closest_term(stems[0]) if stems else None
+            return self._spelling(closest) if stems and closest != stems[0] else match.group()
 
         return _WORD.sub(respell, query)
 

@@ -47,6 +47,8 @@ def test_respelled_gives_the_model_the_words_as_the_texts_spell_them(lexical):
         "Who purchased it at the multiplex, Céloron?"
     )
     assert lexical.respelled("What do cats eat?") == "What do cats eat?"
+    # A stop word is never "corrected": "there" is one swap from "three", which a text holds.
+    assert LexicalIndex(["three cats"]).respelled("Are there cats?") == "Are there cats?"
 
 
 def test_short_words_and_words_two_edits_away_are_left_alone(lexical):
