@@ -74,6 +74,10 @@ class LexicalIndex:
         the embedding model should read ("What did Macorn sugest?" → "What did Macron
         suggest?"). Everything else is kept as typed."""
 
+        stems = self._tokenize([fold(query)], False)[0]
+        if all(self.closest_term(stem) == stem for stem in stems):
+            return query  # the usual case: no typo, no word-by-word pass
+
         def respell(match: re.Match) -> str:
             stems = self._tokenize([fold(match.group())], False)[0]  # none for a stop word
             closest = self.closest_term(stems[0]) if stems else None
