@@ -59,9 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     snapshot = engine.snapshot
     # As Engine.ask reads them: typos respelled the way the documents spell the word.
     texts = [snapshot.sentence_lexical.respelled(q["question"]) for q in questions + offcorpus]
-    if args.vectors and args.vectors.is_file():
-        vectors = np.load(args.vectors)
-    else:
+    vectors = np.load(args.vectors) if args.vectors and args.vectors.is_file() else None
+    if vectors is None or len(vectors) != len(texts):  # no cache, or one for other questions
         vectors = engine.embedder.encode(texts)
         if args.vectors:
             np.save(args.vectors, vectors)
