@@ -125,6 +125,18 @@ class FakeDiscord:
 
         return await self.wait_for(is_reply, timeout=timeout)
 
+    async def reply_to_message(self, message: dict, *, timeout: float = 30.0) -> Recorded:
+        """The bot's reply to a MESSAGE_CREATE: a message posted in its channel that
+        references it."""
+        path = f"/channels/{message['channel_id']}/messages"
+
+        def is_reply(r: Recorded) -> bool:
+            return (r.method == "POST" and r.path == path
+                    and str((r.body.get("message_reference") or {}).get("message_id"))
+                    == message["id"])
+
+        return await self.wait_for(is_reply, timeout=timeout)
+
     def original_message(self, interaction: dict) -> dict:
         """The message that answers `interaction` (its deferred reply, once filled in)."""
         return self.messages[self._originals[interaction["token"]]]

@@ -75,8 +75,7 @@ async def test_abstains_plainly_and_names_closest_documents(bot, fake):
 async def test_empty_question_gets_a_friendly_private_message(bot, fake):
     interaction = fake.slash("ask", question="   ")
     await fake.dispatch("INTERACTION_CREATE", interaction)
-    reply = await fake.wait_for(
-        lambda r: r.method == "POST" and r.path.endswith(interaction["token"]))
+    reply = await fake.reply_to(interaction)
     assert reply.body["flags"] == EPHEMERAL
     assert reply.body["content"] == "Please type a question: the message was empty."
     # The public "thinking…" message was removed so the refusal could be private.
@@ -85,11 +84,8 @@ async def test_empty_question_gets_a_friendly_private_message(bot, fake):
 
 async def test_mention_is_answered_as_a_reply(bot, fake):
     message = fake.user_message(f"<@{fake.app_id}> {MACRON}", mentions=(fake.bot_user,))
-    mark = fake.mark()
     await fake.dispatch("MESSAGE_CREATE", message)
-    reply = await fake.wait_for(
-        lambda r: r.method == "POST" and r.path == f"/channels/{fake.channel_id}/messages",
-        after=mark)
+    reply = await fake.reply_to_message(message)
     assert str(reply.body["message_reference"]["message_id"]) == message["id"]
     assert reply.body["allowed_mentions"] == {"parse": []}  # replied_user defaults to false
     [embed] = reply.body["embeds"]
@@ -102,22 +98,16 @@ async def test_a_mention_of_the_bots_role_is_a_mention(bot, fake):
     # Discord's autocomplete often offers the bot's managed role for "@Citebot".
     message = fake.user_message(f"<@&{fake.bot_role_id}> {MACRON}",
                                 mention_roles=(fake.bot_role_id,))
-    mark = fake.mark()
     await fake.dispatch("MESSAGE_CREATE", message)
-    reply = await fake.wait_for(
-        lambda r: r.method == "POST" and r.path == f"/channels/{fake.channel_id}/messages",
-        after=mark)
+    reply = await fake.reply_to_message(message)
     assert str(reply.body["message_reference"]["message_id"]) == message["id"]
     assert reply.body["embeds"][0]["title"] == MACRON  # the role mention is not in the question
 
 
 async def test_a_direct_message_is_answered_without_a_mention(bot, fake):
     message = fake.user_message(MACRON, direct=True)
-    mark = fake.mark()
     await fake.dispatch("MESSAGE_CREATE", message)
-    reply = await fake.wait_for(
-        lambda r: r.method == "POST" and r.path == f"/channels/{message['channel_id']}/messages",
-        after=mark)
+    reply = await fake.reply_to_message(message)
     [embed] = reply.body["embeds"]
     assert "Macron suggested a one-month ceasefire" in quotes_in(embed)[1]
 
@@ -125,10 +115,8 @@ async def test_a_direct_message_is_answered_without_a_mention(bot, fake):
 async def test_a_thread_under_an_ask_channel_is_an_ask_channel(bot, fake):
     question = fake.user_message("how many air defence missiles can Kyiv buy?",
                                  channel_id=fake.ask_thread_id)
-    mark = fake.mark()
     await fake.dispatch("MESSAGE_CREATE", question)
-    reply = await fake.wait_for(
-        lambda r: r.path == f"/channels/{fake.ask_thread_id}/messages", after=mark)
+    reply = await fake.reply_to_message(question)
     assert str(reply.body["message_reference"]["message_id"]) == question["id"]
     assert any("5,000 air defence missiles" in q for q in quotes_in(reply.body["embeds"][0]).values())
 
@@ -140,8 +128,7 @@ async def test_ask_channel_answers_questions_without_a_mention(bot, fake):
     question = fake.user_message("how many air defence missiles can Kyiv buy?",
                                  channel_id=fake.ask_channel_id)
     await fake.dispatch("MESSAGE_CREATE", question)
-    reply = await fake.wait_for(
-        lambda r: r.path == f"/channels/{fake.ask_channel_id}/messages", after=mark)
+    reply = await fake.reply_to_message(question)
     assert str(reply.body["message_reference"]["message_id"]) == question["id"]
     quotes = quotes_in(reply.body["embeds"][0]).values()
     assert any("5,000 air defence missiles" in q for q in quotes)
@@ -169,9 +156,8 @@ async def test_everyone_in_a_document_never_pings(bot, fake):
 
     message = fake.user_message(f"<@{fake.app_id}> who do role pings like <@&123> reach?",
                                 mentions=(fake.bot_user,))
-    mark = fake.mark()
     await fake.dispatch("MESSAGE_CREATE", message)
-    reply = await fake.wait_for(lambda r: r.path.endswith("/messages"), after=mark)
+    reply = await fake.reply_to_message(message)
     assert "<@&123>" in reply.body["embeds"][0]["description"]
     assert reply.body["allowed_mentions"] == {"parse": []}  # replied_user defaults to false
 

@@ -43,8 +43,7 @@ async def test_summary_of_a_topic(bot, fake, corpus):
 async def test_summary_of_an_unknown_document_explains_privately(bot, fake):
     interaction = fake.slash("summary", document="no-such-document.md")
     await fake.dispatch("INTERACTION_CREATE", interaction)
-    reply = await fake.wait_for(
-        lambda r: r.method == "POST" and r.path.endswith(interaction["token"]))
+    reply = await fake.reply_to(interaction)
     assert reply.body["flags"] == EPHEMERAL
     assert "no-such-document.md" in reply.body["content"]
     assert "Something went wrong" not in reply.body["content"]
@@ -88,8 +87,7 @@ async def test_an_error_inside_a_command_gets_an_error_id_and_the_bot_carries_on
     interaction = fake.slash("ask", question="What did Macron suggest?")
     with caplog.at_level(logging.ERROR, logger="bot.errors"):
         await fake.dispatch("INTERACTION_CREATE", interaction)
-        reply = await fake.wait_for(
-            lambda r: r.method == "POST" and r.path.endswith(interaction["token"]))
+        reply = await fake.reply_to(interaction)
     assert reply.body["flags"] == EPHEMERAL
     match = re.fullmatch(r"Something went wrong \(error id `([0-9a-f]{8})`\)\. .*",
                          reply.body["content"])

@@ -120,8 +120,7 @@ async def test_a_failed_reindex_is_explained_privately_and_audited(bot, fake, en
     member = fake.member(permissions=MANAGE_GUILD)
     interaction = fake.slash("reindex", member=member)
     await fake.dispatch("INTERACTION_CREATE", interaction)
-    reply = await fake.wait_for(
-        lambda r: r.method == "POST" and r.path.endswith(interaction["token"]))
+    reply = await fake.reply_to(interaction)
     assert reply.body["flags"] == EPHEMERAL
     assert reply.body["content"] == "no readable .md or .txt documents in docs"
     audit = state.last_refresh()
