@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from retrieval.errors import DocumentLimit
 from retrieval.models import Document
 
 log = logging.getLogger(__name__)
@@ -24,22 +27,111 @@ class Skipped:
     reason: str
 
 
-def load_documents(root: Path) -> tuple[list[Document], list[Skipped]]:
-    """Every readable, non-empty document under `root`, sorted by id; the rest as `Skipped`."""
-    documents, skipped = [], []
-    for path in sorted(p for p in root.rglob("*") if p.suffix.lower() in EXTENSIONS):
-        doc_id = path.relative_to(root).as_posix()
-        if not path.is_file() or any(part.startswith(".") for part in Path(doc_id).parts):
-            continue
+def load_documents(
+    root: Path, *, max_file_mb: float = 50.0, max_documents: int = 10_000
+) -> tuple[list[Document], list[Skipped]]:
+    """Every readable, non-empty document under `root`, sorted by id; the rest as `Skipped`.
+
+    Raises DocumentLimit, before reading any file, when there are more than `max_documents`.
+    """
+    found, skipped = find_document_files(root)
+    if len(found) > max_documents:
+        raise DocumentLimit(
+            f"the documents dir {root} holds {len(found):,} documents, more than "
+            f"documents.max_documents = {max_documents:,}; nothing was re-indexed "
+            "(raise the limit or remove documents)"
+        )
+    documents = []
+    for doc_id, path in found:
         try:
-            document = read_document(path, doc_id)
+            document = _read_inside(root, path, doc_id, max_bytes=int(max_file_mb * 1_000_000))
         except (OSError, UnicodeDecodeError, ValueError) as error:
-            reason = _describe(error)
-            log.warning("skipping %s: %s", doc_id, reason)
-            skipped.append(Skipped(doc_id, reason))
+            _skip(skipped, doc_id, _describe(error))
             continue
         documents.append(document)
-    return documents, skipped
+    return documents, sorted(skipped, key=lambda s: s.path)
+
+
+def find_document_files(root: Path) -> tuple[list[tuple[str, Path]], list[Skipped]]:
+    """(id, path) of each document file under `root`, sorted by id, and what was passed over.
+
+    Links are never followed out of `root`: a link whose target resolves outside it, hidden
+    files and folders, and links to folders are listed as skipped with the reason. A link to a
+    file inside `root` is read from its target.
+    """
+    found: list[tuple[str, Path]] = []
+    skipped: list[Skipped] = []
+    real_root = root.resolve()
+
+    def visit(folder: Path, prefix: str) -> None:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError as error:
+            if prefix:  # a missing documents dir itself is the caller's to report
+                _skip(skipped, prefix, f"folder {_describe(error)}")
+            return
+        for entry in entries:
+            doc_id = prefix + entry.name
+            try:
+                is_dir = entry.is_dir()  # follows links: a link to a folder counts as a folder
+            except OSError:
+                is_dir = False
+            if not is_dir and not entry.name.lower().endswith(EXTENSIONS):
+                continue
+            shown = doc_id + "/" if is_dir else doc_id
+            if entry.name.startswith("."):
+                _skip(skipped, shown, f"hidden {'folder' if is_dir else 'file'} "
+                                      "(names starting with '.' are not indexed)")
+                continue
+            if entry.is_symlink():
+                problem = outside_reason(real_root, Path(entry.path))
+                if problem:
+                    _skip(skipped, shown, problem)
+                    continue
+                if is_dir:  # its files are indexed under their own names; following it could loop
+                    _skip(skipped, shown, "a link to a folder (only real folders are read)")
+                    continue
+            if is_dir:
+                visit(Path(entry.path), shown)
+            else:
+                found.append((doc_id, Path(entry.path)))
+
+    visit(root, "")
+    return found, skipped
+
+
+def outside_reason(root: Path, path: Path) -> str:
+    """Why `path` must not be read as a document of `root` ("" when it may): it resolves outside
+    `root`, or it is a broken link. Also the check for anything a moderator adds."""
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):  # RuntimeError: a loop of links
+        return "a broken link"
+    if not target.is_relative_to(root.resolve()):
+        log.warning("%s links to %s, outside the documents dir %s", path, target, root)
+        return "a link to a file or folder outside the documents dir"
+    return ""
+
+
+def _read_inside(root: Path, path: Path, doc_id: str, *, max_bytes: int) -> Document:
+    # Checked again just before reading, so a file swapped for a link since the walk is caught.
+    problem = outside_reason(root, path)
+    if problem:
+        raise ValueError(problem)
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError("not a regular file")
+    if info.st_size > max_bytes:
+        raise ValueError(
+            f"the file is {info.st_size / 1_000_000:,.1f} MB, over documents.max_file_mb = "
+            f"{max_bytes / 1_000_000:g}"
+        )
+    return read_document(path, doc_id)
+
+
+def _skip(skipped: list[Skipped], doc_id: str, reason: str) -> None:
+    log.warning("skipping %s: %s", doc_id, reason)
+    skipped.append(Skipped(doc_id, reason))
 
 
 def read_document(path: Path, doc_id: str) -> Document:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from retrieval.answers import compose_answer
-from retrieval.documents import load_documents
+from retrieval.documents import Skipped, load_documents
 from retrieval.embedder import Embedder
 from retrieval.errors import (
     CorruptIndex,
@@ -31,6 +31,7 @@ from retrieval.indexer import (
 )
 from retrieval.models import (
     Answer,
+    Document,
     DocumentInfo,
     IndexStats,
     RefreshReport,
@@ -238,7 +239,7 @@ class Engine:
         problem = incompatibility(manifest, fingerprint)
         if problem:
             return problem
-        documents, _ = load_documents(self.settings.documents.dir)
+        documents, _ = self._load_documents()
         changes = document_changes(manifest, documents)
         moved = {k: v for k, v in changes.items() if k != "unchanged" and v}
         if moved:
@@ -253,7 +254,7 @@ class Engine:
         docs_dir = self.settings.documents.dir
         with _build_lock(index_dir, blocking=True):
             remove_stale(index_dir, keep=_live_name(index_dir))  # leftovers of a killed build
-            documents, skipped = load_documents(docs_dir)
+            documents, skipped = self._load_documents()
             serving = self._snapshot is not None
             previous = self._snapshot or self._read_live_quietly()
             if not documents and not allow_empty:
@@ -272,6 +273,7 @@ class Engine:
                 chunking=self.settings.chunking,
                 previous=previous,
                 progress=progress,
+                max_texts_per_document=self.settings.documents.max_texts_per_document,
             )
             nothing_changed = previous is not None and previous.path is not None and not (
                 result.full_rebuild or result.added or result.changed or result.removed
@@ -290,12 +292,12 @@ class Engine:
             # `citebot index` never needs it.
             self._snapshot = snapshot.prepare() if serving else snapshot
         return RefreshReport(
-            documents=tuple(d.id for d in documents),
+            documents=tuple(d.id for d in result.snapshot.documents),
             added=result.added,
             changed=result.changed,
             removed=result.removed,
             unchanged=result.unchanged,
-            skipped=tuple(f"{s.path}: {s.reason}" for s in skipped),
+            skipped=tuple(f"{s.path}: {s.reason}" for s in (*skipped, *result.skipped)),
             chunks=len(snapshot.chunks),
             embedded=result.embedded,
             seconds=time.perf_counter() - began,
@@ -304,6 +306,11 @@ class Engine:
             requested_by=running.requested_by,
             started_at=running.started_at,
         )
+
+    def _load_documents(self) -> tuple[list[Document], list[Skipped]]:
+        limits = self.settings.documents
+        return load_documents(limits.dir, max_file_mb=limits.max_file_mb,
+                              max_documents=limits.max_documents)
 
     def _read_live_quietly(self) -> Snapshot | None:
         """The snapshot on disk, to re-use its vectors; a damaged one is simply not re-used."""

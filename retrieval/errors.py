@@ -7,7 +7,8 @@
     ├── IndexError_           the index cannot be used
     │   ├── IndexMismatch     built with other settings/model/documents and rebuilding is off
     │   ├── CorruptIndex      files fail their checksums or cannot be read
-    │   └── EmptyCorpus       no documents to index (and --allow-empty not given)
+    │   ├── EmptyCorpus       no documents to index (and --allow-empty not given)
+    │   └── DocumentLimit     more documents than documents.max_documents
     └── RefreshInProgress     (internal) another refresh holds the lock
 """
 
@@ -43,6 +44,10 @@ class CorruptIndex(IndexError_):
 
 
 class EmptyCorpus(IndexError_):
+    pass
+
+
+class DocumentLimit(IndexError_):
     pass
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from retrieval.documents import Skipped
 from retrieval.embedder import Embedder
 from retrieval.models import Chunk, Document, Sentence
 from retrieval.passages import split_document
@@ -34,6 +35,7 @@ class BuildResult:
     embedded: int
     full_rebuild: bool
     reason: str
+    skipped: tuple[Skipped, ...] = ()  # documents over the texts-per-document limit
 
 
 def settings_fingerprint(embedder: Embedder, chunking: ChunkSettings) -> dict:
@@ -81,7 +83,10 @@ def build_snapshot(
     chunking: ChunkSettings,
     previous: Snapshot | None,
     progress: Progress | None = None,
+    max_texts_per_document: int | None = None,
 ) -> BuildResult:
+    """The next snapshot; a document that splits into more than `max_texts_per_document`
+    passages and sentences is left out, with the reason, before anything is embedded."""
     fingerprint = settings_fingerprint(embedder, chunking)
     reason = "no index yet" if previous is None else incompatibility(previous.manifest, fingerprint)
     reusable = previous if not reason else None
@@ -93,6 +98,8 @@ def build_snapshot(
     chunk_vectors: list[np.ndarray | None] = []
     sentence_vectors: list[np.ndarray | None] = []
     indexed_at: dict[str, str] = {}
+    kept: list[Document] = []
+    too_large: list[Skipped] = []
     for document in documents:
         if reusable and document.id in changes["unchanged"]:
             c_rows, s_rows = reusable.chunks_of(document.id), reusable.sentences_of(document.id)
@@ -101,17 +108,27 @@ def build_snapshot(
             chunk_vectors.extend(reusable.chunk_vectors[r] for r in c_rows)
             sentence_vectors.extend(reusable.sentence_vectors[r] for r in s_rows)
             indexed_at[document.id] = reusable.manifest["documents"][document.id]["indexed_at"]
+            kept.append(document)
             continue
         doc_chunks, doc_sentences = split_document(
             document,
             max_chars=chunking.max_chars,
             overlap_sentences=chunking.overlap_sentences,
         )
+        texts = len(doc_chunks) + len(doc_sentences)
+        if max_texts_per_document is not None and texts > max_texts_per_document:
+            why = (f"it makes {texts:,} passages and sentences to embed, over "
+                   f"documents.max_texts_per_document = {max_texts_per_document:,}")
+            log.warning("skipping %s: %s", document.id, why)
+            too_large.append(Skipped(document.id, why))
+            continue
+        kept.append(document)
         chunks.extend(doc_chunks)
         sentences.extend(doc_sentences)
         chunk_vectors.extend([None] * len(doc_chunks))
         sentence_vectors.extend([None] * len(doc_sentences))
         indexed_at[document.id] = now
+    documents = kept
 
     by_id = {d.id: d for d in documents}
     pending = [
@@ -146,7 +163,7 @@ def build_snapshot(
         chunk_vectors=_stack(chunk_vectors, dimension),
         sentence_vectors=_stack(sentence_vectors, dimension),
     )
-    if not reusable:
+    if too_large or not reusable:
         changes = document_changes(previous.manifest if previous else {}, documents)
     return BuildResult(
         snapshot=snapshot,
@@ -157,6 +174,7 @@ def build_snapshot(
         embedded=len(pending),
         full_rebuild=reusable is None,
         reason=reason,
+        skipped=tuple(too_large),
     )
 
 

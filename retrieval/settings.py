@@ -21,6 +21,10 @@ def _range(low: float, high: float) -> dict:
 @dataclass(frozen=True)
 class DocumentSettings:
     dir: Path = Path("seeds")
+    max_file_mb: float = field(default=50.0, metadata=_range(0.001, 10_000.0))
+    # About 2.5 minutes of embedding on 2 CPU cores; a 1 MB text makes about 10,000.
+    max_texts_per_document: int = field(default=20_000, metadata=_range(10, 10_000_000))
+    max_documents: int = field(default=10_000, metadata=_range(1, 10_000_000))
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,10 @@
 import logging
+import os
 
-from retrieval.documents import load_documents
+import pytest
+
+from retrieval.documents import Skipped, load_documents
+from retrieval.errors import DocumentLimit
 from tests.conftest import SEEDS, SEED_ID
 
 
@@ -62,3 +66,64 @@ def test_hash_changes_with_content(tmp_path):
     path.write_text("two")
     (second,), _ = load_documents(tmp_path)
     assert first.sha256 != second.sha256
+
+
+def test_links_out_of_the_documents_dir_are_skipped_with_a_warning_naming_them(tmp_path, caplog):
+    docs, outside = tmp_path / "docs", tmp_path / "outside"
+    (docs / "real").mkdir(parents=True)
+    outside.mkdir()
+    (outside / "secret.md").write_text("root:x:0:0:root:/root:/bin/bash\n")
+    (docs / "real" / "notes.md").write_text("# Notes\n\nInside the folder.\n")
+    (docs / "passwd.md").symlink_to(outside / "secret.md")
+    (docs / "etc").symlink_to(outside, target_is_directory=True)
+    (docs / "gone.md").symlink_to(tmp_path / "missing.md")
+    (docs / "alias.md").symlink_to(docs / "real" / "notes.md")  # inside: fine
+    (docs / "again").symlink_to(docs / "real", target_is_directory=True)
+    with caplog.at_level(logging.WARNING):
+        documents, skipped = load_documents(docs)
+    assert [d.id for d in documents] == ["alias.md", "real/notes.md"]
+    assert not any("root:x" in d.text for d in documents)
+    reasons = {s.path: s.reason for s in skipped}
+    assert "outside the documents dir" in reasons["passwd.md"]
+    assert "outside the documents dir" in reasons["etc/"]
+    assert "broken link" in reasons["gone.md"]
+    assert "link to a folder" in reasons["again/"]
+    assert "passwd.md" in caplog.text and "etc" in caplog.text
+
+
+def test_hidden_files_and_folders_are_skipped_with_a_visible_reason(tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "notes.md").write_text("# Internal\n\nNot for the bot.\n")
+    (tmp_path / ".draft.md").write_text("# Draft\n\nNot yet.\n")
+    (tmp_path / ".DS_Store").write_bytes(b"\x00\x01")  # not a document at all: not listed
+    (tmp_path / "a.md").write_text("# A\n\nText.\n")
+    documents, skipped = load_documents(tmp_path)
+    assert [d.id for d in documents] == ["a.md"]
+    assert [(s.path, "hidden" in s.reason) for s in skipped] == [
+        (".draft.md", True), (".git/", True),
+    ]
+
+
+def test_a_file_over_the_size_limit_is_skipped_before_it_is_read(tmp_path):
+    (tmp_path / "big.txt").write_text("word " * 400)  # 2,000 bytes
+    (tmp_path / "small.md").write_text("# Small\n\nShort.\n")
+    documents, skipped = load_documents(tmp_path, max_file_mb=0.001)
+    assert [d.id for d in documents] == ["small.md"]
+    assert skipped[0].path == "big.txt"
+    assert "documents.max_file_mb = 0.001" in skipped[0].reason
+
+
+def test_a_pipe_named_like_a_document_is_skipped_not_waited_on(tmp_path):
+    os.mkfifo(tmp_path / "pipe.md")
+    (tmp_path / "a.md").write_text("# A\n\nText.\n")
+    documents, skipped = load_documents(tmp_path)
+    assert [d.id for d in documents] == ["a.md"]
+    assert skipped == [Skipped("pipe.md", "not a regular file")]
+
+
+def test_more_documents_than_the_limit_refuses_before_reading_any(tmp_path):
+    for number in range(4):
+        (tmp_path / f"{number}.md").write_text(f"# Doc {number}\n\nText.\n")
+    assert len(load_documents(tmp_path, max_documents=4)[0]) == 4
+    with pytest.raises(DocumentLimit, match="holds 4 documents, more than documents.max_documents = 3"):
+        load_documents(tmp_path, max_documents=3)

@@ -7,7 +7,14 @@ import pytest
 
 from retrieval import indexer
 from retrieval.engine import Engine
-from retrieval.errors import CorruptIndex, EmptyCorpus, IndexError_, IndexMismatch, QuestionError
+from retrieval.errors import (
+    CorruptIndex,
+    DocumentLimit,
+    EmptyCorpus,
+    IndexError_,
+    IndexMismatch,
+    QuestionError,
+)
 from retrieval.snapshot import current_snapshot_path
 from tests.conftest import SEED_ID, FakeEmbedder, make_settings
 
@@ -227,3 +234,27 @@ def test_a_refresh_also_cleans_up_an_interrupted_build(tmp_path, docs):
     leftover.mkdir()
     report = engine_for(tmp_path, docs).refresh()  # as `citebot index` runs it: no load() first
     assert report.embedded == 0 and not leftover.exists()
+
+
+def test_a_document_over_the_texts_limit_is_left_out_before_embedding(tmp_path, docs):
+    engine_for(tmp_path, docs).load()
+    (docs / "dogs.md").write_text("# Dogs\n\n" + "Dogs bark. " * 30 + "\n")
+    embedder = FakeEmbedder()
+    engine = engine_for(tmp_path, docs, embedder, documents={"max_texts_per_document": 10})
+    report = engine.refresh()
+    assert report.documents == ("cats.md",) and report.removed == ("dogs.md",)
+    assert report.skipped == (
+        "dogs.md: it makes 31 passages and sentences to embed, over "
+        "documents.max_texts_per_document = 10",
+    )
+    assert not any("Dogs bark" in text for text in embedder.encoded)
+    assert engine.ask("do cats purr?").quotes[0].document == "cats.md"
+
+
+def test_more_documents_than_the_limit_keeps_the_live_index(tmp_path, docs):
+    engine = engine_for(tmp_path, docs, documents={"max_documents": 2})
+    engine.load()
+    (docs / "birds.md").write_text("# Birds\n\nBirds sing at dawn.\n")
+    with pytest.raises(DocumentLimit, match="holds 3 documents, more than documents.max_documents = 2"):
+        engine.refresh()
+    assert engine.ask("do dogs bark?").quotes[0].document == "dogs.md"
