@@ -10,15 +10,25 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from retrieval.errors import CitebotError, ConfigError, QuestionError, UnknownDocument
+from retrieval.errors import (
+    CitebotError,
+    ConfigError,
+    QuestionError,
+    RefreshCancelled,
+    UnknownDocument,
+)
 from retrieval.settings import Settings, load_settings
 
 log = logging.getLogger("citebot")
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"citebot: configuration error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except RefreshCancelled as error:
+        print(f"citebot: {error}; the previous index is unchanged", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except CitebotError as error:
         print(f"citebot: {error}", file=sys.stderr)
         return EXIT_ERROR
@@ -43,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"citebot: {error.strerror or error}{where}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
 
 
 def cmd_index(args, settings: Settings) -> int:
@@ -54,7 +67,8 @@ def cmd_index(args, settings: Settings) -> int:
     engine = Engine(settings)
     state = StateDB(settings.index.state_db)
     started = _now()
-    with _progress_bar("embedding", enabled=not args.json) as progress:
+    progress_bar = _progress_bar("embedding", enabled=not args.json)
+    with progress_bar as progress, _on_stop_signals(engine.cancel_refreshes):
         try:
             report = engine.refresh(requested_by="cli", allow_empty=args.allow_empty, progress=progress)
         except CitebotError as error:
@@ -194,6 +208,28 @@ class _progress_bar:
     def __exit__(self, *exc):
         if self.bar is not None:
             self.bar.close()
+
+
+@contextmanager
+def _on_stop_signals(stop: Callable[[], None]) -> Iterator[None]:
+    """The first SIGTERM or Ctrl-C calls `stop` (the refresh ends at its next batch, recorded in
+    the audit log); a second one acts as it usually does."""
+    signals = (signal.SIGTERM, signal.SIGINT)
+    previous = {number: signal.getsignal(number) for number in signals}
+
+    def first(number, frame) -> None:
+        for restored, handler in previous.items():
+            signal.signal(restored, handler)
+        log.warning("stopping after the current batch")
+        stop()
+
+    for number in signals:
+        signal.signal(number, first)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _now() -> str:

@@ -22,7 +22,7 @@ from bot.errors import reply_with_error
 from bot.state import StateDB, now_iso
 from bot.views import MoreQuotesButton, VoteButton
 from retrieval.engine import Engine
-from retrieval.errors import CitebotError
+from retrieval.errors import CitebotError, RefreshCancelled
 from retrieval.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -168,7 +168,7 @@ async def serve(
         bot = CitebotBot(engine=engine, settings=settings, state=state,
                          message_content=message_content, **options)
         try:
-            with _closed_on_sigterm(bot):
+            with _closed_on_signals(bot):
                 async with bot:
                     await bot.login(token)
                     if not loaded:
@@ -185,6 +185,9 @@ async def serve(
             log.warning("the Message Content intent is not enabled for this bot in the Developer "
                         "Portal: ask channels are off; /ask and mentions still work")
             message_content = False
+        except RefreshCancelled:
+            log.info("stopped while building the index; the previous index is unchanged")
+            return 0
         except CitebotError as error:
             return _fail(f"cannot load the index: {error}")
         except (discord.HTTPException, discord.GatewayNotFound, discord.ConnectionClosed,
@@ -206,18 +209,28 @@ async def load_index(engine: Engine, state: StateDB) -> None:
 
 
 @contextmanager
-def _closed_on_sigterm(bot: CitebotBot) -> Iterator[None]:
-    """SIGTERM closes the bot cleanly (Ctrl-C already does, through asyncio.run)."""
+def _closed_on_signals(bot: CitebotBot) -> Iterator[None]:
+    """SIGTERM and Ctrl-C close the bot and cancel a running refresh at its next batch: the
+    event loop cannot finish while a refresh's worker thread is still embedding."""
     loop = asyncio.get_running_loop()
+
+    def stop() -> None:
+        log.info("stopping")
+        bot.engine.cancel_refreshes()
+        asyncio.ensure_future(bot.close())
+
+    signals = (signal.SIGTERM, signal.SIGINT)
     try:
-        loop.add_signal_handler(signal.SIGTERM, lambda: asyncio.ensure_future(bot.close()))
+        for number in signals:
+            loop.add_signal_handler(number, stop)
     except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
         yield
         return
     try:
         yield
     finally:
-        loop.remove_signal_handler(signal.SIGTERM)
+        for number in signals:
+            loop.remove_signal_handler(number)
 
 
 def _fail(message: str, *, code: int = 1) -> int:

@@ -21,6 +21,7 @@ from retrieval.errors import (
     IndexError_,
     IndexMismatch,
     QuestionError,
+    RefreshCancelled,
 )
 from retrieval.indexer import (
     Progress,
@@ -74,6 +75,7 @@ class Engine:
         self._snapshot: Snapshot | None = None
         self._running: RunningRefresh | None = None
         self._state = threading.Lock()
+        self._cancelled = threading.Event()
 
     # -- index lifecycle -------------------------------------------------------------------
 
@@ -141,6 +143,11 @@ class Engine:
             with self._state:
                 self._running = None
 
+    def cancel_refreshes(self) -> None:
+        """Stop the running refresh at its next embedding batch, and refuse later ones: the
+        process is stopping. The live snapshot is left as it was."""
+        self._cancelled.set()
+
     def running_refresh(self) -> tuple[str, str] | None:
         running = self._running
         return (running.requested_by, running.started_at) if running else None
@@ -163,7 +170,7 @@ class Engine:
             max_quote_chars=self.settings.answer.max_quote_chars,
             min_score=self.settings.answer.min_score,
         )
-        return replace(answer, question=question, seconds=time.perf_counter() - began)
+        return replace(answer, seconds=time.perf_counter() - began)
 
     def check_question(self, question: str) -> str:
         """The question, trimmed; QuestionError with a friendly message when unusable."""
@@ -252,7 +259,7 @@ class Engine:
         began = time.perf_counter()
         index_dir = self.settings.index.dir
         docs_dir = self.settings.documents.dir
-        with _build_lock(index_dir, blocking=True):
+        with _build_lock(index_dir, blocking=True, cancelled=self._cancelled):
             remove_stale(index_dir, keep=_live_name(index_dir))  # leftovers of a killed build
             documents, skipped = self._load_documents()
             serving = self._snapshot is not None
@@ -272,7 +279,7 @@ class Engine:
                 embedder=self.embedder,
                 chunking=self.settings.chunking,
                 previous=previous,
-                progress=progress,
+                progress=_cancellable(progress, self._cancelled),
                 max_texts_per_document=self.settings.documents.max_texts_per_document,
             )
             nothing_changed = previous is not None and previous.path is not None and not (
@@ -281,6 +288,7 @@ class Engine:
             if nothing_changed:
                 snapshot = previous
             else:
+                _raise_if_set(self._cancelled)
                 try:
                     write_snapshot(index_dir, result.snapshot)
                 except OSError as error:  # e.g. a full disk: the live snapshot stays as it was
@@ -330,20 +338,47 @@ def _live_name(index_dir: Path) -> str | None:
     return path.name if path else None
 
 
+def _cancellable(progress: Progress | None, cancelled: threading.Event) -> Progress:
+    """`progress`, raising RefreshCancelled once `cancelled` is set: the embedder calls it
+    between batches, so a stopping process waits for one batch at most."""
+
+    def report(done: int, total: int) -> None:
+        if progress:
+            progress(done, total)
+        _raise_if_set(cancelled)
+
+    return report
+
+
+def _raise_if_set(cancelled: threading.Event) -> None:
+    if cancelled.is_set():
+        raise RefreshCancelled("the refresh was cancelled: Citebot is stopping")
+
+
 @contextmanager
-def _build_lock(index_dir: Path, *, blocking: bool):
-    """An exclusive lock on the index dir across processes (the bot and `citebot index`)."""
+def _build_lock(index_dir: Path, *, blocking: bool, cancelled: threading.Event | None = None):
+    """An exclusive lock on the index dir across processes (the bot and `citebot index`).
+
+    Waiting for it (`blocking`) ends with RefreshCancelled once `cancelled` is set.
+    """
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
         handle = open(index_dir / ".lock", "a")
     except OSError as error:
         raise IndexError_(f"cannot use the index dir {index_dir}: {error.strerror}") from None
+    stop = cancelled or threading.Event()
     with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
-        except BlockingIOError:
-            yield False
-            return
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not blocking:
+                    yield False
+                    return
+            # Polled rather than blocking in flock, so a stopping process is never stuck here.
+            stop.wait(0.2)
+            _raise_if_set(stop)
         try:
             yield True
         finally:

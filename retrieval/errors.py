@@ -9,6 +9,7 @@
     │   ├── CorruptIndex      files fail their checksums or cannot be read
     │   ├── EmptyCorpus       no documents to index (and --allow-empty not given)
     │   └── DocumentLimit     more documents than documents.max_documents
+    ├── RefreshCancelled      the process is stopping (SIGTERM, Ctrl-C) mid-refresh
     └── RefreshInProgress     (internal) another refresh holds the lock
 """
 
@@ -48,6 +49,10 @@ class EmptyCorpus(IndexError_):
 
 
 class DocumentLimit(IndexError_):
+    pass
+
+
+class RefreshCancelled(CitebotError):
     pass
 
 

@@ -15,6 +15,9 @@ from fake_discord import FakeDiscord
 from helpers import quotes_in
 
 from bot.discord_bot import serve
+from retrieval.engine import Engine
+from retrieval.settings import load_settings
+from retrieval.snapshot import current_snapshot_path, read_snapshot
 
 CITEBOT = Path(sys.executable).with_name("citebot")
 TOKEN = "MTIzNDU2Nzg5.fake-token.sEcReT"
@@ -24,6 +27,18 @@ def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if k not in ("DISCORD_TOKEN", "CITEBOT_CONFIG") and not k.startswith("CITEBOT_DISCORD")}
     return {**env, "HF_HUB_OFFLINE": "1", "HOME": str(tmp_path), **extra}
+
+
+def run_environment(tmp_path: Path, docs: Path, fake: FakeDiscord) -> dict[str, str]:
+    """What `citebot run` needs to serve `docs` through `fake`, with its index under tmp_path."""
+    config = tmp_path / "citebot.toml"
+    config.write_text(
+        f'[documents]\ndir = "{docs}"\n'
+        f'[index]\ndir = "{tmp_path / "index"}"\nstate_db = "{tmp_path / "state.sqlite3"}"\n'
+        f"[discord]\nsync_guild_ids = [{fake.guild_id}]\n", encoding="utf-8")
+    return environment(tmp_path, DISCORD_TOKEN=TOKEN, CITEBOT_CONFIG=str(config),
+                       CITEBOT_DISCORD_API_BASE=fake.api_base,
+                       CITEBOT_DISCORD_GATEWAY=fake.gateway_url)
 
 
 async def citebot_run(tmp_path: Path, env: dict[str, str], timeout: float = 60):
@@ -74,14 +89,7 @@ async def test_citebot_run_serves_discord_end_to_end(tmp_path, corpus):
     docs = tmp_path / "docs"
     docs.mkdir()
     shutil.copy(corpus / "001-coalition-of-the-willing.md", docs)
-    config = tmp_path / "citebot.toml"
-    config.write_text(
-        f'[documents]\ndir = "{docs}"\n'
-        f'[index]\ndir = "{tmp_path / "index"}"\nstate_db = "{tmp_path / "state.sqlite3"}"\n'
-        f"[discord]\nsync_guild_ids = [{fake.guild_id}]\n", encoding="utf-8")
-    env = environment(tmp_path, DISCORD_TOKEN=TOKEN, CITEBOT_CONFIG=str(config),
-                      CITEBOT_DISCORD_API_BASE=fake.api_base,
-                      CITEBOT_DISCORD_GATEWAY=fake.gateway_url)
+    env = run_environment(tmp_path, docs, fake)
     log = tmp_path / "stderr.log"
     with log.open("wb") as stderr:
         process = await asyncio.create_subprocess_exec(
@@ -135,3 +143,40 @@ async def test_without_the_message_content_intent_the_bot_starts_anyway(
     assert discord.Intents._from_value(first["intents"]).message_content
     assert not discord.Intents._from_value(second["intents"]).message_content
     assert "the Message Content intent is not enabled" in caplog.text
+
+
+async def test_sigterm_during_a_refresh_stops_the_bot_within_seconds(tmp_path, corpus, real_embedder):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(corpus / "001-coalition-of-the-willing.md", docs)
+    fake = FakeDiscord()
+    await fake.start()
+    env = run_environment(tmp_path, docs, fake)
+    Engine(load_settings(Path(env["CITEBOT_CONFIG"])), embedder=real_embedder).load()
+    live = current_snapshot_path(tmp_path / "index")
+    for number in range(1500):  # about 10,000 texts: more than a minute of embedding
+        sentences = " ".join(f"Lantern {number} crosses river {n} at dawn." for n in range(6))
+        (docs / f"doc{number:04}.md").write_text(f"# Doc {number}\n\n{sentences}\n")
+    process = await asyncio.create_subprocess_exec(
+        str(CITEBOT), "-v", "run", cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    try:
+        log = []
+        while not log or "embedding" not in log[-1]:  # the start-up refresh is embedding
+            line = await asyncio.wait_for(process.stderr.readline(), 240)
+            assert line, "".join(log)[-2000:]
+            log.append(line.decode())
+        process.send_signal(signal.SIGTERM)
+        stopped_at = asyncio.get_running_loop().time()
+        _, rest = await asyncio.wait_for(process.communicate(), 30)
+        took = asyncio.get_running_loop().time() - stopped_at
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await fake.close()
+    output = "".join(log) + rest.decode()
+    assert process.returncode == 0, output
+    assert took < 15, output
+    assert "Traceback" not in output
+    assert current_snapshot_path(tmp_path / "index") == live
+    assert [d.id for d in read_snapshot(live).documents] == ["001-coalition-of-the-willing.md"]

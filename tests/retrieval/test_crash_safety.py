@@ -1,13 +1,16 @@
-"""`kill -9` a real `citebot index` mid-build: the previous snapshot stays intact and loadable."""
+"""`kill -9` or SIGTERM a real `citebot index` mid-build: the previous snapshot stays intact."""
 
 import os
+import queue
 import random
 import signal
 import subprocess
+import threading
 import time
 
 import pytest
 
+from bot.state import StateDB
 from retrieval.engine import Engine
 from retrieval.errors import IndexMismatch
 from retrieval.snapshot import current_snapshot_path, read_snapshot
@@ -28,10 +31,32 @@ def write_corpus(docs, count, seed):
         (docs / f"doc{number:04}.md").write_text(f"# Doc {number}\n\n" + " ".join(sentences))
 
 
-def start_index(tmp_path, docs):
-    command = [str(REPO / ".venv" / "bin" / "citebot"), "index", "--docs", str(docs),
+def start_index(tmp_path, docs, *options):
+    command = [str(REPO / ".venv" / "bin" / "citebot"), *options, "index", "--docs", str(docs),
                "--index", str(tmp_path / "index")]
     return subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def stream_lines(stream) -> queue.Queue:
+    """`stream`'s lines as they come ("" at its end), read by a thread so that a test can wait
+    for one with a timeout."""
+    lines: queue.Queue = queue.Queue()
+
+    def pump() -> None:
+        for line in stream:
+            lines.put(line.decode())
+        lines.put("")
+
+    threading.Thread(target=pump, daemon=True).start()
+    return lines
+
+
+def wait_for_line(lines: queue.Queue, text: str, timeout: float = 240) -> None:
+    seen = []
+    deadline = time.monotonic() + timeout
+    while (line := lines.get(timeout=max(0.0, deadline - time.monotonic()))) and text not in line:
+        seen.append(line)
+    assert line, f"the process ended without printing {text!r}: {''.join(seen)[-2000:]}"
 
 
 def wait_for_build_dir(index_dir, process, timeout=240):
@@ -85,3 +110,23 @@ def test_kill_while_writing_the_snapshot_keeps_the_previous_one_and_cleans_up(tm
     with pytest.raises(IndexMismatch, match="documents changed .*40 added"):
         Engine(settings).load(rebuild=False)  # checks the snapshot without loading the model
     assert not [p for p in (tmp_path / "index").iterdir() if p.name.startswith(".build-")]
+
+
+def test_sigterm_during_embedding_stops_within_seconds_and_keeps_the_previous_snapshot(tmp_path):
+    docs, good = indexed(tmp_path, 2000)  # 14,000 texts: minutes of embedding on 2 cores
+    process = start_index(tmp_path, docs, "-v")
+    stderr = stream_lines(process.stderr)
+    wait_for_line(stderr, "embedding 14000 passages and sentences")
+    process.send_signal(signal.SIGTERM)
+    stopped_at = time.monotonic()
+    code = process.wait(timeout=30)
+    assert time.monotonic() - stopped_at < 15
+    errors = []
+    while line := stderr.get(timeout=5):
+        errors.append(line)
+    assert code == 130
+    assert errors[-1] == ("citebot: the refresh was cancelled: Citebot is stopping; "
+                          "the previous index is unchanged\n")
+    assert_previous_snapshot_intact(tmp_path, good)
+    (refresh, *_) = StateDB(tmp_path / ".citebot" / "state.sqlite3").recent_refreshes(1)
+    assert refresh["outcome"] == "error: the refresh was cancelled: Citebot is stopping"

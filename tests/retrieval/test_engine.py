@@ -1,5 +1,6 @@
 """The engine with a fake embedder: index lifecycle, incremental refresh, safety."""
 
+import fcntl
 import threading
 import time
 
@@ -14,6 +15,7 @@ from retrieval.errors import (
     IndexError_,
     IndexMismatch,
     QuestionError,
+    RefreshCancelled,
 )
 from retrieval.snapshot import current_snapshot_path
 from tests.conftest import SEED_ID, FakeEmbedder, make_settings
@@ -258,3 +260,35 @@ def test_more_documents_than_the_limit_keeps_the_live_index(tmp_path, docs):
     with pytest.raises(DocumentLimit, match="holds 3 documents, more than documents.max_documents = 2"):
         engine.refresh()
     assert engine.ask("do dogs bark?").quotes[0].document == "dogs.md"
+
+
+def test_a_cancelled_refresh_stops_between_batches_and_keeps_the_live_snapshot(tmp_path, docs):
+    engine = engine_for(tmp_path, docs)
+    engine.load()
+    live = current_snapshot_path(tmp_path / "index")
+    (docs / "birds.md").write_text("# Birds\n\nBirds sing at dawn.\n")
+    batches = []
+
+    def stop_after_first_batch(done, total):
+        batches.append(done)
+        engine.cancel_refreshes()  # what SIGTERM does, from the progress of the first batch
+
+    with pytest.raises(RefreshCancelled, match="Citebot is stopping"):
+        engine.refresh(progress=stop_after_first_batch)
+    assert len(batches) == 1
+    assert current_snapshot_path(tmp_path / "index") == live
+    assert engine.ask("do dogs bark?").quotes[0].document == "dogs.md"
+    with pytest.raises(RefreshCancelled):  # a stopping engine starts no other refresh
+        engine.refresh()
+
+
+def test_a_refresh_waiting_for_another_process_lock_is_cancelled_too(tmp_path, docs):
+    engine = engine_for(tmp_path, docs)
+    engine.load()
+    with open(tmp_path / "index" / ".lock", "a") as other_process:
+        fcntl.flock(other_process, fcntl.LOCK_EX)  # a `citebot index` running elsewhere
+        worker = threading.Thread(target=lambda: pytest.raises(RefreshCancelled, engine.refresh))
+        worker.start()
+        engine.cancel_refreshes()
+        worker.join(5)
+        assert not worker.is_alive()
