@@ -6,6 +6,7 @@ import fcntl
 import logging
 import threading
 import time
+import unicodedata
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -176,7 +177,7 @@ class Engine:
         """The question, trimmed; QuestionError with a friendly message when unusable."""
         question = " ".join((question or "").split())
         limit = self.settings.answer.max_question_chars
-        if not question:
+        if not any(_visible(character) for character in question):
             raise QuestionError("Please type a question: the message was empty.")
         if len(question) > limit:
             raise QuestionError(
@@ -328,6 +329,16 @@ class Engine:
         except CorruptIndex as error:
             log.warning("not re-using the index on disk: %s", error)
             return None
+
+
+# Letters and symbols that render as nothing (Hangul fillers, the blank Braille pattern).
+_BLANK_GLYPHS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def _visible(character: str) -> bool:
+    """Whether `character` shows on its own: not a control or format character (zero-width
+    spaces and joiners, direction marks), not a space, not a lone combining mark."""
+    return unicodedata.category(character)[0] not in "CZM" and character not in _BLANK_GLYPHS
 
 
 def _live_name(index_dir: Path) -> str | None:

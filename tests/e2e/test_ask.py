@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
+import pytest
+
 from fake_discord import EPHEMERAL
 from helpers import quotes_in, sources_in
 
@@ -72,8 +74,9 @@ async def test_abstains_plainly_and_names_closest_documents(bot, fake):
     assert "More quotes" not in labels  # nothing to continue, but it can still be rated
 
 
-async def test_empty_question_gets_a_friendly_private_message(bot, fake):
-    interaction = fake.slash("ask", question="   ")
+@pytest.mark.parametrize("question", ["   ", "\u200b\u2060\u202e\u3164"], ids=["spaces", "invisible"])
+async def test_empty_question_gets_a_friendly_private_message(bot, fake, question):
+    interaction = fake.slash("ask", question=question)
     await fake.dispatch("INTERACTION_CREATE", interaction)
     reply = await fake.reply_to(interaction)
     assert reply.body["flags"] == EPHEMERAL

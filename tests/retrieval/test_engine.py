@@ -146,6 +146,10 @@ def test_questions_are_validated_with_friendly_messages(tmp_path, docs):
     engine.load()
     with pytest.raises(QuestionError, match="empty"):
         engine.ask("   \n ")
+    # Zero-width space and joiner, word joiner, a right-to-left override, a Hangul filler.
+    with pytest.raises(QuestionError, match="empty"):
+        engine.ask("\u200b \u200d\u2060\u202e\u3164")
+    assert engine.ask("\u200bdo dogs bark?").quotes  # one visible word is a question
     with pytest.raises(QuestionError, match="1,001 characters long; the limit is 1,000"):
         engine.ask("x" * 1001)
 
