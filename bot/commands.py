@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 from discord.ext import commands
-from discord.utils import escape_markdown
 
 from bot import render
+from bot.discord_text import discord_text
 from bot.errors import NotModerator, failure_text
 from bot.state import now_iso
 from bot.views import answer_with_buttons
@@ -166,12 +166,8 @@ class AskCog(commands.Cog):
     async def document_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        typed = current.casefold()
-        return [
-            app_commands.Choice(name=render.shorten(doc.title, 100), value=doc.id)
-            for doc in self.bot.engine.documents()
-            if len(doc.id) <= 100 and (typed in doc.title.casefold() or typed in doc.id.casefold())
-        ][:25]
+        return [app_commands.Choice(name=name, value=value)
+                for name, value in render.document_choices(self.bot.engine.documents(), current)]
 
     @app_commands.command()
     async def sources(self, interaction: discord.Interaction):
@@ -192,7 +188,7 @@ class AskCog(commands.Cog):
         if running is not None:
             started = discord.utils.format_dt(datetime.fromisoformat(running[1]), "R")
             await interaction.edit_original_response(
-                content=f"A refresh started by {escape_markdown(running[0])} {started} "
+                content=f"A refresh started by {discord_text(running[0], 200)} {started} "
                 "is running; waiting for it…")
         progress = RefreshProgress(interaction, delay=self.bot.progress_delay,
                                    interval=self.bot.progress_interval)

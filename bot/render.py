@@ -12,8 +12,8 @@ from urllib.parse import quote as percent_encode
 from urllib.parse import urlsplit, urlunsplit
 
 import discord
-from discord.utils import escape_markdown
 
+from bot.discord_text import discord_text, shorten
 from retrieval.models import Answer, DocumentInfo, Quote, RefreshReport, Summary
 
 # Discord's documented limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
@@ -33,6 +33,9 @@ REFRESH_COLOUR = discord.Colour.green()
 # Browsers apply text fragments to HTML (and plain text) pages, not to these downloads.
 _NO_FRAGMENT_SUFFIXES = (".pdf", ".doc", ".docx", ".odt", ".ppt", ".pptx", ".xls", ".xlsx", ".zip")
 _FRAGMENT_EDGE_WORDS = 4  # words at each end of a long quote in textStart,textEnd
+# A title in a Sources line: a whole line (with its link) stays within one field value.
+SOURCE_TITLE_LIMIT = 300
+CLOSEST_TITLE_LIMIT = 200
 
 
 @dataclass(frozen=True)
@@ -41,17 +44,6 @@ class RenderedQuotes:
 
     embed: discord.Embed
     shown: tuple[Quote, ...]
-
-
-def shorten(text: str, limit: int) -> str:
-    """`text` in at most `limit` characters, cut at a word boundary with an ellipsis."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > 0:  # a single word longer than the limit can only be cut inside it
-        cut = cut[:space]
-    return cut.rstrip(" ,;:") + "…"
 
 
 def plain_text(text: str) -> str:
@@ -89,31 +81,23 @@ def _safe_url(url: str) -> str:
     return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
 
 
-def _link_text(text: str) -> str:
-    return escape_markdown(text).replace("[", "\\[").replace("]", "\\]")
-
-
 def quote_block(number: int, quote: Quote) -> str:
     """A numbered block quote showing the quote's text literally, with "…" where it cuts a
     sentence."""
-    lines = escape_markdown(quote.shown).splitlines() or [""]
+    lines = discord_text(quote.shown, one_line=False).splitlines() or [""]
     return "\n".join([f"> **[{number}]** {lines[0]}", *(f"> {line}" for line in lines[1:])])
 
 
 def source_line(number: int, quote: Quote) -> str:
     """`[n] Title — paragraph N`, linked to the passage when the source has a URL."""
-    label = f"{quote.title} — paragraph {quote.paragraph}"
+    label = f"{discord_text(quote.title, SOURCE_TITLE_LIMIT)} — paragraph {quote.paragraph}"
     candidates = []
     if quote.source_url:
-        link = f"[{number}] [{_link_text(label)}]"
+        link = f"[{number}] [{label}]"
         candidates.append(f"{link}({text_fragment_url(quote.source_url, quote.text)})")
         candidates.append(f"{link}({_safe_url(quote.source_url)})")
-    candidates.append(f"[{number}] {escape_markdown(label)}")
-    for line in candidates:
-        if len(line) <= FIELD_VALUE_LIMIT:
-            return line
-    paragraph = f" — paragraph {quote.paragraph}"
-    return shorten(f"[{number}] {quote.title}", FIELD_VALUE_LIMIT - len(paragraph)) + paragraph
+    candidates.append(f"[{number}] {label}")
+    return next(line for line in candidates if len(line) <= FIELD_VALUE_LIMIT)
 
 
 def fits(embed: discord.Embed) -> bool:
@@ -155,7 +139,6 @@ def _quotes_embed(title: str, quotes: Sequence[Quote], first: int, footer: str) 
 
 def fit_quotes(title: str, quotes: Sequence[Quote], *, first: int, footer: str) -> RenderedQuotes:
     """The embed with as many whole quotes as fit, always at least the first one."""
-    title = shorten(title, TITLE_LIMIT)
     for count in range(len(quotes), 1, -1):
         embed = _quotes_embed(title, quotes[:count], first, footer)
         if fits(embed):
@@ -165,10 +148,10 @@ def fit_quotes(title: str, quotes: Sequence[Quote], *, first: int, footer: str) 
 
 def answer_embed(answer: Answer, *, first: int = 1, seconds: float | None = None) -> RenderedQuotes:
     """The answer as numbered quotes and sources; an abstention names the closest documents."""
-    title = escape_markdown(answer.question.strip())
+    title = discord_text(answer.question, TITLE_LIMIT)
     footer = f"Answered in {answer.seconds if seconds is None else seconds:.2f} s"
     if answer.abstained or not answer.quotes:
-        embed = discord.Embed(title=shorten(title, TITLE_LIMIT), colour=ABSTAIN_COLOUR,
+        embed = discord.Embed(title=title, colour=ABSTAIN_COLOUR,
                               description=_abstention_text(answer, first))
         return RenderedQuotes(embed.set_footer(text=footer), ())
     return fit_quotes(title, answer.quotes, first=first, footer=footer)
@@ -179,22 +162,22 @@ def _abstention_text(answer: Answer, first: int) -> str:
         return "No more quotes answer this question."
     text = "The documents don't answer this: no passage matches the question closely enough."
     if answer.closest_documents:
-        names = ", ".join(f"**{escape_markdown(title)}**" for title in answer.closest_documents)
-        text += f"\nClosest documents: {names}."
-    return shorten(text, DESCRIPTION_LIMIT)
+        names = ", ".join(f"**{discord_text(title, CLOSEST_TITLE_LIMIT)}**"
+                          for title in answer.closest_documents)
+        text += f"\nClosest documents: {names}."  # at most 3, each within its limit
+    return text
 
 
 def summary_embed(summary: Summary, *, title: str, seconds: float | None = None) -> RenderedQuotes:
     """A summary as numbered quotes in document order, cited like an answer."""
     footer = f"Summarised in {summary.seconds if seconds is None else seconds:.2f} s"
+    title = discord_text(title, TITLE_LIMIT)
     if summary.abstained or not summary.sentences:
-        about = f" about “{summary.topic}”" if summary.topic else ""
-        embed = discord.Embed(title=shorten(escape_markdown(title), TITLE_LIMIT),
-                              colour=ABSTAIN_COLOUR,
-                              description=shorten(f"The documents say nothing{about} that I "
-                                                  "could quote.", DESCRIPTION_LIMIT))
+        about = f" about “{discord_text(summary.topic, 1000)}”" if summary.topic else ""
+        embed = discord.Embed(title=title, colour=ABSTAIN_COLOUR,
+                              description=f"The documents say nothing{about} that I could quote.")
         return RenderedQuotes(embed.set_footer(text=footer), ())
-    rendered = fit_quotes(escape_markdown(title), summary.sentences, first=1, footer=footer)
+    rendered = fit_quotes(title, summary.sentences, first=1, footer=footer)
     left_out = len(summary.sentences) - len(rendered.shown)
     if left_out:
         rendered.embed.set_footer(text=f"{footer} · {left_out} more sentences did not fit")
@@ -220,11 +203,21 @@ def sources_embed(documents: Sequence[DocumentInfo]) -> discord.Embed:
 
 
 def _document_line(doc: DocumentInfo) -> str:
-    title = shorten(doc.title, 200)
-    name = escape_markdown(title)
+    name = discord_text(doc.title, 200)
     if doc.source_url and len(doc.source_url) <= 600:
-        name = f"[{_link_text(title)}]({_safe_url(doc.source_url)})"
+        name = f"[{name}]({_safe_url(doc.source_url)})"
     return f"**{name}** — {doc.passages} passages · indexed {_short_time(doc.indexed_at)}"
+
+
+def document_choices(documents: Sequence[DocumentInfo], typed: str) -> list[tuple[str, str]]:
+    """(label, document id) of up to 25 documents whose title or id holds `typed`, for
+    autocomplete: labels are shown as plain text, at most 100 characters."""
+    typed = typed.casefold()
+    return [
+        (discord_text(doc.title, 100, markdown=False), doc.id)
+        for doc in documents
+        if len(doc.id) <= 100 and (typed in doc.title.casefold() or typed in doc.id.casefold())
+    ][:25]
 
 
 def _short_time(iso: str) -> str:
@@ -240,21 +233,20 @@ def refresh_embed(report: RefreshReport, *, previous: dict | None) -> discord.Em
     description = (f"{report.chunks} passages from {len(report.documents)} documents "
                    f"in {report.seconds:.1f} s ({report.embedded} passages embedded).")
     if report.full_rebuild and report.reason:
-        description += f"\nFull rebuild: {report.reason}"
+        description += f"\nFull rebuild: {discord_text(report.reason, 800)}"
     # Short description, footer and "previous" keep 4 full lists of ids under the 6,000 total.
-    embed = discord.Embed(title=title, colour=REFRESH_COLOUR,
-                          description=shorten(escape_markdown(description), 1000))
+    embed = discord.Embed(title=title, colour=REFRESH_COLOUR, description=description)
     for name, ids in (("Added", report.added), ("Changed", report.changed),
                       ("Removed", report.removed), ("Skipped", report.skipped)):
         if ids:
             embed.add_field(name=f"{name} ({len(ids)})", value=_id_list(ids), inline=False)
     embed.add_field(name="Previous refresh", value=previous_refresh_text(previous), inline=False)
-    return embed.set_footer(text=shorten(f"Requested by {report.requested_by}", 200))
+    return embed.set_footer(text=discord_text(f"Requested by {report.requested_by}", 200,
+                                              markdown=False))
 
 
 def _id_list(ids: Sequence[str]) -> str:
-    return "\n".join(_lines_within([escape_markdown(shorten(i, 200)) for i in ids],
-                                    FIELD_VALUE_LIMIT))
+    return "\n".join(_lines_within([discord_text(i, 200) for i in ids], FIELD_VALUE_LIMIT))
 
 
 def _lines_within(lines: Sequence[str], limit: int) -> list[str]:
@@ -275,7 +267,7 @@ def previous_refresh_text(previous: dict | None) -> str:
         return "none recorded"
     text = (f"{_short_time(previous['started_at'])} by {previous['requested_by']}: "
             f"{previous['outcome']}")
-    return shorten(escape_markdown(text), 300)
+    return discord_text(text, 300)
 
 
 def progress_text(done: int, total: int) -> str:

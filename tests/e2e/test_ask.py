@@ -154,14 +154,14 @@ async def test_everyone_in_a_document_never_pings(bot, fake):
     await fake.dispatch("INTERACTION_CREATE", interaction)
     reply = await fake.reply_to(interaction)
     description = reply.body["embeds"][0]["description"]
-    assert "@everyone" in description
+    assert "\\@everyone" in description  # shown as written, escaped so it is no mention
     assert reply.body["allowed_mentions"]["parse"] == []
 
     message = fake.user_message(f"<@{fake.app_id}> who do role pings like <@&123> reach?",
                                 mentions=(fake.bot_user,))
     await fake.dispatch("MESSAGE_CREATE", message)
     reply = await fake.reply_to_message(message)
-    assert "<@&123>" in reply.body["embeds"][0]["description"]
+    assert "\\<@&123\\>" in reply.body["embeds"][0]["description"]  # text, not a role pill
     assert reply.body["allowed_mentions"] == {"parse": []}  # replied_user defaults to false
 
 
