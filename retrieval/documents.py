@@ -1,4 +1,4 @@
-"""Load the documents dir: .md and .txt files, their title, source URL, date and hash."""
+"""Load the documents dir: every file a reader knows, its title, source URL, date and hash."""
 
 from __future__ import annotations
 
@@ -12,10 +12,13 @@ from pathlib import Path
 
 from retrieval.errors import DocumentLimit
 from retrieval.models import Document
+from retrieval.places import markdown_places
+from retrieval.readers import EXTENSIONS as READER_EXTENSIONS
+from retrieval.readers import Limits, reader_for
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = (".md", ".markdown", ".txt")
+EXTENSIONS = (".md", ".markdown", ".txt", *READER_EXTENSIONS)
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 _META_LINE = re.compile(r"^(source|url|date|published)[ \t]*:[ \t]*(\S.*?)[ \t]*$", re.I | re.M)
 _HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t#]*$", re.M)
@@ -136,6 +139,31 @@ def _skip(skipped: list[Skipped], doc_id: str, reason: str) -> None:
 
 def read_document(path: Path, doc_id: str) -> Document:
     raw = path.read_bytes()
+    reader = reader_for(path.suffix)
+    if reader is not None:
+        if not raw:
+            raise ValueError("the file is empty")
+        try:
+            extracted = reader(raw, Limits())
+        except ValueError:
+            raise
+        except Exception as error:  # a format library's own failure on a damaged file
+            log.debug("reader failed on %s", doc_id, exc_info=True)
+            raise ValueError(
+                f"cannot be read as {path.suffix.lower()} ({type(error).__name__})"
+            ) from None
+        return Document(
+            id=doc_id,
+            title=extracted.title or path.stem,
+            source_url=None,
+            date=None,
+            text=extracted.text,
+            sha256=hashlib.sha256(raw).hexdigest(),
+            has_title=bool(extracted.title),
+            reader=extracted.reader,
+            places=extracted.places,
+            blocks=extracted.blocks,
+        )
     text = raw.decode("utf-8")  # strict: a file that is not UTF-8 is skipped, not mangled
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -152,6 +180,7 @@ def read_document(path: Path, doc_id: str) -> Document:
         text=text,
         sha256=hashlib.sha256(raw).hexdigest(),
         has_title=bool(meta.get("title")),
+        places=markdown_places(text, meta.get("title")),
     )
 
 

@@ -39,6 +39,7 @@ from retrieval.models import (
     RefreshReport,
     Summary,
 )
+from retrieval.places import located
 from retrieval.ranking import rank_sentences
 from retrieval.settings import Settings
 from retrieval.snapshot import (
@@ -171,6 +172,7 @@ class Engine:
             max_quote_chars=self.settings.answer.max_quote_chars,
             min_score=self.settings.answer.min_score,
         )
+        answer = replace(answer, quotes=located(answer.quotes, snapshot.document))
         return replace(answer, seconds=time.perf_counter() - began)
 
     def check_question(self, question: str) -> str:
@@ -203,6 +205,7 @@ class Engine:
             count=count,
             settings=self.settings,
         )
+        summary = replace(summary, sentences=located(summary.sentences, snapshot.document))
         return replace(summary, topic=topic, seconds=time.perf_counter() - began)
 
     # -- what is indexed -------------------------------------------------------------------

@@ -6,8 +6,29 @@ from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
+class Place:
+    """Where text[start:end] sits in the original file: its page, heading path and anchor."""
+
+    start: int
+    end: int
+    page: int | None = None  # from 1, as the PDF viewer counts
+    section: tuple[str, ...] = ()  # heading path below the title, outermost first
+    anchor: str | None = None  # id of the nearest heading, for `source#anchor`
+
+
+@dataclass(frozen=True)
+class Block:
+    """A span of the text that is not running prose: a heading, a code block or a table."""
+
+    start: int
+    end: int
+    kind: str  # "heading" | "code" | "table"
+
+
+@dataclass(frozen=True)
 class Document:
-    """One source file as read: `text` is the file's content exactly, offsets point into it."""
+    """One source file as read: `text` is what its reader extracted (a Markdown or text file's
+    content exactly), offsets point into it; `places` and `blocks` map offsets to structure."""
 
     id: str  # path relative to the documents dir, with forward slashes
     title: str
@@ -18,6 +39,9 @@ class Document:
     # The title is declared (front matter, a `# heading`), not borrowed from the first line
     # or the file name: only a declared title is embedded with the text.
     has_title: bool = True
+    reader: str = "markdown"  # the reader that extracted `text`: markdown, pdf, html, docx, rst
+    places: tuple[Place, ...] = ()  # sorted, non-overlapping; none for a file without sections
+    blocks: tuple[Block, ...] = ()  # sorted, non-overlapping
 
 
 @dataclass(frozen=True)
@@ -60,6 +84,10 @@ class Quote:
     passage_id: str
     cut_start: bool = False
     cut_end: bool = False
+    page: int | None = None
+    section: tuple[str, ...] = ()
+    anchor: str | None = None
+    code: bool = False  # the quote is (part of) a code block or table: shown as code
 
     @property
     def shown(self) -> str:

@@ -7,11 +7,16 @@ import re
 
 from retrieval.documents import metadata_spans
 from retrieval.models import Chunk, Document, Sentence
+from retrieval.places import block_at
 from retrieval.sentences import split_sentences
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _HEADING_LINE = re.compile(r"[ \t]*#{1,6}[ \t]")
 _RULE_LINE = re.compile(r"[ \t]*(?:---+|\*\*\*+|___+)[ \t]*$")
+_READER_SEPARATOR = re.compile(r"\n\n")
+# A code block or table is cut at line ends into pieces a quote can show whole (a quote is at
+# most answer.max_quote_chars, 300 by default), never into "sentences" at its full stops.
+LITERAL_PIECE_CHARS = 300
 
 
 def paragraph_spans(text: str) -> list[tuple[int, int]]:
@@ -27,20 +32,37 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def document_paragraphs(document: Document) -> list[tuple[int, int]]:
+    """Paragraph spans of any document. A reader's text (PDF, HTML, …) separates paragraphs,
+    headings and code blocks by one blank line each; its headings are not prose."""
+    if document.reader == "markdown":
+        return paragraph_spans(document.text)
+    spans, left = [], 0
+    for match in [*_READER_SEPARATOR.finditer(document.text), None]:
+        right = match.start() if match else len(document.text)
+        block = block_at(document, left)
+        if right > left and not (block and block.kind == "heading"):
+            spans.append((left, right))
+        left = match.end() if match else right
+    return spans
+
+
 def split_document(
     document: Document, *, max_chars: int, overlap_sentences: int = 0
 ) -> tuple[list[Chunk], list[Sentence]]:
-    """Passages of whole sentences that never cross a paragraph, and every sentence once."""
+    """Passages of whole sentences that never cross a paragraph (nor so a heading or a page),
+    and every sentence once; a code block or table is cut at line ends instead."""
     text = document.text
     chunks: list[Chunk] = []
     sentences: list[Sentence] = []
     seen_ids: dict[str, int] = {}
-    for number, (p_start, p_end) in enumerate(paragraph_spans(text), start=1):
-        spans = [
-            piece
-            for span in split_sentences(text, p_start, p_end)
-            for piece in _split_long(text, span, max_chars)
-        ]
+    for number, (p_start, p_end) in enumerate(document_paragraphs(document), start=1):
+        block = block_at(document, p_start)
+        if block is not None and block.kind in ("code", "table"):
+            pieces = _line_pieces(text, p_start, p_end, min(max_chars, LITERAL_PIECE_CHARS))
+        else:
+            pieces = split_sentences(text, p_start, p_end)
+        spans = [piece for span in pieces for piece in _split_long(text, span, max_chars)]
         first = 0
         while first < len(spans):
             last = first
@@ -90,6 +112,19 @@ def _mask(text: str, spans: list[tuple[int, int]]) -> str:
             if chars[i] != "\n":
                 chars[i] = " "
     return "".join(chars)
+
+
+def _line_pieces(text: str, start: int, end: int, size: int) -> list[tuple[int, int]]:
+    """Runs of whole lines of text[start:end], each at most `size` characters when its lines are."""
+    pieces: list[tuple[int, int]] = []
+    left = start
+    for line in re.finditer(r"[^\n]+", text[start:end]):
+        line_start, line_end = start + line.start(), start + line.end()
+        if line_end - left > size and left < line_start:
+            pieces.append((left, line_start - 1))  # up to the line break before this line
+            left = line_start
+    pieces.append((left, end))
+    return pieces
 
 
 def _split_long(text: str, span: tuple[int, int], max_chars: int) -> list[tuple[int, int]]:

@@ -25,7 +25,8 @@ import numpy as np
 
 from retrieval.errors import CorruptIndex
 from retrieval.lexical import LexicalIndex
-from retrieval.models import Chunk, Document, Sentence
+from retrieval.models import Block, Chunk, Document, Place, Sentence
+from retrieval.places import section_of
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ class Snapshot:
     # BM25 is built on first use: a snapshot read only to re-use its vectors never needs it.
     @cached_property
     def chunk_lexical(self) -> LexicalIndex:
-        return LexicalIndex([_with_title(self, c.doc_id, c.text) for c in self.chunks])
+        return LexicalIndex([_with_title(self, c) for c in self.chunks])
 
     @cached_property
     def sentence_lexical(self) -> LexicalIndex:
@@ -158,7 +159,7 @@ def read_snapshot(path: Path, manifest: dict | None = None) -> Snapshot:
     if damaged:
         raise CorruptIndex(f"index files fail their checksums: {', '.join(damaged)} in {path}")
     try:
-        documents = [Document(**row) for row in _read_json(path / "documents.json")]
+        documents = [_document(row) for row in _read_json(path / "documents.json")]
         chunk_rows = _read_json(path / "chunks.json")
         rows = np.load(path / "sentences.npy")
         chunk_index = faiss.read_index(str(path / "chunks.faiss"))
@@ -202,8 +203,10 @@ def remove_stale(index_dir: Path, keep: str | None) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def _with_title(snapshot: Snapshot, doc_id: str, text: str) -> str:
-    return f"{snapshot.documents[snapshot.doc_rows[doc_id]].title}\n{text}"
+def _with_title(snapshot: Snapshot, chunk: Chunk) -> str:
+    """A passage as BM25 reads it: under its document's title and its heading path, if any."""
+    document = snapshot.document(chunk.doc_id)
+    return "\n".join([document.title, *section_of(document, chunk.start), chunk.text])
 
 
 def _flat_index(vectors: np.ndarray) -> faiss.Index:
@@ -222,8 +225,17 @@ def _vectors(index: faiss.Index) -> np.ndarray:
 def _document_row(d: Document) -> dict:
     return {
         "id": d.id, "title": d.title, "source_url": d.source_url, "date": d.date,
-        "text": d.text, "sha256": d.sha256, "has_title": d.has_title,
+        "text": d.text, "sha256": d.sha256, "has_title": d.has_title, "reader": d.reader,
+        "places": [[p.start, p.end, p.page, list(p.section), p.anchor] for p in d.places],
+        "blocks": [[b.start, b.end, b.kind] for b in d.blocks],
     }
+
+
+def _document(row: dict) -> Document:
+    places = tuple(Place(s, e, page, tuple(section), anchor)
+                   for s, e, page, section, anchor in row.pop("places", []))
+    blocks = tuple(Block(*block) for block in row.pop("blocks", []))
+    return Document(**row, places=places, blocks=blocks)
 
 
 def _chunk_row(c: Chunk) -> dict:
