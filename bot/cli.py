@@ -1,4 +1,4 @@
-"""The `citebot` command: index, ask, summarize, run the Discord bot, export feedback, audit.
+"""The `citebot` command: index, ask, summarize, show, run the Discord bot, export feedback, audit.
 
 Exit codes: 0 success (an abstention is a success); 1 the index or documents could not be used;
 2 bad usage or configuration; 3 a question was refused (empty or too long).
@@ -121,6 +121,24 @@ def cmd_summarize(args, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_show(args, settings: Settings) -> int:
+    """The document's stored text: what quotes are cut from and their offsets count."""
+    from bot.text import document_json
+    from retrieval.summaries import find_document
+
+    engine = _loaded_engine(args, settings, warm=False)
+    try:
+        document = find_document(engine.snapshot, args.document)
+    except UnknownDocument as error:
+        print(f"citebot: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        print(json.dumps(document_json(document), ensure_ascii=False))
+    else:
+        sys.stdout.write(document.text if document.text.endswith("\n") else document.text + "\n")
+    return EXIT_OK
+
+
 def _emit(result: dict | str, *, first: bool) -> None:
     """One JSON object per line, or text blocks separated by a blank line; flushed at once so
     a caller piping questions in reads each answer as it comes."""
@@ -168,13 +186,14 @@ def cmd_audit(args, settings: Settings) -> int:
     return EXIT_OK
 
 
-def _loaded_engine(args, settings: Settings):
+def _loaded_engine(args, settings: Settings, *, warm: bool = True):
     from retrieval.engine import Engine
 
     engine = Engine(settings)
     with _progress_bar("building the index", enabled=not getattr(args, "json", False)) as progress:
         engine.load(rebuild=not args.no_rebuild, progress=progress)
-    engine.embedder.warm_up()  # so `seconds` in the answers is the answer, not the model load
+    if warm:  # so `seconds` in the answers is the answer, not the model load
+        engine.embedder.warm_up()
     return engine
 
 
@@ -287,6 +306,13 @@ def _parser() -> argparse.ArgumentParser:
     summarize.add_argument("--json", action="store_true", help="print JSON")
     summarize.add_argument("--no-rebuild", action="store_true",
                            help="fail instead of rebuilding a missing or stale index")
+
+    show = command("show", cmd_show, "print a document's stored text, which quote offsets count")
+    show.add_argument("document", help="document id or title (or a unique part of either)")
+    show.add_argument("--json", action="store_true",
+                      help="the text with its title, reader, pages, sections and anchors")
+    show.add_argument("--no-rebuild", action="store_true",
+                      help="fail instead of rebuilding a missing or stale index")
 
     command("run", cmd_run, "run the Discord bot (needs DISCORD_TOKEN)")
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from bot.citations import citation_label, file_reference, place_url
 from retrieval.answers import ABSTAIN_MESSAGE
-from retrieval.models import Answer, Quote, RefreshReport, Summary
+from retrieval.models import Answer, Document, Quote, RefreshReport, Summary
 
 LISTED = 10  # documents named per kind of change in a text report
+# Which text a quote's start and end count characters of: a PDF's or web page's is what its
+# reader extracted, not the file's bytes.
+OFFSETS = "characters of the document's stored text, as `citebot show DOCUMENT` prints it"
 
 
 def answer_text(answer: Answer) -> str:
@@ -34,18 +38,25 @@ def summary_text(summary: Summary) -> str:
 
 
 def _quotes_with_sources(quotes: tuple[Quote, ...]) -> list[str]:
-    lines = [f"  [{number}] “{quote.shown}”" for number, quote in enumerate(quotes, start=1)]
+    lines = [_quote_text(number, quote) for number, quote in enumerate(quotes, start=1)]
     lines.extend(["", "Sources:"])
-    numbers: dict[tuple[str, int], list[int]] = {}  # one line per cited paragraph
+    numbers: dict[tuple[str, str], list[int]] = {}  # one line per cited paragraph or place
     for number, quote in enumerate(quotes, start=1):
-        numbers.setdefault((quote.document, quote.paragraph), []).append(number)
-    for (document, paragraph), cited in numbers.items():
+        numbers.setdefault((quote.document, citation_label(quote)), []).append(number)
+    for (_, label), cited in numbers.items():
         quote = quotes[cited[0] - 1]
         marks = "".join(f"[{n}]" for n in cited)
-        lines.append(f"  {marks} {quote.title} — paragraph {paragraph} ({document})")
+        lines.append(f"  {marks} {quote.title} — {label} ({file_reference(quote)})")
         if quote.source_url:
-            lines.append(f"      {quote.source_url}")
+            lines.append(f"      {place_url(quote.source_url, quote) or quote.source_url}")
     return lines
+
+
+def _quote_text(number: int, quote: Quote) -> str:
+    """A quote in quotation marks; a code block or table as its own indented lines."""
+    if not quote.code:
+        return f"  [{number}] “{quote.shown}”"
+    return "\n".join([f"  [{number}] (code)", *(f"      {line}" for line in quote.shown.splitlines())])
 
 
 def quote_json(quote: Quote) -> dict:
@@ -58,6 +69,10 @@ def quote_json(quote: Quote) -> dict:
         "end": quote.end,
         "score": quote.score,
         "paragraph": quote.paragraph,
+        "page": quote.page,
+        "section": list(quote.section),
+        "anchor": quote.anchor,
+        "code": quote.code,
     }
 
 
@@ -66,8 +81,23 @@ def answer_json(answer: Answer) -> dict:
         "question": answer.question,
         "answered": not answer.abstained,
         "quotes": [quote_json(q) for q in answer.quotes],
+        "offsets": OFFSETS,
         "closest_documents": list(answer.closest_documents),
         "seconds": round(answer.seconds, 4),
+    }
+
+
+def document_json(document: Document) -> dict:
+    """A document as stored: quotes' offsets count characters of `text`."""
+    return {
+        "document": document.id,
+        "title": document.title,
+        "source": document.source_url,
+        "reader": document.reader,
+        "text": document.text,
+        "places": [{"start": p.start, "end": p.end, "page": p.page, "section": list(p.section),
+                    "anchor": p.anchor} for p in document.places],
+        "blocks": [{"start": b.start, "end": b.end, "kind": b.kind} for b in document.blocks],
     }
 
 

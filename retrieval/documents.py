@@ -126,7 +126,7 @@ def _read_inside(root: Path, path: Path, doc_id: str, *, max_bytes: int) -> Docu
         raise ValueError("not a regular file")
     if info.st_size > max_bytes:
         raise ValueError(
-            f"the file is {info.st_size / 1_000_000:,.1f} MB, over documents.max_file_mb = "
+            f"the file is {round(info.st_size / 1_000_000, 3):g} MB, over documents.max_file_mb = "
             f"{max_bytes / 1_000_000:g}"
         )
     return read_document(path, doc_id)
@@ -155,7 +155,7 @@ def read_document(path: Path, doc_id: str) -> Document:
         return Document(
             id=doc_id,
             title=extracted.title or path.stem,
-            source_url=None,
+            source_url=extracted.source_url,
             date=None,
             text=extracted.text,
             sha256=hashlib.sha256(raw).hexdigest(),

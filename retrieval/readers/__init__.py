@@ -32,6 +32,7 @@ class Extracted:
     places: tuple[Place, ...]
     blocks: tuple[Block, ...]
     reader: str
+    source_url: str | None = None  # where the file is published, when it says (HTML canonical)
 
 
 # Suffix → module under retrieval.readers holding `read(raw: bytes, limits: Limits)`.

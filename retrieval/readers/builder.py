@@ -69,10 +69,10 @@ class TextBuilder:
         self._close_place()
         self._page = number
 
-    def build(self, reader: str) -> Extracted:
+    def build(self, reader: str, source_url: str | None = None) -> Extracted:
         self._close_place()
         return Extracted("".join(self._parts), self.title, tuple(self._places),
-                         tuple(self._blocks), reader)
+                         tuple(self._blocks), reader, source_url)
 
     def _append(self, text: str) -> tuple[int, int] | None:
         if not text:

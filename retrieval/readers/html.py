@@ -33,7 +33,7 @@ def read(raw: bytes, limits: Limits) -> Extracted:
     _Walker(builder).walk(root)
     if builder.prose_chars == 0:
         raise UnreadableFile("no main content (only navigation, scripts or an empty page)")
-    return builder.build("html")
+    return builder.build("html", _published_url(tree))
 
 
 class _Walker:
@@ -83,6 +83,17 @@ class _Walker:
         if text.strip():
             self.builder.paragraph(text)
             self.pending_anchor = None  # an empty <a id> names what follows it, not what's after that
+
+
+def _published_url(tree) -> str | None:
+    """The page's own address, when it declares one (a saved page keeps its canonical link)."""
+    for selector, attribute in (("link[rel=canonical]", "href"), ("meta[property='og:url']",
+                                                                  "content")):
+        node = tree.css_first(selector)
+        url = (node.attributes.get(attribute) or "").strip() if node else ""
+        if url.startswith(("http://", "https://")):
+            return url
+    return None
 
 
 def _is_furniture(node, tag: str) -> bool:
