@@ -13,6 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import discord
 
+from bot.citations import citation_label, place_url
 from bot.discord_text import discord_text, shorten
 from retrieval.models import Answer, DocumentInfo, Quote, RefreshReport, Summary
 
@@ -83,18 +84,27 @@ def _safe_url(url: str) -> str:
 
 def quote_block(number: int, quote: Quote) -> str:
     """A numbered block quote showing the quote's text literally, with "…" where it cuts a
-    sentence."""
+    sentence. A code block or table is shown as code, in a fenced block inside the quote."""
+    if quote.code:
+        # Literal, not escaped (a backslash would show); a fence inside would close ours.
+        code = discord_text(quote.shown, markdown=False, one_line=False).replace("```", "`\u200b``")
+        lines = ["```", *code.splitlines(), "```"]
+        return "\n".join([f"> **[{number}]**", *(f"> {line}" for line in lines)])
     lines = discord_text(quote.shown, one_line=False).splitlines() or [""]
     return "\n".join([f"> **[{number}]** {lines[0]}", *(f"> {line}" for line in lines[1:])])
 
 
 def source_line(number: int, quote: Quote) -> str:
-    """`[n] Title — paragraph N`, linked to the passage when the source has a URL."""
-    label = f"{discord_text(quote.title, SOURCE_TITLE_LIMIT)} — paragraph {quote.paragraph}"
+    """`[n] Title — p. 37 · § Section` (or `— paragraph N`), linked to the page or the
+    section's anchor when the source has a URL, else to the quoted words."""
+    place = discord_text(citation_label(quote), SOURCE_TITLE_LIMIT)
+    label = f"{discord_text(quote.title, SOURCE_TITLE_LIMIT)} — {place}"
     candidates = []
     if quote.source_url:
         link = f"[{number}] [{label}]"
-        candidates.append(f"{link}({text_fragment_url(quote.source_url, quote.text)})")
+        at_place = place_url(quote.source_url, quote)
+        target = _safe_url(at_place) if at_place else text_fragment_url(quote.source_url, quote.text)
+        candidates.append(f"{link}({target})")
         candidates.append(f"{link}({_safe_url(quote.source_url)})")
     candidates.append(f"[{number}] {label}")
     return next(line for line in candidates if len(line) <= FIELD_VALUE_LIMIT)

@@ -23,12 +23,26 @@ if TYPE_CHECKING:
 async def answer_with_buttons(
     bot: CitebotBot, question: str, *, skip: int = 0
 ) -> tuple[discord.Embed, discord.ui.View]:
-    """Ask the engine off the event loop; the embed and the buttons for the quotes that fit."""
+    """Ask the engine off the event loop; the embed and the buttons for the quotes that fit.
+    A request about the collection ("tl;dr", "what docs do you have") gets the summary or the
+    documents list instead, without buttons."""
     started = time.perf_counter()
-    answer = await asyncio.to_thread(bot.engine.ask, question, skip=skip)
+    if skip:
+        answer = await asyncio.to_thread(bot.engine.ask, question, skip=skip)
+    else:
+        reply = await asyncio.to_thread(bot.engine.respond, question)
+        if reply.kind == "sources":
+            return render.sources_embed(reply.documents), discord.ui.View()
+        if reply.kind == "summary":
+            rendered = render.summary_embed(reply.summary, title=render.summary_title(reply.summary),
+                                            seconds=time.perf_counter() - started)
+            return rendered.embed, discord.ui.View()
+        answer = reply.answer
     rendered = render.answer_embed(answer, first=skip + 1, seconds=time.perf_counter() - started)
     passage_ids = [quote.passage_id for quote in rendered.shown]
     question_id = await asyncio.to_thread(bot.state.remember_question, answer.question, passage_ids)
+    if question_id is None:  # the state database cannot be written: the answer goes out anyway
+        return rendered.embed, discord.ui.View()
     more_from = skip + len(rendered.shown) if rendered.shown else None
     return rendered.embed, answer_view(question_id, more_from=more_from)
 
@@ -40,6 +54,11 @@ def answer_view(question_id: str, *, more_from: int | None) -> discord.ui.View:
     view.add_item(VoteButton(question_id, 1))
     view.add_item(VoteButton(question_id, -1))
     return view
+
+
+def too_old(bot: CitebotBot) -> str:
+    return ("Sorry, this answer is too old for its buttons: questions are kept for "
+            f"{bot.settings.state.keep_days} days. Please ask it again.")
 
 
 class MoreQuotesButton(
@@ -67,8 +86,7 @@ class MoreQuotesButton(
             bot: CitebotBot = interaction.client  # type: ignore[assignment]
             question = await asyncio.to_thread(bot.state.question, self.question_id)
             if question is None:
-                await interaction.response.send_message(
-                    "This answer is too old: ask the question again.", ephemeral=True)
+                await interaction.response.send_message(too_old(bot), ephemeral=True)
                 return
             private = bool(interaction.message and interaction.message.flags.ephemeral)
             await interaction.response.defer(thinking=True, ephemeral=private)
@@ -106,7 +124,7 @@ class VoteButton(
                 guild_id=interaction.guild_id, user_id=interaction.user.id,
             )
             text = (f"Thanks, your {'👍' if self.vote > 0 else '👎'} is recorded."
-                    if recorded else "This answer is too old to rate.")
+                    if recorded else too_old(bot))
             await interaction.response.send_message(text, ephemeral=True)
         except Exception as error:
             await reply_with_error(interaction, error)
