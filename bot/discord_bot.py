@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import signal
+import sqlite3
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -80,11 +81,31 @@ class CitebotBot(commands.Bot):
         self.state = state
         self.progress_delay = progress_delay
         self.progress_interval = progress_interval
+        self._upkeep: asyncio.Task | None = None
 
     async def setup_hook(self) -> None:
         await self.add_cog(AskCog(self))
         self.add_dynamic_items(MoreQuotesButton, VoteButton)
         await self.sync_commands()
+        self._upkeep = asyncio.create_task(self.keep_state_small())
+
+    async def close(self) -> None:
+        if self._upkeep is not None:
+            self._upkeep.cancel()
+        await super().close()
+
+    async def keep_state_small(self) -> None:
+        """Prune old questions and VACUUM the state database now and every upkeep_hours."""
+        settings = self.settings.state
+        while True:
+            try:
+                upkeep = await asyncio.to_thread(self.state.upkeep, keep_days=settings.keep_days)
+                log.info("state database: %d questions older than %d days pruned; %d questions "
+                         "and %d votes kept; %.1f kB", upkeep.pruned, settings.keep_days,
+                         upkeep.questions, upkeep.votes, upkeep.size_bytes / 1000)
+            except (sqlite3.Error, OSError) as error:
+                log.warning("state database upkeep failed: %s", error)
+            await asyncio.sleep(settings.upkeep_hours * 3600)
 
     async def sync_commands(self) -> None:
         guild_ids = self.settings.discord.sync_guild_ids

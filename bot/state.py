@@ -3,21 +3,33 @@
 Each method opens its own short-lived connection, so a StateDB may be shared between the event
 loop and worker threads (asyncio.to_thread) without locks of its own; SQLite serialises writers
 and WAL lets readers run beside a writer.
+
+The database is never in the way of an answer: when it cannot be opened or written (a read-only
+file or disk, a full disk, a broken path), questions are not remembered (the answer goes out
+without buttons), refreshes are not recorded, and a warning is logged at most once a minute.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
+from retrieval.errors import CitebotError
 from retrieval.models import RefreshReport
+
+log = logging.getLogger(__name__)
+
+WARN_EVERY_SECONDS = 60.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -27,6 +39,7 @@ CREATE TABLE IF NOT EXISTS questions (
     passage_ids TEXT NOT NULL,
     created_at TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS questions_by_age ON questions (created_at);
 CREATE TABLE IF NOT EXISTS feedback (
     id INTEGER PRIMARY KEY,
     question_id TEXT NOT NULL,
@@ -53,20 +66,52 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class StateDB:
-    """Feedback and audit records in one SQLite file; the parent directory is created."""
+class StateUnavailable(CitebotError):
+    """The state database cannot be written; str() is what a user who clicked a button sees."""
 
-    def __init__(self, path: Path | str):
+
+@dataclass(frozen=True)
+class Upkeep:
+    pruned: int  # questions older than keep_days removed
+    questions: int
+    votes: int
+    size_bytes: int
+
+
+class StateDB:
+    """Feedback and audit records in one SQLite file; the parent directory is created.
+
+    A database that cannot be set up is not an error: the bot runs read-only (see the module
+    docstring), and one warning says why. `clock` times the warnings (once a minute).
+    """
+
+    def __init__(self, path: Path | str, *, clock: Callable[[], float] = time.monotonic):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
-            db.execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('user_salt', ?)",
-                (secrets.token_hex(16),),
-            )
-            self._salt = db.execute("SELECT value FROM meta WHERE key = 'user_salt'").fetchone()[0]
+        self._clock = clock
+        self._warned_at = float("-inf")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._connect() as db:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.executescript(_SCHEMA)
+        except (sqlite3.Error, OSError) as error:
+            self._cannot_write(error)
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """A connection for `citebot audit` and `feedback export`, which need the database."""
+        try:
+            with self._connect() as db:
+                yield db
+        except sqlite3.Error as error:
+            raise StateUnavailable(f"the state database {self.path} cannot be read: {error}") from None
+
+    def _cannot_write(self, error: Exception) -> None:
+        now = self._clock()
+        if now - self._warned_at >= WARN_EVERY_SECONDS:
+            self._warned_at = now
+            log.warning("the state database %s cannot be written (%s): answers go out without "
+                        "buttons, votes and refreshes are not recorded", self.path, error)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -77,22 +122,52 @@ class StateDB:
 
     # Questions behind the buttons: the custom_id carries only this short id.
 
-    def remember_question(self, question: str, passage_ids: list[str] | tuple[str, ...]) -> str:
-        """Store a shown answer's question and passages; returns a short id for button ids."""
+    def remember_question(
+        self, question: str, passage_ids: list[str] | tuple[str, ...]
+    ) -> str | None:
+        """Store a shown answer's question and passages; returns a short id for button ids, or
+        None when the database cannot be written (the answer then goes out without buttons)."""
         question_id = secrets.token_hex(6)
-        with self._connect() as db:
-            db.execute(
-                "INSERT INTO questions (id, question, passage_ids, created_at) VALUES (?, ?, ?, ?)",
-                (question_id, question, json.dumps(list(passage_ids)), now_iso()),
-            )
+        try:
+            with self._connect() as db:
+                db.execute(
+                    "INSERT INTO questions (id, question, passage_ids, created_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    (question_id, question, json.dumps(list(passage_ids)), now_iso()),
+                )
+        except sqlite3.Error as error:
+            self._cannot_write(error)
+            return None
         return question_id
 
     def question(self, question_id: str) -> str | None:
-        with self._connect() as db:
-            row = db.execute(
-                "SELECT question FROM questions WHERE id = ?", (question_id,)
-            ).fetchone()
+        """The question behind a button; None when it is unknown or was pruned."""
+        try:
+            with self._connect() as db:
+                row = db.execute(
+                    "SELECT question FROM questions WHERE id = ?", (question_id,)
+                ).fetchone()
+        except sqlite3.Error as error:
+            self._cannot_write(error)
+            raise StateUnavailable(
+                "Sorry, that button can't be used right now: please ask the question again."
+            ) from None
         return row["question"] if row else None
+
+    def upkeep(self, *, keep_days: int) -> Upkeep:
+        """Forget questions older than `keep_days` (votes keep their own copy), then VACUUM so
+        the file shrinks; returns what is left and the file's size."""
+        cutoff = (datetime.now(UTC) - timedelta(days=keep_days)).isoformat(timespec="seconds")
+        with self._connect() as db:
+            pruned = db.execute("DELETE FROM questions WHERE created_at < ?", (cutoff,)).rowcount
+            questions = db.execute("SELECT COUNT(*) FROM questions").fetchone()[0]
+            votes = db.execute("SELECT COUNT(*) FROM feedback").fetchone()[0]
+        with closing(sqlite3.connect(self.path, timeout=10)) as db:
+            db.execute("VACUUM")
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        files = (self.path, self.path.with_name(self.path.name + "-wal"))
+        size = sum(file.stat().st_size for file in files if file.exists())
+        return Upkeep(pruned, questions, votes, size)
 
     # Feedback
 
@@ -106,26 +181,41 @@ class StateDB:
         """
         if vote not in (-1, 1):
             raise ValueError(f"vote must be +1 or -1, got {vote!r}")
-        user_hash = hashlib.sha256(f"{self._salt}:{user_id}".encode()).hexdigest()[:16]
-        with self._connect() as db:
-            row = db.execute(
-                "SELECT question, passage_ids FROM questions WHERE id = ?", (question_id,)
-            ).fetchone()
-            if row is None:
-                return False
-            db.execute(
-                "INSERT INTO feedback (question_id, question, passage_ids, vote, guild_id,"
-                " user_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (question_id, user_hash) DO UPDATE SET"
-                " vote = excluded.vote, created_at = excluded.created_at",
-                (question_id, row["question"], row["passage_ids"], vote, guild_id, user_hash,
-                 now_iso()),
-            )
+        try:
+            with self._connect() as db:
+                return self._record_vote(db, question_id, vote, guild_id, user_id)
+        except sqlite3.Error as error:
+            self._cannot_write(error)
+            raise StateUnavailable(
+                "Sorry, votes can't be recorded right now; answers still work."
+            ) from None
+
+    def _record_vote(
+        self, db: sqlite3.Connection, question_id: str, vote: int, guild_id: int | None,
+        user_id: int,
+    ) -> bool:
+        row = db.execute(
+            "SELECT question, passage_ids FROM questions WHERE id = ?", (question_id,)
+        ).fetchone()
+        if row is None:
+            return False
+        db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('user_salt', ?)",
+                   (secrets.token_hex(16),))
+        salt = db.execute("SELECT value FROM meta WHERE key = 'user_salt'").fetchone()[0]
+        user_hash = hashlib.sha256(f"{salt}:{user_id}".encode()).hexdigest()[:16]
+        db.execute(
+            "INSERT INTO feedback (question_id, question, passage_ids, vote, guild_id,"
+            " user_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (question_id, user_hash) DO UPDATE SET"
+            " vote = excluded.vote, created_at = excluded.created_at",
+            (question_id, row["question"], row["passage_ids"], vote, guild_id, user_hash,
+             now_iso()),
+        )
         return True
 
     def export_feedback(self, stream: IO[str]) -> int:
         """Write every vote as one JSON object per line; returns the number written."""
-        with self._connect() as db:
+        with self._reading() as db:
             rows = db.execute(
                 "SELECT id, question, passage_ids, vote, guild_id, created_at FROM feedback"
                 " ORDER BY id"
@@ -145,20 +235,25 @@ class StateDB:
         requested_by: str,
         started_at: str,
         outcome: str,
-    ) -> int:
-        """Append one refresh to the audit log ('ok' or 'error: ...'); returns its row id."""
-        with self._connect() as db:
-            cursor = db.execute(
-                "INSERT INTO audit (requested_by, started_at, finished_at, outcome, report)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (requested_by, started_at, now_iso(), outcome,
-                 json.dumps(report.as_json()) if report is not None else None),
-            )
+    ) -> int | None:
+        """Append one refresh to the audit log ('ok' or 'error: ...'); returns its row id, or
+        None when the database cannot be written (the refresh itself stands)."""
+        try:
+            with self._connect() as db:
+                cursor = db.execute(
+                    "INSERT INTO audit (requested_by, started_at, finished_at, outcome, report)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (requested_by, started_at, now_iso(), outcome,
+                     json.dumps(report.as_json()) if report is not None else None),
+                )
+        except sqlite3.Error as error:
+            self._cannot_write(error)
+            return None
         return int(cursor.lastrowid)
 
     def recent_refreshes(self, limit: int = 20) -> list[dict]:
         """The latest refreshes, newest first, each with its report decoded (or None)."""
-        with self._connect() as db:
+        with self._reading() as db:
             rows = db.execute(
                 "SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,)
             ).fetchall()
@@ -166,5 +261,9 @@ class StateDB:
                 for row in rows]
 
     def last_refresh(self) -> dict | None:
-        latest = self.recent_refreshes(1)
+        """The latest refresh; None when there is none or the database cannot be read."""
+        try:
+            latest = self.recent_refreshes(1)
+        except StateUnavailable:
+            return None
         return latest[0] if latest else None

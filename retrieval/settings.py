@@ -34,6 +34,12 @@ class IndexSettings:
 
 
 @dataclass(frozen=True)
+class StateSettings:
+    keep_days: int = field(default=30, metadata=_range(1, 3650))
+    upkeep_hours: float = field(default=24.0, metadata=_range(0.1, 720.0))
+
+
+@dataclass(frozen=True)
 class ModelSettings:
     name: str = "bundled"
     batch_size: int = field(default=16, metadata=_range(1, 1024))
@@ -101,6 +107,7 @@ class DiscordSettings:
 class Settings:
     documents: DocumentSettings = DocumentSettings()
     index: IndexSettings = IndexSettings()
+    state: StateSettings = StateSettings()
     model: ModelSettings = ModelSettings()
     chunking: ChunkSettings = ChunkSettings()
     answer: AnswerSettings = AnswerSettings()

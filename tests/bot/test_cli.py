@@ -146,3 +146,59 @@ def test_an_unusable_state_database_path_is_one_line_not_a_traceback(tmp_path, s
     assert main(["--config", str(config), "audit"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("citebot: ") and "Traceback" not in err and len(err.splitlines()) == 1
+
+
+def test_index_skips_links_out_of_the_folder_and_files_over_the_limit(run, seed_docs, tmp_path,
+                                                                      capsys):
+    (tmp_path / "secret.txt").write_text("root:x:0:0:root:/root:/bin/bash\n")
+    (seed_docs / "passwd.md").symlink_to(tmp_path / "secret.txt")
+    (seed_docs / ".hidden.md").write_text("# Hidden\n\nNot for the bot.\n")
+    (seed_docs / "huge.txt").write_text("word " * 20_000)  # 100 kB
+    (tmp_path / "limits.toml").write_text(
+        f'[documents]\ndir = "{seed_docs}"\nmax_file_mb = 0.05\n'
+        f'[index]\ndir = "{tmp_path / "index"}"\nstate_db = "{tmp_path / "state.sqlite3"}"\n')
+    assert main(["--config", str(tmp_path / "limits.toml"), "index", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["documents"] == [SEED_ID]
+    assert "root:x" not in json.dumps(report)
+    assert report["skipped"] == [
+        ".hidden.md: hidden file (names starting with '.' are not indexed)",
+        "huge.txt: the file is 0.1 MB, over documents.max_file_mb = 0.05",
+        "passwd.md: a link to a file or folder outside the documents dir",
+    ]
+
+
+def test_index_with_an_unusable_state_database_still_indexes(run, tmp_path, capsys, caplog):
+    (tmp_path / "state").write_text("a file where the database's folder should be")
+    config = tmp_path / "broken.toml"
+    config.write_text(f'[index]\ndir = "{tmp_path / "index"}"\n'
+                      f'state_db = "{tmp_path / "state" / "state.sqlite3"}"\n')
+    assert main(["--config", str(config), "index", "--docs", str(REPO / "seeds")]) == 0
+    assert "Indexed 1 documents" in capsys.readouterr().out
+    assert "cannot be written" in caplog.text
+
+
+def test_ask_replies_to_requests_about_the_collection_and_says_which_kind(run, capsys, seed_docs):
+    assert run("ask", "--json", "tl;dr") == 0
+    gist = json.loads(capsys.readouterr().out)
+    assert gist["kind"] == "summary" and gist["answered"] is True
+    assert gist["summary"]["scope"] == "collection" and gist["summary"]["sentences"]
+    for sentence in gist["summary"]["sentences"]:
+        text = (seed_docs / sentence["document"]).read_text(encoding="utf-8")
+        assert sentence["text"] == text[sentence["start"] : sentence["end"]]
+
+    assert run("ask", "what docs do you have") == 0
+    out = capsys.readouterr().out
+    assert "The documents I answer from (1):" in out and f"({SEED_ID}, 7 passages)" in out
+
+    assert run("ask", "--json", "who is macron") == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["kind"] == "answer"
+    assert "French President Emmanuel Macron" in answer["quotes"][0]["text"]
+
+
+def test_ask_text_labels_a_summary_as_a_summary(run, capsys):
+    assert run("ask", "what is this document about?") == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Q: what is this document about?\n\nSummary of the collection\n")
+    assert "[1] “" in out and "Sources:" in out

@@ -5,11 +5,12 @@ from __future__ import annotations
 import io
 import json
 import sqlite3
+import shutil
 import threading
 
 import pytest
 
-from bot.state import StateDB
+from bot.state import StateDB, StateUnavailable
 from retrieval.models import RefreshReport
 
 
@@ -68,12 +69,15 @@ def test_unknown_question_ids_and_bad_votes(state):
 
 def test_user_hash_is_salted_per_database(tmp_path):
     first, second = StateDB(tmp_path / "a.db"), StateDB(tmp_path / "b.db")
-    for db in (first, second):
-        db.record_vote(db.remember_question("q", []), vote=1, guild_id=1, user_id=99)
+    question_ids = [db.remember_question("q", []) for db in (first, second)]
+    for db, question_id in zip((first, second), question_ids):
+        db.record_vote(question_id, vote=1, guild_id=1, user_id=99)
     hashes = [sqlite3.connect(db.path).execute("SELECT user_hash FROM feedback").fetchone()[0]
               for db in (first, second)]
     assert hashes[0] != hashes[1]
-    assert StateDB(tmp_path / "a.db")._salt == first._salt  # stable across restarts
+    # Stable across restarts: the same user's changed vote replaces the first one.
+    StateDB(tmp_path / "a.db").record_vote(question_ids[0], vote=-1, guild_id=1, user_id=99)
+    assert [v["vote"] for v in exported(first)] == [-1]
 
 
 def test_refresh_audit_newest_first_with_reports(state):
@@ -109,3 +113,51 @@ def test_safe_to_use_from_many_threads(state):
         thread.join()
     assert errors == []
     assert len(exported(state)) == 8
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_an_unwritable_database_degrades_with_a_warning_once_a_minute(tmp_path, caplog):
+    folder = tmp_path / "state"
+    clock = Clock()
+    state = StateDB(folder / "state.sqlite3", clock=clock)
+    question_id = state.remember_question("kept?", ["a.md#0001"])
+    # Writes really fail (even as root): the database's folder is now a file.
+    shutil.rmtree(folder)
+    folder.write_text("not a folder")
+    assert state.remember_question("q", []) is None
+    assert state.record_refresh(report(), requested_by="cli", started_at="x", outcome="ok") is None
+    assert state.last_refresh() is None
+    with pytest.raises(StateUnavailable, match="votes can't be recorded right now"):
+        state.record_vote(question_id, vote=1, guild_id=1, user_id=1)
+    assert caplog.text.count("cannot be written") == 1
+    clock.now += 61
+    assert state.remember_question("q", []) is None
+    assert caplog.text.count("cannot be written") == 2
+
+
+def test_a_database_that_cannot_be_opened_at_start_up_is_a_warning(tmp_path, caplog):
+    (tmp_path / "file").write_text("")
+    state = StateDB(tmp_path / "file" / "state.sqlite3")
+    assert "cannot be written" in caplog.text
+    assert state.remember_question("q", []) is None
+
+
+def test_upkeep_prunes_old_questions_keeps_votes_and_reports_the_size(state):
+    old = state.remember_question("an old question", ["a.md#0001"])
+    state.record_vote(old, vote=1, guild_id=1, user_id=7)
+    new = state.remember_question("a new question", [])
+    with sqlite3.connect(state.path) as db:
+        db.execute("UPDATE questions SET created_at = '2020-01-01T00:00:00+00:00' WHERE id = ?",
+                   (old,))
+    upkeep = state.upkeep(keep_days=30)
+    assert (upkeep.pruned, upkeep.questions, upkeep.votes) == (1, 1, 1)
+    assert upkeep.size_bytes == state.path.stat().st_size > 0
+    assert state.question(old) is None and state.question(new) == "a new question"
+    assert [v["question"] for v in exported(state)] == ["an old question"]

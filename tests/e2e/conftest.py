@@ -83,6 +83,7 @@ def settings(tmp_path_factory, corpus, fake) -> Settings:
     return Settings().replace(
         documents={"dir": str(corpus)},
         index={"dir": str(state_dir / "index"), "state_db": str(state_dir / "state.sqlite3")},
+        state={"keep_days": 60},
         discord={
             "ask_channel_ids": [fake.ask_channel_id],
             "moderator_role_ids": [fake.moderator_role_id],

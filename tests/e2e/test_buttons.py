@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
+import sqlite3
 
 from fake_discord import EPHEMERAL
 from helpers import quotes_in
@@ -100,15 +102,24 @@ async def test_buttons_work_after_a_restart(bot, fake, engine, settings, state):
         await task
 
 
-async def test_buttons_of_a_forgotten_answer_say_so_privately(bot, fake):
-    message = json.loads(json.dumps(await ask(fake, QUESTION)))
-    for component in message["components"][0]["components"]:  # as if the database was reset
-        prefix, kind, _, rest = component["custom_id"].split(":")
-        component["custom_id"] = f"{prefix}:{kind}:deadbeef0000:{rest}"
-    for label, text in (("More quotes", "This answer is too old: ask the question again."),
-                        ("👍", "This answer is too old to rate.")):
+async def test_buttons_of_a_pruned_answer_say_so_politely_and_votes_are_kept(bot, fake, state):
+    message = await ask(fake, QUESTION)
+    click = fake.click(message, button(message, "👍"))
+    await fake.dispatch("INTERACTION_CREATE", click)
+    await fake.reply_to(click)
+    question_id = button(message, "👍").split(":")[2]
+    with sqlite3.connect(state.path) as db:  # the answer is years old
+        db.execute("UPDATE questions SET created_at = '2000-01-01T00:00:00+00:00' WHERE id = ?",
+                   (question_id,))
+    assert (await asyncio.to_thread(state.upkeep, keep_days=60)).pruned == 1
+    polite = ("Sorry, this answer is too old for its buttons: questions are kept for 60 days. "
+              "Please ask it again.")
+    for label in ("More quotes", "👎"):
         click = fake.click(message, button(message, label))
         await fake.dispatch("INTERACTION_CREATE", click)
         reply = await fake.reply_to(click)
         assert reply.body["type"] == 4 and reply.body["data"]["flags"] == EPHEMERAL
-        assert reply.body["data"]["content"] == text
+        assert reply.body["data"]["content"] == polite
+    votes = io.StringIO()
+    state.export_feedback(votes)
+    assert f'"question": "{QUESTION}"' in votes.getvalue()  # the vote outlives its question
