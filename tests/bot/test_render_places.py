@@ -37,3 +37,27 @@ def test_a_code_block_is_shown_as_code_with_its_characters_unescaped():
     assert block.splitlines() == ["> **[1]**", "> ```", "> $ ls *.txt", "> `\u200b``oops", "> ```"]
     rendered = answer_embed(Answer("q?", (quote(text=code, code=True, page=2),), False))
     assert "> $ ls *.txt" in rendered.embed.description
+
+
+def test_real_answers_from_each_format_render_with_their_place(tmp_path, real_embedder):
+    import shutil
+
+    from retrieval.engine import Engine
+    from tests.conftest import REPO, make_settings
+
+    docs = tmp_path / "docs"
+    shutil.copytree(REPO / "tests" / "fixtures" / "documents", docs)
+    engine = Engine(make_settings(tmp_path, docs), embedder=real_embedder)
+    engine.load()
+    expected = {
+        "How much is the yearly membership fee?": "Club Handbook — p. 2 · § Membership fees",
+        "What does the winner of the tournament receive?": "(https://chess.example.org/club.html#prizes)",
+        "How many guests may a member bring?": "Club Rules — § Guests",
+        "Where do I return a borrowed chess set?": "Club Equipment — § Returning sets",
+    }
+    for question, citation in expected.items():
+        answer = engine.ask(question)
+        first = answer.quotes[0]
+        assert first.text == engine.snapshot.document(first.document).text[first.start:first.end]
+        sources = answer_embed(answer).embed.fields[0].value
+        assert citation in sources.splitlines()[0], (question, sources)
