@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test bench-qa bench-summaries bench-refresh clean
+.PHONY: setup demo test bench-qa bench-summaries bench-refresh bench-ingest clean
 
 setup: $(STAMP)
 
@@ -31,6 +31,9 @@ bench-summaries: setup
 
 bench-refresh: setup
 	$(BIN)/python benchmarks/refresh.py $(ARGS)
+
+bench-ingest: setup
+	$(BIN)/python benchmarks/ingest.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) .index .pytest_cache

@@ -277,7 +277,7 @@ class Engine:
                         f"{len(previous.documents)} documents with an empty one "
                         "(use --allow-empty to do it anyway)"
                     )
-                raise EmptyCorpus(f"no readable .md or .txt documents in {docs_dir}")
+                raise EmptyCorpus(f"no readable documents in {docs_dir}")
             result = build_snapshot(
                 documents,
                 embedder=self.embedder,
