@@ -6,10 +6,10 @@ import re
 import unicodedata
 
 # Bare links stay clickable, as discord.utils.escape_markdown leaves them; a masked link needs
-# "[", "]" and "(", which are escaped.
+# "[" and "]", which are escaped.
 _URL = re.compile(r"(?:https?|steam)://[^\s<]+[^<.,:;\"'\]\s]")
 # Markdown, masked links and Discord's <@id>, <#id>, <t:…>, <:emoji:id> syntax.
-_SPECIAL = re.compile(r"[\\*_~`|\[\]()<>#]")
+_SPECIAL = re.compile(r"[\\*_~`|\[\]<>#]")
 _LINE_MARKER = re.compile(r"(?m)^([ \t]*)([-+])(?=[ \t])")  # a list item; "#" is always escaped
 _BROADCAST = re.compile(r"@(?=everyone|here)")
 # Joiners are part of emoji sequences and of words in some scripts; every other control or

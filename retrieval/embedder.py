@@ -109,7 +109,7 @@ class Embedder:
         # call, so batches of similar length across the whole input are passed in one by one.
         order = np.argsort([-len(t) for t in texts], kind="stable")
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        step = self.batch_size * 8
+        step = self.batch_size  # progress (and a cancelled refresh) is checked after each batch
         for first in range(0, len(texts), step):
             rows = order[first : first + step]
             out[rows] = self.model.encode(

@@ -140,6 +140,7 @@ def build_snapshot(
           for i, s in enumerate(sentences) if sentence_vectors[i] is None),
     ]
     if pending:
+        embedder.warm_up()  # so the log line below means the embedding itself has begun
         log.info("embedding %d passages and sentences", len(pending))
         vectors = embedder.encode([text for _, _, text in pending], progress=progress)
         for (target, i, _), vector in zip(pending, vectors):

@@ -19,7 +19,7 @@ HOSTILE = (
 assert len(HOSTILE) > 5000
 URL = "https://news.example.org/story"
 INVISIBLE = "\u200b\u2060\ufeff\u202e\u202c\u2066\u2069\U000e0041"
-MARKDOWN = "*_~`|>#[]()<"
+MARKDOWN = "*_~`|>#[]<"
 
 
 def live(text: str) -> str:
@@ -54,7 +54,7 @@ def test_an_answer_citing_a_hostile_title():
     assert_harmless(embed.title)
     (sources,) = [f.value for f in embed.fields]
     assert_harmless(sources, source_url=URL)
-    assert "\\[free nitro\\]\\(https://evil.example/claim)" in sources  # shown, not linked
+    assert "\\[free nitro\\](https://evil.example/claim)" in sources  # shown, not linked
     assert sources.endswith("… — paragraph 2](" + sources.split("](")[-1])
 
 
@@ -63,7 +63,7 @@ def test_closest_documents_with_hostile_titles():
     embed = render.answer_embed(answer).embed
     assert render.fits(embed)
     assert_harmless(embed.description)
-    assert "**\\[free nitro\\]\\(https://evil.example/claim)**." in embed.description
+    assert "**\\[free nitro\\](https://evil.example/claim)**." in embed.description
 
 
 def test_a_summary_of_a_hostile_document_and_a_hostile_topic():
@@ -87,7 +87,7 @@ def test_sources_with_hostile_titles_with_and_without_a_link():
     assert render.fits(embed)
     assert_harmless(embed.description, source_url=URL)
     first, second = embed.description.split("\n")
-    assert first.startswith("**[\\[free nitro\\]\\(https://evil.example/claim) ")  # once escaped
+    assert first.startswith("**[\\[free nitro\\](https://evil.example/claim) ")  # once escaped
     assert second.startswith("**\\[free nitro\\]")
 
 
