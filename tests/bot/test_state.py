@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 import json
-import sqlite3
 import shutil
+import sqlite3
 import threading
 
 import pytest

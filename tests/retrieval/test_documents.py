@@ -5,7 +5,7 @@ import pytest
 
 from retrieval.documents import Skipped, load_documents
 from retrieval.errors import DocumentLimit
-from tests.conftest import SEEDS, SEED_ID
+from tests.conftest import SEED_ID, SEEDS
 
 
 def test_the_seed_article_is_recognised():

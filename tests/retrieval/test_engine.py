@@ -249,10 +249,10 @@ def test_a_document_over_the_texts_limit_is_left_out_before_embedding(tmp_path, 
     engine = engine_for(tmp_path, docs, embedder, documents={"max_texts_per_document": 10})
     report = engine.refresh()
     assert report.documents == ("cats.md",) and report.removed == ("dogs.md",)
-    assert report.skipped == (
+    assert report.skipped == ((
         "dogs.md: it makes 31 passages and sentences to embed, over "
-        "documents.max_texts_per_document = 10",
-    )
+        "documents.max_texts_per_document = 10"
+    ),)
     assert not any("Dogs bark" in text for text in embedder.encoded)
     assert engine.ask("do cats purr?").quotes[0].document == "cats.md"
 
