@@ -29,6 +29,7 @@ def read(raw: bytes, limits: Limits) -> Extracted:
     try:
         pages = [_page_lines(pdf, index) for index in range(len(pdf))]
         outline = _outline(pdf)
+        title = " ".join((pdf.get_metadata_value("Title") or "").split())[:200]
     except pdfium.PdfiumError as error:
         raise UnreadableFile(f"the PDF is damaged ({error})") from None
     finally:
@@ -36,8 +37,7 @@ def read(raw: bytes, limits: Limits) -> Extracted:
     if not any(any(line.strip() for line in lines) for lines in pages):
         raise UnreadableFile("no text layer; OCR is not supported")
     pages = _without_running_lines(pages)
-    builder = TextBuilder(title=None)
-    builder.title = _metadata_title(raw) or None
+    builder = TextBuilder(title=title or None)
     for number, lines in enumerate(pages, start=1):
         builder.page(number)
         headings = outline.get(number, [])
@@ -120,16 +120,6 @@ def _without_running_lines(pages: list[list[str]]) -> list[list[str]]:
             lines.pop()
         result.append(lines)
     return result
-
-
-def _metadata_title(raw: bytes) -> str:
-    import pypdfium2 as pdfium
-
-    pdf = pdfium.PdfDocument(raw)
-    try:
-        return " ".join((pdf.get_metadata_value("Title") or "").split())[:200]
-    finally:
-        pdf.close()
 
 
 def _why_not(message: str) -> str:
