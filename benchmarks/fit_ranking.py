@@ -1,15 +1,17 @@
 """Fit the [retrieval] weights on the SQuAD development set and print them as config lines.
 
-    .venv/bin/python benchmarks/fit_ranking.py [--data ../shared/eval/squad-dev]
+    .venv/bin/python benchmarks/fit_ranking.py [--half even] [--skip-ordering]
 
-Two small models, both through retrieval/ranking.py's own feature functions:
+Two small models, both through the engine's own feature functions (retrieval/evidence.py):
 - ordering: a softmax over each question's candidate sentences (listwise logistic regression)
   on the four fused signals plus `sentence_features` (the answer-type cue, the sentence's idf
   coverage of the question, what the sentence before it adds to that coverage, its passage's
-  coverage); target: sentences holding a gold answer. The four signal weights are scaled to
-  sum to 1 (the other four keep their ratio to them).
+  coverage); target: sentences holding a gold answer; on the whole collection (qa.py's set a).
+  The four signal weights are scaled to sum to 1 (the other four keep their ratio to them).
 - relevance: logistic regression over the top sentence's absolute evidence, in-corpus questions
-  against off-corpus ones (classes balanced); its probability is what min_score thresholds.
+  against off-corpus ones, on three kinds of question at once so that one threshold holds for
+  all: (a) the whole collection, (b) the same questions chat-style, (c) each article indexed
+  alone against other articles' questions. Each kind and class weighs the same.
 Paste the printed lines into config/citebot.toml (and settings.py's defaults).
 """
 
@@ -18,21 +20,38 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 from scipy.optimize import minimize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from qa import DEFAULT_DATA, DEFAULT_INDEX, REPO, normalise, read_half  # noqa: E402
+from qa import (  # noqa: E402
+    DEFAULT_DATA,
+    DEFAULT_INDEX,
+    REPO,
+    Collection,
+    build_collections,
+    normalise,
+    read_half,
+)
 
+from retrieval.embedder import Embedder  # noqa: E402
 from retrieval.engine import Engine  # noqa: E402
-from retrieval.ranking import (  # noqa: E402
-    POOL_FACTOR,
+from retrieval.evidence import (  # noqa: E402
     question_signals,
-    rank_sentences,
     ranking_features,
     relevance_features,
     sentence_features,
+)
+from retrieval.query import read_query  # noqa: E402
+from retrieval.scoring import (  # noqa: E402
+    FUSED_WEIGHTS,
+    POOL_FACTOR,
+    RELEVANCE_WEIGHTS,
+    SENTENCE_WEIGHTS,
+    rank_sentences,
+    weights,
 )
 from retrieval.settings import load_settings  # noqa: E402
 
@@ -44,79 +63,91 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--config", type=Path, default=REPO / "config" / "citebot.toml")
     parser.add_argument("--index-dir", type=Path, default=DEFAULT_INDEX)
-    parser.add_argument("--vectors", type=Path, help="cache the question vectors in this .npy")
     parser.add_argument("--half", choices=("even", "odd"),
                         help="fit on the questions of every other article only (a held-out check: "
                         "score the other half with qa.py --half)")
+    parser.add_argument("--skip-ordering", action="store_true",
+                        help="keep the configured ordering weights; fit relevance only")
     args = parser.parse_args(argv)
 
     questions, offcorpus = read_half(args.data, args.half)
     settings = load_settings(args.config).replace(
         documents={"dir": str(args.data / "corpus")}, index={"dir": str(args.index_dir)}
     )
-    engine = Engine(settings)
+    embedder = Embedder(settings.model.name, batch_size=settings.model.batch_size,
+                        cache_size=100_000)
+    engine = Engine(settings, embedder=embedder)
     engine.load()
-    snapshot = engine.snapshot
-    # As Engine.ask reads them: typos respelled the way the documents spell the word.
-    texts = [snapshot.sentence_lexical.respelled(q["question"]) for q in questions + offcorpus]
-    vectors = np.load(args.vectors) if args.vectors and args.vectors.is_file() else None
-    if vectors is None or len(vectors) != len(texts):  # no cache, or one for other questions
-        vectors = engine.embedder.encode(texts)
-        if args.vectors:
-            np.save(args.vectors, vectors)
-
-    sentence_texts = [normalise(s.text) for s in snapshot.sentences]
-    current = np.array([
-        settings.retrieval.dense_sentence_weight, settings.retrieval.dense_passage_weight,
-        settings.retrieval.lexical_sentence_weight, settings.retrieval.lexical_passage_weight,
-    ])
-    depth = POOL_FACTOR * settings.retrieval.candidates  # as many candidates as the engine sees
-    pools, labels = [], []
-    for question, text, vector in zip(questions, texts, vectors):
-        signals = question_signals(snapshot, vector, text, depth)
-        features = ranking_features(snapshot, signals, signals.candidates)
-        picked = np.argpartition(-(features @ current), POOL)[:POOL]
-        rows = signals.candidates[picked]
-        golds = [normalise(g) for g in question["answers"]]
-        per_sentence = sentence_features(snapshot, text, rows)
-        pools.append(np.column_stack([features[picked], per_sentence]))
-        labels.append([any(g in sentence_texts[r] for g in golds) for r in rows])
-    pool_x, pool_y = np.stack(pools), np.array(labels, dtype=np.float64)
-    weights = fit_listwise(pool_x, pool_y)
-    scale = weights[:4].sum()
-    weights = weights / scale
-    names = ["dense_sentence_weight", "dense_passage_weight", "lexical_sentence_weight",
-             "lexical_passage_weight", "answer_type_weight", "term_coverage_weight",
-             "context_coverage_weight", "passage_coverage_weight"]
-    fitted = dict(zip(names, (round(float(w), 3) for w in weights)))
-    top1 = pool_y[np.arange(len(pool_y)), (pool_x @ weights).argmax(1)].mean()
-    print(f"ordering: sentence hit@1 {top1:.3f} on the fitted pool")
-
+    fitted = {name: getattr(settings.retrieval, name) for name in FUSED_WEIGHTS + SENTENCE_WEIGHTS}
+    if not args.skip_ordering:
+        fitted = fit_ordering(engine, questions, settings)
     retrieval = settings.replace(retrieval=fitted).retrieval
-    rows_x = []
-    for text, vector in zip(texts, vectors):
-        best = rank_sentences(snapshot, vector, text, retrieval)[0].row
-        signals = question_signals(snapshot, vector, text, depth)
-        rows_x.append(relevance_features(snapshot, signals, text, np.array([best]))[0])
-    x = np.array(rows_x)
-    y = np.r_[np.ones(len(questions)), np.zeros(len(offcorpus))]
-    bias, coefficients = fit_logistic(x, y)
-    relevance = {
-        "relevance_bias": bias,
-        "relevance_sentence_weight": coefficients[0],
-        "relevance_passage_weight": coefficients[1],
-        "relevance_coverage_weight": coefficients[2],
-        "relevance_unknown_weight": coefficients[3],
-    }
+
+    kinds = build_collections(SimpleNamespace(sets="abc", index_dir=args.index_dir, seed_chat=None),
+                              settings, embedder, engine, questions, offcorpus)
+    x, y, kind = [], [], []
+    for number, row in enumerate(kinds):
+        for collection in row if isinstance(row, list) else [row]:
+            for item, label in [(q, 1) for q in collection.questions] + [
+                    (q, 0) for q in collection.offcorpus]:
+                x.append(top_evidence(collection, item["question"], retrieval))
+                y.append(label)
+                kind.append(number)
+    x, y, kind = np.array(x), np.array(y, dtype=np.float64), np.array(kind)
+    sample_weight = np.zeros(len(y))
+    for number in np.unique(kind):
+        for label in (0, 1):
+            chosen = (kind == number) & (y == label)
+            sample_weight[chosen] = 1.0 / chosen.sum()
+    bias, coefficients = fit_logistic(x, y, sample_weight)
+    relevance = {"relevance_bias": bias, **dict(zip(RELEVANCE_WEIGHTS, coefficients))}
     probability = 1 / (1 + np.exp(-(bias + x @ coefficients)))
-    threshold = float(np.quantile(probability[y == 1], 0.05))
-    abstained = (probability[y == 0] < threshold).mean()
-    print(f"relevance: answering 95% of in-corpus questions (min_score {threshold:.2f}) "
-          f"abstains on {abstained:.3f} of off-corpus ones (in-sample)")
+    for number in np.unique(kind):
+        mine = kind == number
+        inside, outside = probability[mine & (y == 1)], probability[mine & (y == 0)]
+        threshold = float(np.quantile(inside, 0.05))
+        print(f"relevance, set {'abc'[number]}: answering 95% of in-corpus questions "
+              f"(min_score {threshold:.2f}) abstains on {(outside < threshold).mean():.3f} of "
+              f"off-corpus ones (in-sample)")
     print("\n[retrieval]")
     for name, value in {**fitted, **{k: round(float(v), 2) for k, v in relevance.items()}}.items():
         print(f"{name} = {value}")
     return 0
+
+
+def top_evidence(collection: Collection, question: str, retrieval) -> np.ndarray:
+    """The relevance features of the sentence the engine would quote first."""
+    snapshot = collection.engine.snapshot
+    query = read_query(question, snapshot)
+    vector = collection.engine.embedder.encode_query(query.text)
+    best = rank_sentences(snapshot, vector, query, retrieval)[0].row
+    signals = question_signals(snapshot, vector, query, POOL_FACTOR * retrieval.candidates)
+    return relevance_features(snapshot, signals, query, np.array([best]))[0]
+
+
+def fit_ordering(engine: Engine, questions: list[dict], settings) -> dict[str, float]:
+    snapshot = engine.snapshot
+    sentence_texts = [normalise(s.text) for s in snapshot.sentences]
+    current = weights(settings.retrieval, FUSED_WEIGHTS)
+    depth = POOL_FACTOR * settings.retrieval.candidates  # as many candidates as the engine sees
+    pools, labels = [], []
+    for question in questions:
+        query = read_query(question["question"], snapshot)
+        vector = engine.embedder.encode_query(query.text)
+        signals = question_signals(snapshot, vector, query, depth)
+        features = ranking_features(snapshot, signals, signals.candidates)
+        picked = np.argpartition(-(features @ current), POOL)[:POOL]
+        rows = signals.candidates[picked]
+        golds = [normalise(g) for g in question["answers"]]
+        per_sentence = sentence_features(snapshot, query, rows)
+        pools.append(np.column_stack([features[picked], per_sentence]))
+        labels.append([any(g in sentence_texts[r] for g in golds) for r in rows])
+    pool_x, pool_y = np.stack(pools), np.array(labels, dtype=np.float64)
+    fitted = fit_listwise(pool_x, pool_y)
+    fitted = fitted / fitted[:4].sum()
+    top1 = pool_y[np.arange(len(pool_y)), (pool_x @ fitted).argmax(1)].mean()
+    print(f"ordering: sentence hit@1 {top1:.3f} on the fitted pool")
+    return dict(zip(FUSED_WEIGHTS + SENTENCE_WEIGHTS, (round(float(w), 3) for w in fitted)))
 
 
 def fit_listwise(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -138,9 +169,9 @@ def fit_listwise(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return minimize(loss, start, jac=True, method="L-BFGS-B").x
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-    """Balanced-class logistic regression with a little L2; returns (bias, coefficients)."""
-    weight = np.where(y == 1, 0.5 / y.mean(), 0.5 / (1 - y.mean()))
+def fit_logistic(x: np.ndarray, y: np.ndarray, weight: np.ndarray) -> tuple[float, np.ndarray]:
+    """Weighted logistic regression with a little L2; returns (bias, coefficients)."""
+    weight = weight * len(y) / weight.sum()
 
     def loss(params: np.ndarray) -> tuple[float, np.ndarray]:
         z = params[0] + x @ params[1:]

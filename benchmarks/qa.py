@@ -22,15 +22,20 @@ import resource
 import shutil
 import sys
 import time
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from bm25s.stopwords import STOPWORDS_EN as STOPWORDS
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from retrieval.embedder import Embedder  # noqa: E402
 from retrieval.engine import Engine  # noqa: E402
+from retrieval.phrasing import FORM_WORDS  # noqa: E402
+from retrieval.query import informativeness  # noqa: E402
 from retrieval.indexer import embedding_text  # noqa: E402
 from retrieval.models import Answer  # noqa: E402
 from retrieval.settings import load_settings  # noqa: E402
@@ -132,9 +137,146 @@ def raw_encoding_seconds(engine: Engine) -> float:
     return time.perf_counter() - began
 
 
+def chat_style(question: str) -> str:
+    """A SQuAD question as people type it in chat, deterministically: lower case; no final
+    "?" or "."; "in what"/"in which" → "what"/"which"; "what is the name of" → "name of";
+    "what is" / "who is" / "where is" / "how is" → "whats" / "who's" / "wheres" / "hows";
+    "do not" / "does not" / "did not" / "is not" → "dont" / "doesnt" / "didnt" / "isnt"."""
+    text = " ".join(question.lower().split()).rstrip("?. ")
+    for typed, chat in CHAT_FORMS:
+        text = re.sub(typed, chat, text)
+    return text
+
+
+CHAT_FORMS = [
+    (r"^(?:in|on|at|during|for|from|to) (what|which)\b", r"\1"),
+    (r"^what (?:is|was) the name of\b", "name of"),
+    (r"\bwhat is\b", "whats"), (r"\bwho is\b", "who's"), (r"\bwhere is\b", "wheres"),
+    (r"\bhow is\b", "hows"), (r"\bdo not\b", "dont"), (r"\bdoes not\b", "doesnt"),
+    (r"\bdid not\b", "didnt"), (r"\bis not\b", "isnt"),
+]
+
+
+def terse(question: str) -> str:
+    """A SQuAD question cut to what a hurried chat user types, deterministically: its question
+    word(s) and its one to three rarest words in general English, in their order ("Which NFL
+    team represented the AFC at Super Bowl 50?" → "which nfl afc")."""
+    words = re.findall(r"[\w'’-]+", question.lower())
+    lead = " ".join(words[:2]) if words[:2] in (["how", "many"], ["how", "much"]) else words[0]
+    content = [w for w in words[len(lead.split()):] if w not in FORM_WORDS and w not in STOPWORDS]
+    keep = set(sorted(content, key=informativeness, reverse=True)[: 1 + len(question) % 3])
+    return " ".join([lead] + [w for w in content if w in keep])
+
+
+@dataclass
+class Collection:
+    """One row of the table: an engine (asked with min_score 0) and its questions."""
+
+    name: str
+    engine: Engine
+    questions: list[dict]
+    offcorpus: list[dict]
+    inside: list[Outcome] = field(default_factory=list)
+    outside: list[Outcome] = field(default_factory=list)
+
+
+def probe_engine(settings, embedder: Embedder, snapshot=None) -> Engine:
+    """An engine that never abstains, so each question's best relevance is seen; thresholds
+    are applied afterwards, as compose_answer applies them."""
+    probe = Engine(settings.replace(answer={"min_score": 0.0}), embedder=embedder)
+    if snapshot is not None:
+        probe._snapshot = snapshot  # share a loaded index: one build, two thresholds
+    else:
+        probe.load()
+    return probe
+
+
+def small_collections(settings, embedder, whole: Engine, questions: list[dict],
+                      workdir: Path) -> list[Collection]:
+    """(c): each article indexed alone (its vectors re-used from the whole index through an
+    ordinary incremental refresh), asked its own questions and 50 questions of other
+    articles, which it should refuse."""
+    rows = []
+    articles = sorted({q["article"] for q in questions})
+    for number, article in enumerate(articles):
+        folder = workdir / "docs" / article.removesuffix(".md")
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(whole.settings.documents.dir / article, folder / article)
+        engine = probe_engine(
+            settings.replace(documents={"dir": str(folder)},
+                             index={"dir": str(workdir / "index" / folder.name)}),
+            embedder, snapshot=whole.snapshot)
+        engine.refresh(requested_by="benchmark")  # keeps this article's vectors, drops the rest
+        others = [q for q in questions if q["article"] != article]
+        rows.append(Collection(
+            f"(c) {article}", engine, [q for q in questions if q["article"] == article],
+            random.Random(number).sample(others, min(50, len(others)))))
+    return rows
+
+
+def seed_chat(settings, embedder, data: Path, workdir: Path) -> Collection | None:
+    """(d), (e): chat-style questions about the bundled seed, and questions it cannot answer."""
+    if not (data / "questions.jsonl").is_file():
+        return None
+    engine = probe_engine(settings.replace(documents={"dir": str(REPO / "seeds")},
+                                           index={"dir": str(workdir / "seed-index")}), embedder)
+    return Collection("", engine, read_jsonl(data / "questions.jsonl"),
+                      read_jsonl(data / "offcorpus.jsonl"))
+
+
+def run(collection: Collection, top_k: int) -> Collection:
+    collection.inside = [ask(collection.engine, q["question"], q["answers"], top_k)
+                         for q in collection.questions]
+    collection.outside = [ask(collection.engine, q["question"], [], top_k)
+                          for q in collection.offcorpus]
+    return collection
+
+
+def pooled(name: str, parts: list[Collection]) -> Collection:
+    merged = Collection(name, parts[0].engine, [], [])
+    for part in parts:
+        merged.questions += part.questions
+        merged.offcorpus += part.offcorpus
+        merged.inside += part.inside
+        merged.outside += part.outside
+    return merged
+
+
+def build_collections(args, settings, embedder, whole: Engine, questions, offcorpus):
+    """The table's rows: (a) the whole collection, (b) the same questions chat-style, (c) each
+    article alone, (d) seed-chat, (e) more seed-chat questions written for this benchmark."""
+    wanted = set(args.sets)
+    probe = probe_engine(settings, embedder, snapshot=whole.snapshot)
+    rows = []
+    if "a" in wanted:
+        rows.append(Collection("(a) whole collection", probe, questions, offcorpus))
+    if "b" in wanted:
+        chat = [{**q, "question": chat_style(q["question"])} for q in questions]
+        rows.append(Collection("(b) chat-style", probe, chat,
+                               [{**q, "question": chat_style(q["question"])} for q in offcorpus]))
+    if wanted & {"c", "f"}:
+        small = small_collections(settings, embedder, whole, questions,
+                                  args.index_dir.parent / "citebot-bench-small")
+        if "c" in wanted:
+            rows.append(small)
+        if "f" in wanted:
+            rows.append([Collection(c.name, c.engine,
+                                    [{**q, "question": terse(q["question"])} for q in c.questions],
+                                    [{**q, "question": terse(q["question"])} for q in c.offcorpus])
+                         for c in small])
+    for key, data in (("d", args.seed_chat), ("e", REPO / "benchmarks" / "seed-chat-extra")):
+        seed = seed_chat(settings, embedder, data, args.index_dir.parent / "citebot-bench-seed") \
+            if key in wanted else None
+        if seed is not None:
+            seed.name = f"({key}) {data.name}"
+            rows.append(seed)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="eval set directory")
+    parser.add_argument("--seed-chat", type=Path, default=DEFAULT_DATA.parent / "seed-chat")
     parser.add_argument("--config", type=Path, default=REPO / "config" / "citebot.toml")
     parser.add_argument("--index-dir", type=Path, default=DEFAULT_INDEX, help="cached index")
     parser.add_argument("--rebuild", action="store_true", help="build the index from scratch")
@@ -144,6 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--half", choices=("even", "odd"),
                         help="only the questions of every other article (see read_half)")
+    parser.add_argument("--sets", default="abcde", help="which rows to run (default: abcde)")
     args = parser.parse_args(argv)
 
     questions, offcorpus = read_half(args.data, args.half)
@@ -156,8 +299,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.rebuild and args.index_dir.exists():
         shutil.rmtree(args.index_dir)
-    engine = Engine(settings)
-    engine.embedder.warm_up()
+    # One model for every engine; questions asked twice (in (a) and (c)) are encoded once.
+    embedder = Embedder(settings.model.name, batch_size=settings.model.batch_size,
+                        cache_size=100_000)
+    engine = Engine(settings, embedder=embedder)
+    embedder.warm_up()
     report = engine.load()
     built = report is not None and report.full_rebuild
     build_seconds = report.seconds if report else None
@@ -165,61 +311,72 @@ def main(argv: list[str] | None = None) -> int:
 
     min_score = settings.answer.min_score
     top_k = max(3, settings.answer.top_k)
-    probe = Engine(settings.replace(answer={"min_score": 0.0}), embedder=engine.embedder)
-    probe._snapshot = engine.snapshot  # share the loaded index: one build, two thresholds
-    probe.ask("warm up question")
+    rows = build_collections(args, settings, embedder, engine, questions, offcorpus)
+    flat = [r for row in rows for r in (row if isinstance(row, list) else [row])]
+    flat[0].engine.ask("warm up question")
+    for collection in flat:
+        run(collection, top_k)
+    table = [pooled("(c) each article alone", row) if isinstance(row, list) else row
+             for row in rows]
+    first = table[0]
+    mismatches = spot_check(engine, first.questions[: args.check], first.inside, min_score, top_k)
+    mismatches += spot_check(engine, first.offcorpus[: args.check], first.outside, min_score, top_k)
+    latencies = np.array([o.seconds for o in first.inside + first.outside]) * 1000
 
-    inside = [ask(probe, q["question"], q["answers"], top_k) for q in questions]
-    outside = [ask(probe, q["question"], [], top_k) for q in offcorpus]
-    mismatches = spot_check(engine, questions[: args.check], inside, min_score, top_k)
-    mismatches += spot_check(engine, offcorpus[: args.check], outside, min_score, top_k)
-
-    figures = summarise(inside, outside, min_score)
-    latencies = np.array([o.seconds for o in inside + outside]) * 1000
     snapshot = engine.snapshot
-    print(f"SQuAD dev retrieval QA — {len(questions)} questions, {len(offcorpus)} off-corpus; "
+    print(f"Retrieval QA — SQuAD dev: {len(questions)} questions, {len(offcorpus)} off-corpus; "
           f"{len(snapshot.documents)} documents, {len(snapshot.chunks)} passages, "
           f"{len(snapshot.sentences)} sentences; min_score = {min_score}")
     print()
-    rows = [
-        ("hit@1", f"{figures['hit@1']:.3f}"),
-        ("hit@3", f"{figures['hit@3']:.3f}"),
-        ("quote length mean / max (chars)",
-         f"{figures['mean_chars']:.0f} / {figures['max_chars']}"),
-        ("answer rate (in-corpus)", f"{figures['answer_rate']:.3f}"),
-        ("off-corpus abstention", f"{figures['offcorpus_abstention']:.3f}"),
-        ("query latency p50 / p95 (ms)",
+    print("| set | questions | hit@1 | hit@3 | answer rate | off-corpus | abstention | "
+          "quote chars mean / max |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    figures = {}
+    for row in table:
+        point = summarise(row.inside, row.outside, min_score)
+        figures[row.name] = point
+        print(f"| {row.name} | {len(row.inside)} | {point['hit@1']:.3f} | {point['hit@3']:.3f} | "
+              f"{point['answer_rate']:.3f} | {len(row.outside)} | "
+              f"{point['offcorpus_abstention']:.3f} | "
+              f"{point['mean_chars']:.0f} / {point['max_chars']} |")
+    print()
+    rows_out = [
+        (f"query latency p50 / p95 (ms), {first.name}",
          f"{np.percentile(latencies, 50):.1f} / {np.percentile(latencies, 95):.1f}"),
         ("index build (s)", f"{build_seconds:.1f}" if built else "cached (use --rebuild)"),
         ("raw model.encode, same texts (s)", f"{raw_seconds:.1f}" if raw_seconds else "-"),
         ("peak memory (MB)", f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}"),
     ]
     print("| metric | value |\n| --- | --- |")
-    for name, value in rows:
+    for name, value in rows_out:
         print(f"| {name} | {value} |")
     print()
-    print("Abstention trade-off (min_score: answer rate / off-corpus abstention / hit@1 / hit@3)")
-    print("| min_score | answer rate | off-corpus abstention | hit@1 | hit@3 |")
-    print("| --- | --- | --- | --- | --- |")
+    print("Abstention trade-off: answer rate / off-corpus abstention / hit@3 per set")
+    print("| min_score | " + " | ".join(row.name for row in table) + " |")
+    print("| --- |" + " --- |" * len(table))
     curve = []
     for threshold in THRESHOLDS:
-        point = summarise(inside, outside, threshold)
-        curve.append({"min_score": threshold, **point})
+        points = {row.name: summarise(row.inside, row.outside, threshold) for row in table}
+        curve.append({"min_score": threshold, "sets": points})
         mark = " ←" if abs(threshold - min_score) < 1e-9 else ""
-        print(f"| {threshold:.2f}{mark} | {point['answer_rate']:.3f} | "
-              f"{point['offcorpus_abstention']:.3f} | {point['hit@1']:.3f} | "
-              f"{point['hit@3']:.3f} |")
+        print(f"| {threshold:.2f}{mark} | " + " | ".join(
+            f"{p['answer_rate']:.3f} / {p['offcorpus_abstention']:.3f} / {p['hit@3']:.3f}"
+            for p in points.values()) + " |")
     print()
-    print(f"spot check: {len(questions[: args.check]) + min(args.check, len(offcorpus))} questions "
-          f"re-asked with min_score = {min_score}: {mismatches} differ")
+    checked = len(first.questions[: args.check]) + len(first.offcorpus[: args.check])
+    print(f"spot check: {checked} questions of {first.name} re-asked with min_score = "
+          f"{min_score}: {mismatches} differ")
     if args.json:
         args.json.write_text(json.dumps({
-            "figures": {k: float(v) for k, v in figures.items()},
+            "figures": {name: {k: float(v) for k, v in point.items()}
+                        for name, point in figures.items()},
             "latency_ms": {"p50": float(np.percentile(latencies, 50)),
                            "p95": float(np.percentile(latencies, 95))},
             "build_seconds": build_seconds if built else None,
             "raw_encode_seconds": raw_seconds,
-            "curve": [{k: float(v) for k, v in p.items()} for p in curve],
+            "curve": [{"min_score": p["min_score"],
+                       "sets": {n: {k: float(v) for k, v in f.items()}
+                                for n, f in p["sets"].items()}} for p in curve],
         }, indent=1))
     return 1 if mismatches else 0
 

@@ -80,14 +80,14 @@ def cmd_index(args, settings: Settings) -> int:
 
 
 def cmd_ask(args, settings: Settings) -> int:
-    from bot.text import answer_json, answer_text
+    from bot.text import reply_json, reply_text
 
     engine = _loaded_engine(args, settings)
     questions = [args.question] if args.question is not None else _stdin_lines()
     status = EXIT_OK
     for number, question in enumerate(questions):
         try:
-            answer = engine.ask(question, top_k=args.top_k)
+            reply = engine.respond(question, top_k=args.top_k)
         except QuestionError as error:
             status = EXIT_REFUSED
             if args.json:
@@ -96,7 +96,7 @@ def cmd_ask(args, settings: Settings) -> int:
             else:
                 print(f"citebot: {error}", file=sys.stderr)
             continue
-        _emit(answer_json(answer) if args.json else answer_text(answer), first=number == 0)
+        _emit(reply_json(reply) if args.json else reply_text(reply), first=number == 0)
     return status
 
 

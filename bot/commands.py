@@ -18,6 +18,7 @@ from bot.discord_text import discord_text
 from bot.errors import NotModerator, failure_text
 from bot.state import now_iso
 from bot.views import answer_with_buttons
+from retrieval.phrasing import meta_request
 
 if TYPE_CHECKING:
     from bot.discord_bot import CitebotBot
@@ -32,11 +33,13 @@ QUESTION_WORDS = frozenset({
 
 
 def looks_like_question(text: str) -> bool:
-    """Whether a message in an ask channel is a question (ends in '?' or starts like one)."""
+    """Whether a message in an ask channel is a question (ends in '?' or starts like one) or a
+    request about the documents ("tl;dr", "what docs do you have")."""
     words = text.split()
     if not words:
         return False
-    return text.rstrip().endswith("?") or words[0].lower().strip(",:;") in QUESTION_WORDS
+    return (text.rstrip().endswith("?") or words[0].lower().strip(",:;") in QUESTION_WORDS
+            or meta_request(text) is not None)
 
 
 def strip_mention(text: str, user_id: int, role_id: int | None = None) -> str:

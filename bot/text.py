@@ -4,12 +4,46 @@ from __future__ import annotations
 
 from bot.citations import citation_label, file_reference, place_url
 from retrieval.answers import ABSTAIN_MESSAGE
-from retrieval.models import Answer, Document, Quote, RefreshReport, Summary
+from retrieval.models import Answer, Document, Quote, RefreshReport, Reply, Summary
 
 LISTED = 10  # documents named per kind of change in a text report
 # Which text a quote's start and end count characters of: a PDF's or web page's is what its
 # reader extracted, not the file's bytes.
 OFFSETS = "characters of the document's stored text, as `citebot show DOCUMENT` prints it"
+
+
+def reply_text(reply: Reply) -> str:
+    """An answer; or a summary or the documents list, headed by what was asked for."""
+    if reply.kind == "answer":
+        return answer_text(reply.answer)
+    if reply.kind == "summary":
+        return f"Q: {reply.question}\n\n{summary_text(reply.summary)}"
+    lines = [f"Q: {reply.question}", "", f"The documents I answer from ({len(reply.documents)}):"]
+    for doc in reply.documents:
+        lines.append(f"  {doc.title} ({doc.id}, {passages(doc.passages)})")
+        if doc.source_url:
+            lines.append(f"      {doc.source_url}")
+    return "\n".join(lines)
+
+
+def reply_json(reply: Reply) -> dict:
+    """`answer_json` plus "kind"; a summary under "summary", the documents under "documents"."""
+    if reply.kind == "answer":
+        return {"kind": "answer", **answer_json(reply.answer)}
+    result = {"kind": reply.kind, "question": reply.question, "answered": True, "quotes": []}
+    if reply.kind == "summary":
+        result["answered"] = not reply.summary.abstained
+        result["summary"] = summary_json(reply.summary)
+    else:
+        result["documents"] = [
+            {"id": d.id, "title": d.title, "source": d.source_url, "passages": d.passages,
+             "indexed_at": d.indexed_at} for d in reply.documents
+        ]
+    return result
+
+
+def passages(count: int) -> str:
+    return f"{count} passage{'s' * (count != 1)}"
 
 
 def answer_text(answer: Answer) -> str:

@@ -6,7 +6,8 @@ import re
 from dataclasses import replace
 
 from retrieval.models import Answer, Quote
-from retrieval.ranking import RankedSentence, content_terms
+from retrieval.query import Query
+from retrieval.scoring import RankedSentence
 from retrieval.snapshot import Snapshot
 
 ABSTAIN_MESSAGE = "The documents don't say."
@@ -14,7 +15,7 @@ _WORD = re.compile(r"\w+")
 
 
 def compose_answer(
-    question: str,
+    query: Query,
     ranked: list[RankedSentence],
     snapshot: Snapshot,
     *,
@@ -30,9 +31,9 @@ def compose_answer(
     quote whose relevance is below `min_score`. A quote's score is its relevance (0-1).
     """
     if not ranked or ranked[0].relevance < min_score:
-        return Answer(question, (), True, closest_documents(ranked, snapshot))
+        return Answer(query.typed, (), True, closest_documents(ranked, snapshot))
     scores = {item.row: item.score for item in ranked}
-    terms = tuple(content_terms(snapshot.sentence_lexical, question))
+    terms = tuple(term.stem for term in query.terms)
     quoted: set[int] = set()
     quotes: list[Quote] = []
     for item in ranked:
@@ -48,7 +49,7 @@ def compose_answer(
         quote = make_quote(snapshot, item.row, start, end, item.relevance)
         quotes.append(replace(quote, cut_start=start > snapshot.sentences[first].start,
                               cut_end=end < snapshot.sentences[last].end))
-    return Answer(question, tuple(quotes[skip:]), False)
+    return Answer(query.typed, tuple(quotes[skip:]), False)
 
 
 def quote_rows(

@@ -37,10 +37,13 @@ from retrieval.models import (
     DocumentInfo,
     IndexStats,
     RefreshReport,
+    Reply,
     Summary,
 )
 from retrieval.places import located
-from retrieval.ranking import rank_sentences
+from retrieval.phrasing import meta_request
+from retrieval.query import read_query
+from retrieval.scoring import rank_sentences
 from retrieval.settings import Settings
 from retrieval.snapshot import (
     Snapshot,
@@ -160,11 +163,11 @@ class Engine:
         began = time.perf_counter()
         question = self.check_question(question)
         snapshot = self.snapshot
-        spelled = snapshot.sentence_lexical.respelled(question)
-        vector = self.embedder.encode_query(spelled)
-        ranked = rank_sentences(snapshot, vector, spelled, self.settings.retrieval)
+        query = read_query(question, snapshot)
+        vector = self.embedder.encode_query(query.text)
+        ranked = rank_sentences(snapshot, vector, query, self.settings.retrieval)
         answer = compose_answer(
-            spelled,
+            query,
             ranked,
             snapshot,
             top_k=top_k or self.settings.answer.top_k,
@@ -174,6 +177,18 @@ class Engine:
         )
         answer = replace(answer, quotes=located(answer.quotes, snapshot.document))
         return replace(answer, seconds=time.perf_counter() - began)
+
+    def respond(self, question: str, *, top_k: int | None = None) -> Reply:
+        """What a free-text message gets: a summary of the collection for "tl;dr" or "what is
+        this about", a topic summary for "summarize X", the documents list for "what docs do
+        you have", else the answer to the question."""
+        question = self.check_question(question)
+        request = meta_request(question)
+        if request is None:
+            return Reply("answer", question, answer=self.ask(question, top_k=top_k))
+        if request.kind == "sources":
+            return Reply("sources", question, documents=tuple(self.documents()))
+        return Reply("summary", question, summary=self.summarize(topic=request.topic))
 
     def check_question(self, question: str) -> str:
         """The question, trimmed; QuestionError with a friendly message when unusable."""
@@ -196,12 +211,12 @@ class Engine:
             topic = self.check_question(topic)
         count = sentences or self.settings.summary.sentences
         snapshot = self.snapshot
-        spelled = snapshot.sentence_lexical.respelled(topic) if topic else topic
+        query = read_query(topic, snapshot) if topic else None
         summary = summarize_snapshot(
             snapshot,
             document=document,
-            topic=spelled,
-            topic_vector=self.embedder.encode_query(spelled) if spelled else None,
+            topic=query,
+            topic_vector=self.embedder.encode_query(query.text) if query else None,
             count=count,
             settings=self.settings,
         )

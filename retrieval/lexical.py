@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import bm25s
 import numpy as np
 import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
 
 # bm25s sets its own logger to DEBUG on import and logs every index build.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -39,15 +40,25 @@ class LexicalIndex:
         if texts:
             self._bm25.index(self._tokenize([fold(t) for t in texts]), show_progress=False)
 
-    def _tokenize(self, texts: list[str], return_ids: bool = True):
-        return bm25s.tokenize(
-            texts, stopwords="en", stemmer=self._stemmer, show_progress=False,
-            return_ids=return_ids,
-        )
+    def _tokenize(self, texts: list[str]):
+        return bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer, show_progress=False)
 
     def terms(self, query: str) -> list[str]:
-        """The query's stemmed terms, typos read as the text word they stand for."""
-        return [self.closest_term(t) for t in self._tokenize([fold(query)], False)[0]]
+        """The query's stemmed terms, typos read as the text word they stand for (bm25s's
+        tokenisation, without the per-call set-up that costs more than the work here)."""
+        words = _WORD.findall(fold(query).lower())
+        return [self.closest_term(self._stem(w)) for w in words if w not in STOPWORDS_EN]
+
+    def _stem(self, word: str) -> str:
+        return self._stemmer.stemWord(word)
+
+    def rows_holding(self, term: str) -> np.ndarray:
+        """Rows of the texts that contain the stemmed `term`."""
+        term_id = self._bm25.vocab_dict.get(term) if self._size else None
+        if term_id is None:
+            return np.zeros(0, dtype=np.int64)
+        matrix = self._bm25.scores
+        return matrix["indices"][matrix["indptr"][term_id] : matrix["indptr"][term_id + 1]]
 
     def closest_term(self, term: str) -> str:
         """`term` if some text holds it; else the text term one edit away (a letter added,
@@ -74,14 +85,16 @@ class LexicalIndex:
         the embedding model should read ("What did Macorn sugest?" → "What did Macron
         suggest?"). Everything else is kept as typed."""
 
-        stems = self._tokenize([fold(query)], False)[0]
-        if all(self.closest_term(stem) == stem for stem in stems):
+        words = [w for w in _WORD.findall(fold(query).lower()) if w not in STOPWORDS_EN]
+        if all(self.closest_term(self._stem(w)) == self._stem(w) for w in words):
             return query  # the usual case: no typo, no word-by-word pass
 
         def respell(match: re.Match) -> str:
-            stems = self._tokenize([fold(match.group())], False)[0]  # none for a stop word
-            closest = self.closest_term(stems[0]) if stems else None
-            return self._spelling(closest) if stems and closest != stems[0] else match.group()
+            word = fold(match.group()).lower()
+            if word in STOPWORDS_EN:
+                return match.group()
+            closest = self.closest_term(self._stem(word))
+            return self._spelling(closest) if closest != self._stem(word) else match.group()
 
         return _WORD.sub(respell, query)
 
@@ -90,7 +103,7 @@ class LexicalIndex:
             counts: dict[str, Counter] = {}
             for text in self._texts:
                 for word in _WORD.findall(text):
-                    stem = self._stemmer.stemWord(fold(word).lower())
+                    stem = self._stem(fold(word).lower())
                     counts.setdefault(stem, Counter())[word] += 1
             self._spellings = {stem: c.most_common(1)[0][0] for stem, c in counts.items()}
         return self._spellings.get(term, term)
@@ -99,32 +112,15 @@ class LexicalIndex:
         indptr = self._bm25.scores["indptr"]
         return int(indptr[term_id + 1] - indptr[term_id])
 
-    def postings(self, query: str) -> tuple[list[str], list[np.ndarray]]:
-        """The query's distinct terms and, for each, the rows of the texts that contain it."""
-        terms = list(dict.fromkeys(self.terms(query)))
-        if not self._size:
-            return terms, [np.zeros(0, dtype=np.int64) for _ in terms]
-        vocabulary = self._bm25.vocab_dict
-        matrix = self._bm25.scores
-        rows = []
-        for term in terms:
-            tid = vocabulary.get(term)
-            if tid is None:
-                rows.append(np.zeros(0, dtype=np.int64))
-            else:
-                rows.append(matrix["indices"][matrix["indptr"][tid] : matrix["indptr"][tid + 1]])
-        return terms, rows
-
     @property
     def size(self) -> int:
         return self._size
 
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every text, in index order (all zeros when no term matches)."""
-        terms = self.terms(query)
+    def scores(self, terms: Sequence[str]) -> np.ndarray:
+        """BM25 score of every text for stemmed `terms`, in index order (zeros if none match)."""
         if not terms or not self._size:
             return np.zeros(self._size, dtype=np.float32)
-        return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(list(terms)), dtype=np.float32)
 
 
 def fold(text: str) -> str:

@@ -116,6 +116,18 @@ class Summary:
 
 
 @dataclass(frozen=True)
+class Reply:
+    """What a message to the bot gets: an answer to a question or, for a request about the
+    collection itself ("tl;dr", "what docs do you have"), a summary or the documents list."""
+
+    kind: str  # "answer" | "summary" | "sources"
+    question: str  # as typed
+    answer: Answer | None = None
+    summary: Summary | None = None
+    documents: tuple[DocumentInfo, ...] = ()
+
+
+@dataclass(frozen=True)
 class DocumentInfo:
     id: str
     title: str

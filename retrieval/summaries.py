@@ -7,7 +7,8 @@ import numpy as np
 from retrieval.answers import make_quote
 from retrieval.errors import UnknownDocument
 from retrieval.models import Document, Summary
-from retrieval.ranking import rank_sentences
+from retrieval.query import Query
+from retrieval.scoring import rank_sentences
 from retrieval.settings import Settings, SummarySettings
 from retrieval.snapshot import Snapshot
 from retrieval.summarizer import SummaryWeights, select_diverse, sentence_scores
@@ -24,7 +25,7 @@ def summarize_snapshot(
     snapshot: Snapshot,
     *,
     document: str | None,
-    topic: str | None,
+    topic: Query | None,
     topic_vector: np.ndarray | None,
     count: int,
     settings: Settings,
@@ -45,7 +46,7 @@ def summarize_snapshot(
         make_quote(snapshot, row, snapshot.sentences[row].start, snapshot.sentences[row].end, score)
         for row, score in picked
     )
-    return Summary(scope, document, topic, quotes, abstained=not quotes)
+    return Summary(scope, document, topic.typed if topic else None, quotes, abstained=not quotes)
 
 
 def summary_weights(settings: SummarySettings) -> SummaryWeights:
@@ -121,7 +122,7 @@ def _collection_rows(
 
 def _topic_rows(
     snapshot: Snapshot,
-    topic: str,
+    topic: Query,
     topic_vector: np.ndarray | None,
     count: int,
     settings: Settings,

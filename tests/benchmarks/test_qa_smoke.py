@@ -40,15 +40,28 @@ def test_prints_the_table_and_the_trade_off_curve(tmp_path, capsys):
     figures = tmp_path / "figures.json"
 
     code = qa.main(["--data", str(data), "--index-dir", str(tmp_path / "index"), "--rebuild",
-                    "--json", str(figures)])
+                    "--seed-chat", str(tmp_path / "none"), "--json", str(figures)])
 
     out = capsys.readouterr().out
     assert code == 0, out  # 0: the spot check agrees with the after-the-fact threshold rule
-    for row in ("| hit@1 |", "| hit@3 |", "| off-corpus abstention |", "| index build (s) |",
-                "| raw model.encode, same texts (s) |", "| query latency p50 / p95 (ms) |"):
+    for row in ("| (a) whole collection | 2 |", "| (b) chat-style | 2 |",
+                "| (c) each article alone | 2 |", "| (e) seed-chat-extra | 30 |",
+                "| index build (s) |", "| raw model.encode, same texts (s) |",
+                "| query latency p50 / p95 (ms), (a) whole collection |"):
         assert row in out
     assert "| 0.50 |" in out and "0 differ" in out
     result = json.loads(figures.read_text())
-    assert result["figures"]["hit@1"] == 1.0
-    assert result["figures"]["max_chars"] <= 300
+    whole = result["figures"]["(a) whole collection"]
+    assert whole["hit@1"] == 1.0 and whole["max_chars"] <= 300
+    # Indexed alone, each article refuses the other's questions as off-corpus.
+    assert result["figures"]["(c) each article alone"]["offcorpus_abstention"] == 1.0
     assert result["build_seconds"] > 0 and result["raw_encode_seconds"] > 0
+
+
+def test_chat_style_and_terse_transforms_are_deterministic_and_documented():
+    question = "What is the name of the stadium where Super Bowl 50 was played?"
+    assert qa.chat_style(question) == "name of the stadium where super bowl 50 was played"
+    assert qa.chat_style("Who is the MVP?") == "who's the mvp"
+    assert qa.chat_style("In what year did it open?") == "what year did it open"
+    assert qa.terse("Which NFL team represented the AFC at Super Bowl 50?") == "which represented afc"
+    assert qa.terse("How many screens does it have?") == "how many screens"

@@ -14,6 +14,8 @@ from bot.commands import UserCooldowns, looks_like_question, strip_mention
     ("Kyiv buys missiles?", True),
     ("good morning all", False),
     ("lol", False),
+    ("tl;dr", True),
+    ("what docs do you have", True),
     ("", False),
 ])
 def test_looks_like_question(text, expected):

@@ -9,10 +9,11 @@ import pytest
 from retrieval.answers import compose_answer, quote_rows, quote_span
 from retrieval.engine import Engine
 from retrieval.indexer import build_snapshot
-from retrieval.ranking import RankedSentence, rank_sentences
+from retrieval.query import read_query
+from retrieval.scoring import RankedSentence, rank_sentences
 from retrieval.settings import ChunkSettings, RetrievalSettings
 from tests.conftest import SEEDS, FakeEmbedder, make_settings
-from tests.retrieval.test_ranking import MATCH, VOLCANO, document
+from tests.retrieval.test_scoring import MATCH, VOLCANO, document
 
 LONG = "# Long\n\n" + "The committee discussed " + "many detailed budget items " * 30 + "today.\n"
 
@@ -27,11 +28,12 @@ def snapshot():
 
 
 def answer(snapshot, question, *, top_k=3, skip=0, max_quote_chars=300, min_score=0.0):
+    query = read_query(question, snapshot)
     ranked = rank_sentences(
-        snapshot, FakeEmbedder().encode_query(question), question, RetrievalSettings()
+        snapshot, FakeEmbedder().encode_query(query.text), query, RetrievalSettings()
     )
     return compose_answer(
-        question, ranked, snapshot, top_k=top_k, skip=skip,
+        query, ranked, snapshot, top_k=top_k, skip=skip,
         max_quote_chars=max_quote_chars, min_score=min_score,
     )
 
@@ -142,10 +144,11 @@ def test_below_min_score_it_abstains_and_names_the_closest_documents(snapshot):
 
 def test_quotes_stop_at_the_first_one_below_min_score(snapshot):
     ranked = [RankedSentence(0, 0.9, 0.9), RankedSentence(6, 0.8, 0.2), RankedSentence(3, 0.7, 0.8)]
-    result = compose_answer("q?", ranked, snapshot, top_k=3, skip=0, max_quote_chars=80,
+    query = read_query("q?", snapshot)
+    result = compose_answer(query, ranked, snapshot, top_k=3, skip=0, max_quote_chars=80,
                             min_score=0.5)
     assert [q.score for q in result.quotes] == [0.9]
-    assert compose_answer("q?", [], snapshot, top_k=3, skip=0, max_quote_chars=80,
+    assert compose_answer(query, [], snapshot, top_k=3, skip=0, max_quote_chars=80,
                           min_score=0.5).abstained
 
 

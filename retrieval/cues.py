@@ -1,0 +1,71 @@
+"""Answer-type cues: what a sentence that answers a question must hold, read off its wording."""
+
+from __future__ import annotations
+
+import re
+
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_DATE = re.compile(
+    rf"\b(?:1\d{{3}}|20\d{{2}})s?\b|\b(?:{_MONTHS})\b|\bcentur(?:y|ies)\b|\b\d+(?:st|nd|rd|th)\b",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+    r"forty|fifty|hundred|thousand|million|billion|dozen|half)\b",
+    re.IGNORECASE,
+)
+_ASKS_NUMBER = re.compile(
+    r"\bhow (?:many|much|long|old|large|big|far|tall|high|often)\b"
+    r"|\bwhat (?:percentage|percent|number|amount|proportion)\b",
+    re.IGNORECASE,
+)
+_ASKS_DATE = re.compile(
+    r"\bwhen\b|\b(?:what|which) (?:year|date|day|month|century|decade|time|period)\b",
+    re.IGNORECASE,
+)
+_ARTICLE = r"(?:(?:an?|the)\s+)?"
+_TERM = r"([^?]{2,60}?)"
+_END = r"(?:\s+(?:mean|means|stand for))?[\s?!.]*$"
+# "What is X?", "whats X", "define X", "explain X", "what does X mean", "tell me about X".
+_ASKS_DEFINITION = re.compile(
+    rf"^\s*(?:what(?:\s+(?:is|are|was)|['’]s)\s+{_ARTICLE}{_TERM}{_END}"
+    rf"|what\s+(?:does|do)\s+{_ARTICLE}{_TERM}\s+(?:mean|stand for)[\s?!.]*$"
+    rf"|(?:define|explain|describe|meaning of|definition of|tell me about)\s+{_ARTICLE}{_TERM}"
+    r"[\s?!.]*$)",
+    re.IGNORECASE,
+)
+# What may follow the term in a sentence that defines it: a closing quote, a parenthesis.
+_DEFINES = r"[\"'”’)]*\s*(?:\([^)]*\)\s*)?,?\s*(?:is|are|refers?\s+to|means?|denotes?)\b"
+_QUOTES = "\"'“”‘’«»"
+_ASKS_PERSON = re.compile(r"\bwho(?:m|se)?\b", re.IGNORECASE)
+_ASKS_IDENTITY = re.compile(r"^\s*who\s+(?:is|was|are|were)\s+(?P<name>[^?]{2,40}?)[\s?!.]*$",
+                            re.IGNORECASE)
+
+
+def answer_type_pattern(question: str) -> re.Pattern | None:
+    """What an answering sentence must contain: a number, a date; for "Who is X?" a sentence
+    that says who X is ("President Emmanuel Macron", "Ash, an associate fellow"); for "What is
+    X?" (or "define X", "what does X mean") one that defines X ("X is", "X refers to"); for
+    other "who" questions a capitalised name the question does not already hold; or None."""
+    if _ASKS_NUMBER.search(question):
+        return _NUMBER
+    if _ASKS_DATE.search(question):
+        return _DATE
+    identity = _ASKS_IDENTITY.match(question)
+    if identity and len(identity["name"].split()) <= 3:
+        name = r"\s+".join(map(re.escape, identity["name"].split()))
+        return re.compile(
+            rf"(?:\b[A-Z][\w.’'-]*\s+)+(?i:{name})\b|\b(?i:{name})\b[\"'”’]?\s*(?:\([^)]*\)\s*)?,"
+            rf"\s+(?:an?|the|who)\s|\b(?i:{name})\s+(?:is|was)\s+(?:an?|the)\s"
+        )
+    definition = _ASKS_DEFINITION.match(question)
+    if definition:
+        term = next(t for t in definition.groups() if t)
+        words = [w.strip(_QUOTES) for w in term.split()]
+        if 0 < len(words) <= 4 and all(words):
+            term = r"\s+".join(map(re.escape, words))
+            return re.compile(rf"\b{term}{_DEFINES}", re.IGNORECASE)
+    if _ASKS_PERSON.search(question):
+        named = "|".join(sorted(set(re.findall(r"\w+", question.lower()))))
+        return re.compile(rf"(?<=\s)(?!(?i:{named})\b)[A-Z][a-z]+")
+    return None

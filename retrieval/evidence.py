@@ -1,0 +1,164 @@
+"""What speaks for a candidate sentence: dense and BM25 signals, the question's terms it holds,
+and the absolute evidence the relevance model reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from retrieval.query import Query
+from retrieval.snapshot import Snapshot
+
+
+@dataclass(frozen=True)
+class Signals:
+    """One question's evidence for the candidate sentences and the passages holding them.
+
+    Arrays span the whole snapshot; rows that are not candidates keep a dense score of -1.
+    """
+
+    candidates: np.ndarray  # sentence rows worth scoring, from FAISS and BM25
+    dense_sentence: np.ndarray  # cosine of each sentence to the question
+    dense_passage: np.ndarray  # cosine of each passage (embedded with its title)
+    lexical_sentence: np.ndarray  # BM25 of each sentence / the best sentence's BM25
+    lexical_passage: np.ndarray  # BM25 of each passage (with title) / the best passage's
+
+
+def question_signals(
+    snapshot: Snapshot, query_vector: np.ndarray, query: Query, depth: int
+) -> Signals:
+    """Candidates: the `depth` nearest sentences and `depth` // 4 nearest passages in FAISS,
+    the same numbers by BM25, and every sentence of those passages."""
+    vector = np.ascontiguousarray(np.asarray(query_vector, dtype=np.float32).reshape(1, -1))
+    lexical_sentence = snapshot.sentence_lexical.scores(query.stems)
+    lexical_passage = snapshot.chunk_lexical.scores(query.stems)
+    dense_sentence = _nearest(snapshot.sentence_index, vector, depth)
+    dense_passage = _nearest(snapshot.chunk_index, vector, max(1, depth // 4))
+    passages = np.union1d(
+        np.flatnonzero(dense_passage > -1), _top(lexical_passage, max(1, depth // 4))
+    )
+    candidates = np.union1d(
+        np.union1d(np.flatnonzero(dense_sentence > -1), _top(lexical_sentence, depth)),
+        np.flatnonzero(np.isin(snapshot.sentence_chunk, passages)),
+    )
+    # Exact cosines for every candidate and its passage, whether or not FAISS listed it.
+    dense_sentence[candidates] = snapshot.sentence_vectors[candidates] @ vector[0]
+    chunk_rows = np.unique(snapshot.sentence_chunk[candidates])
+    dense_passage[chunk_rows] = snapshot.chunk_vectors[chunk_rows] @ vector[0]
+    return Signals(
+        candidates=candidates,
+        dense_sentence=dense_sentence,
+        dense_passage=dense_passage,
+        lexical_sentence=_scaled(lexical_sentence),
+        lexical_passage=_scaled(lexical_passage),
+    )
+
+
+def ranking_features(snapshot: Snapshot, signals: Signals, rows: np.ndarray) -> np.ndarray:
+    """Per sentence in `rows`: [dense sentence, dense passage, lexical sentence, lexical passage]."""
+    chunk_of = snapshot.sentence_chunk[rows]
+    return np.stack(
+        [
+            signals.dense_sentence[rows],
+            signals.dense_passage[chunk_of],
+            signals.lexical_sentence[rows],
+            signals.lexical_passage[chunk_of],
+        ],
+        axis=1,
+    )
+
+
+def sentence_features(snapshot: Snapshot, query: Query, rows: np.ndarray) -> np.ndarray:
+    """Per sentence in `rows`: [answer-type cue, its share of the question's idf weight, the
+    share only the sentence before it adds, its passage's share (title included)]."""
+    chunk_rows = snapshot.sentence_chunk[rows]
+    sentence_idf = [(t.sentence_idf, t.sentences) for t in query.terms]
+    coverage = term_share(sentence_idf, rows)
+    return np.column_stack(
+        [
+            answer_type_cue(snapshot, query, rows),
+            coverage,
+            term_share(sentence_idf, rows, _sentence_before(snapshot, rows)) - coverage,
+            term_share([(t.passage_idf, t.passages) for t in query.terms], chunk_rows),
+        ]
+    )
+
+
+def relevance_features(
+    snapshot: Snapshot, signals: Signals, query: Query, rows: np.ndarray
+) -> np.ndarray:
+    """Per sentence in `rows`: [its cosine, its passage's cosine, the passage's share of the
+    question's topic words, the share of them no text in the collection holds]. Topic words are
+    weighed by how rare they are in general English, not in the collection, so the evidence
+    means the same for one page as for a thousand."""
+    chunk_rows = snapshot.sentence_chunk[rows]
+    weighted = [(t.informativeness, t.passages) for t in query.terms]
+    mass = sum(t.informativeness for t in query.terms) or 1.0
+    unknown = sum(t.informativeness for t in query.terms if t.unknown) / mass
+    return np.stack(
+        [
+            signals.dense_sentence[rows],
+            signals.dense_passage[chunk_rows],
+            term_share(weighted, chunk_rows),
+            np.full(len(rows), unknown),
+        ],
+        axis=1,
+    )
+
+
+def answer_type_cue(snapshot: Snapshot, query: Query, rows: np.ndarray) -> np.ndarray:
+    """1.0 for each sentence in `rows` holding what the question asks for, else 0.0."""
+    if query.cue is None:
+        return np.zeros(len(rows))
+    return np.array([float(bool(query.cue.search(snapshot.sentences[r].text))) for r in rows])
+
+
+def term_share(
+    weighted: list[tuple[float, np.ndarray]], rows: np.ndarray, also: np.ndarray | None = None
+) -> np.ndarray:
+    """Per row: the share of the terms' weight it holds (each term as (weight, rows holding
+    it)); with `also`, a term counts when the row or its counterpart in `also` holds it."""
+    mass = sum(weight for weight, _ in weighted)
+    if not mass:
+        return np.zeros(len(rows))
+    present = np.zeros(len(rows))
+    for weight, holding in weighted:
+        if len(holding):
+            found = np.isin(rows, holding)
+            if also is not None:
+                found |= np.isin(also, holding)
+            present += weight * found
+    return present / mass
+
+
+def _sentence_before(snapshot: Snapshot, rows: np.ndarray) -> np.ndarray:
+    """Each row's previous sentence in the same passage (itself when it opens the passage): an
+    answer often says "it" or "he" for what the question names just before."""
+    before = np.maximum(rows - 1, 0)
+    chunk = snapshot.sentence_chunk
+    return np.where((rows > 0) & (chunk[before] == chunk[rows]), before, rows)
+
+
+def _nearest(index, vector: np.ndarray, k: int) -> np.ndarray:
+    """Inner products of the k nearest rows of a FAISS index; -1 for the rest."""
+    scores = np.full(index.ntotal, -1.0, dtype=np.float32)
+    found, rows = index.search(vector, min(k, index.ntotal))
+    kept = rows[0] >= 0
+    scores[rows[0][kept]] = found[0][kept]
+    return scores
+
+
+def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    """Rows of the k highest positive scores."""
+    if not len(scores):
+        return np.zeros(0, dtype=np.int64)
+    k = min(k, len(scores))
+    rows = np.argpartition(-scores, k - 1)[:k]
+    return rows[scores[rows] > 0]
+
+
+def _scaled(scores: np.ndarray) -> np.ndarray:
+    """BM25 scores divided by the best one, so they mix with cosines on a 0-1 scale."""
+    top = float(scores.max()) if len(scores) else 0.0
+    return scores / top if top > 0 else scores

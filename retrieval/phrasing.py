@@ -1,0 +1,99 @@
+"""How people type questions in chat: contractions spelled out, the words that only shape a
+question, and requests about the collection itself ("tl;dr", "what docs do you have")."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Chat spellings of a question word and its verb; "whats" is not a word any document uses.
+_CONTRACTIONS = {
+    "whats": "what is", "what's": "what is", "whos": "who is", "who's": "who is",
+    "wheres": "where is", "where's": "where is", "hows": "how is", "how's": "how is",
+    "whens": "when is", "when's": "when is", "whys": "why is", "why's": "why is",
+    "whatre": "what are", "what're": "what are", "whore": "who are", "who're": "who are",
+    "wat": "what", "wut": "what", "wot": "what", "u": "you", "ur": "your", "r": "are",
+    "pls": "please", "plz": "please", "abt": "about", "bc": "because", "cuz": "because",
+    "isnt": "is not", "doesnt": "does not", "dont": "do not", "didnt": "did not",
+    "cant": "can not", "wont": "will not", "wasnt": "was not", "arent": "are not",
+    "werent": "were not", "hasnt": "has not", "havent": "have not", "shouldnt": "should not",
+}
+_CONTRACTION = re.compile(
+    r"(?<![\w'’])(" + "|".join(sorted(map(re.escape, _CONTRACTIONS), key=len, reverse=True))
+    + r")(?![\w'’])",
+    re.IGNORECASE,
+)
+
+# Words that ask, or shape the asking, rather than say what a question is about. They never
+# count as the question's topic: a document that does not use "mean" or "happened" is not
+# thereby off-topic.
+FORM_WORDS = frozenset("""
+what which who whom whose when where why how did do does done doing can could would should
+shall may might must has have had having was were been being am i me my we our you your he
+him his she her its they them their there here than from about also any some many much more
+most other others one ones kind type sort
+mean means meaning meant define definition explain explained describe description tell
+told know known knows happen happened happening happens say said says saying talk talking
+talked please thanks thank hey hi hello guys anyone someone somebody anybody exactly really
+actually basically just like info information detail details thing things stuff bit
+whats whos
+""".split())
+
+
+def spelled_out(question: str) -> str:
+    """`question` with chat contractions written in full ("whats" → "what is"); the rest is
+    kept as typed."""
+    return _CONTRACTION.sub(lambda m: _CONTRACTIONS[m.group().lower()], question.replace("’", "'"))
+
+
+@dataclass(frozen=True)
+class MetaRequest:
+    """A request about the collection rather than a question for it."""
+
+    kind: str  # "summary" (of the collection, or of `topic`) | "sources" (the documents list)
+    topic: str | None = None
+
+
+_POLITE = r"(?:(?:hey|hi|ok|so|yo)\W+)?(?:(?:can|could|would) you |please )?"
+_TAIL = r"(?:\s*(?:please|thanks|thx))?[\s?!.]*$"
+_DOCS = r"(?:docs?|documents?|articles?|texts?|files?|pages?|collection|sources?|stuff)"
+_SELF = rf"(?:this|it|that|these|those|everything|all|the whole thing|(?:the|your|this|these) {_DOCS})"
+_SUMMARY_WORD = r"(?:tl\W?;?\W?dr|tldr|summary|summari[sz]e|sum (?:it )?up|recap|overview|gist)"
+_ABOUT_THIS = re.compile(
+    rf"^{_POLITE}(?:give me |i want |i need |need |get )?(?:an? |the )?{_SUMMARY_WORD}"
+    rf"(?:\s+(?:of|on|for)\s+{_SELF}|\s+{_SELF})?{_TAIL}"
+    rf"|^what (?:is|are) {_SELF} (?:all )?about{_TAIL}"
+    rf"|^what do (?:the|your|these) {_DOCS} (?:say|cover){_TAIL}",
+    re.IGNORECASE,
+)
+_ABOUT_TOPIC = re.compile(
+    rf"^{_POLITE}(?:give me |i want |i need |need )?(?:an? |the )?{_SUMMARY_WORD}"
+    rf"\s+(?:of|on|about|for)?\s*(?P<topic>\S.{{1,200}}?){_TAIL}",
+    re.IGNORECASE,
+)
+_SOURCES = re.compile(
+    rf"^{_POLITE}(?:"
+    rf"(?:what|which) {_DOCS} (?:do|did|can) you (?:have|know|use|read|cover)"
+    rf"|(?:what|which) {_DOCS} are (?:there|indexed|available|loaded)"
+    rf"|(?:list|show)(?: me)? (?:the |your |all )?{_DOCS}"
+    rf"|(?:what|which) (?:are )?(?:your|the) {_DOCS}"
+    rf"|{_DOCS}"
+    r"|what (?:can|do) you (?:answer|know)(?: about)?"
+    rf"){_TAIL}",
+    re.IGNORECASE,
+)
+
+
+def meta_request(question: str) -> MetaRequest | None:
+    """Whether `question` asks about the collection: for a summary of it ("tl;dr", "what is
+    this about"), for a summary of a topic ("summarize the peace plan"), or for the documents
+    list ("what docs do you have"). None for an ordinary question."""
+    text = " ".join(spelled_out(question).split())
+    if _SOURCES.match(text):
+        return MetaRequest("sources")
+    if _ABOUT_THIS.match(text):
+        return MetaRequest("summary")
+    topic = _ABOUT_TOPIC.match(text)
+    if topic:
+        return MetaRequest("summary", topic["topic"].strip())
+    return None

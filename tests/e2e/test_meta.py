@@ -1,0 +1,49 @@
+"""Requests about the collection itself ("tl;dr", "what docs do you have") through /ask,
+mentions and ask channels: a labelled summary or the documents list, not quotes that
+"answer" the words "tl;dr"."""
+
+from __future__ import annotations
+
+from helpers import assert_verbatim, quotes_in
+
+
+async def test_tldr_through_ask_is_the_collection_summary(bot, fake, corpus):
+    interaction = fake.slash("ask", question="tl;dr?")
+    await fake.dispatch("INTERACTION_CREATE", interaction)
+    reply = await fake.reply_to(interaction)
+    [embed] = reply.body["embeds"]
+    assert embed["title"] == "Summary of the collection"
+    assert embed["footer"]["text"].startswith("Summarised in ")
+    shown = quotes_in(embed)
+    assert len(shown) == 3
+    for text in shown.values():
+        assert_verbatim(text, corpus)
+    assert not reply.body.get("components")  # no More quotes or votes on a summary
+
+
+async def test_what_is_this_about_as_a_mention_is_the_collection_summary(bot, fake, corpus):
+    message = fake.user_message(f"<@{fake.app_id}> what is this about", mentions=(fake.bot_user,))
+    await fake.dispatch("MESSAGE_CREATE", message)
+    reply = await fake.reply_to_message(message)
+    [embed] = reply.body["embeds"]
+    assert embed["title"] == "Summary of the collection" and quotes_in(embed)
+
+
+async def test_summarize_a_topic_in_an_ask_channel_is_a_topic_summary(bot, fake):
+    message = fake.user_message("summarize the ceasefire", channel_id=fake.ask_channel_id)
+    await fake.dispatch("MESSAGE_CREATE", message)
+    reply = await fake.reply_to_message(message)
+    [embed] = reply.body["embeds"]
+    assert embed["title"] == "Summary: the ceasefire"
+    assert any("ceasefire" in text for text in quotes_in(embed).values())
+
+
+async def test_what_docs_do_you_have_lists_the_documents(bot, fake, engine):
+    message = fake.user_message("what docs do you have", direct=True)
+    await fake.dispatch("MESSAGE_CREATE", message)
+    reply = await fake.reply_to_message(message)
+    [embed] = reply.body["embeds"]
+    assert embed["title"] == "Documents in the index"
+    for document in engine.documents():
+        assert f"{document.passages} passages" in embed["description"]
+    assert "coalition of the willing" in embed["description"]

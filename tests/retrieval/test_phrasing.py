@@ -1,0 +1,60 @@
+"""Chat phrasing: contractions spelled out, and requests about the collection recognised."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.phrasing import MetaRequest, meta_request, spelled_out
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("whats the us position", "what is the us position"),
+        ("Who’s Ash?", "who is Ash?"),
+        ("wat r u", "what are you"),
+        ("Whos ash", "who is ash"),
+        ("the summit doesnt say", "the summit does not say"),
+        ("Whatsapp groups", "Whatsapp groups"),  # only whole words
+    ],
+)
+def test_chat_contractions_are_spelled_out(typed, read):
+    assert spelled_out(typed) == read
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["tl;dr", "TL;DR?", "tldr pls", "summary please", "summarize", "can you summarize this",
+     "give me a summary", "sum it up", "what is this document about", "whats this about?",
+     "what are these documents about", "what do the docs say", "tl;dr of the docs"],
+)
+def test_asking_for_the_gist_is_a_summary_of_the_collection(question):
+    assert meta_request(question) == MetaRequest("summary")
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [("summarize the peace plan", "the peace plan"), ("summary of ukraine", "ukraine"),
+     ("tl;dr on the ceasefire", "the ceasefire")],
+)
+def test_asking_to_summarise_something_is_a_topic_summary(question, topic):
+    assert meta_request(question) == MetaRequest("summary", topic)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["what documents do you have", "what docs do u have?", "which files are indexed",
+     "list the documents", "sources", "what can you answer", "what are your sources"],
+)
+def test_asking_what_the_bot_has_read_is_the_documents_list(question):
+    assert meta_request(question) == MetaRequest("sources")
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["who is ash", "what is the coalition about", "what do you know about macron",
+     "what did the summary of the talks say", "is the summit summarized anywhere?",
+     "what documents did the leaders sign", "what is a source of funding"],
+)
+def test_ordinary_questions_are_not_meta_requests(question):
+    assert meta_request(question) is None

@@ -1,0 +1,51 @@
+"""A question read once: what the model reads, its topic terms, their weights and postings."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.indexer import build_snapshot
+from retrieval.query import informativeness, read_query
+from retrieval.settings import ChunkSettings
+from tests.conftest import FakeEmbedder
+from tests.retrieval.test_scoring import MATCH, VOLCANO, document
+
+
+@pytest.fixture(scope="module")
+def snapshot():
+    documents = [document("volcano.md", VOLCANO), document("match.md", MATCH)]
+    return build_snapshot(
+        documents, embedder=FakeEmbedder(), chunking=ChunkSettings(), previous=None
+    ).snapshot
+
+
+def test_the_model_reads_contractions_spelled_out_and_typos_respelled(snapshot):
+    query = read_query("whats the magma resevoir", snapshot)
+    assert query.typed == "whats the magma resevoir"
+    assert query.text == "what is the magma reservoir"
+
+
+def test_words_that_only_shape_the_question_are_not_its_topic(snapshot):
+    query = read_query("what does the magma reservoir mean, explain what happened", snapshot)
+    assert [t.stem for t in query.terms] == ["magma", "reservoir"]
+    assert all(not t.unknown for t in query.terms)
+
+
+def test_rarer_words_say_more_and_words_no_text_holds_are_unknown(snapshot):
+    query = read_query("did brentford play in zanzibar", snapshot)
+    weights = {t.stem: t for t in query.terms}
+    assert weights["zanzibar"].unknown and not weights["brentford"].unknown
+    assert weights["play"].informativeness < weights["brentford"].informativeness
+    assert informativeness("the") == 1.0 and informativeness("qwxzvbnm") == 8.0
+
+
+def test_postings_and_idf_come_from_the_collection(snapshot):
+    [term] = read_query("geysers?", snapshot).terms
+    rows = [snapshot.sentences[r].text for r in term.sentences]
+    assert rows == ["Visitors come every summer to see the geysers and the hot springs."]
+    assert len(term.passages) == 1 and term.sentence_idf > 0 and term.passage_idf > 0
+
+
+def test_the_cue_is_read_from_the_question_as_spelled_out(snapshot):
+    assert read_query("whats a magma reservoir", snapshot).cue.search("A magma reservoir is hot")
+    assert read_query("where is the park", snapshot).cue is None
