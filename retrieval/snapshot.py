@@ -16,8 +16,8 @@ import os
 import shutil
 import uuid
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 
 import faiss

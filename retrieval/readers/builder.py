@@ -22,8 +22,9 @@ class TextBuilder:
         self._length = 0
         self._blocks: list[Block] = []
         self._places: list[Place] = []
-        self._headings: list[tuple[int, str]] = []  # (level, text) of the open sections
-        self._anchor: str | None = None
+        # (level, text, anchor) of the open sections, outermost first
+        self._headings: list[tuple[int, str, str | None]] = []
+        self._title_anchor: str | None = None
         self._page: int | None = None
         self._place_start = 0
         self.prose_chars = 0  # characters of paragraphs and literal blocks (headings aside)
@@ -32,8 +33,8 @@ class TextBuilder:
         """Running prose. HTML-like text has its whitespace collapsed; `wrap` keeps line breaks
         (a PDF's lines), only squeezing blank lines."""
         if wrap:
-            text = _BLANK_LINES.sub("\n", "\n".join(_SPACES.sub(" ", l).strip()
-                                                  for l in text.splitlines()))
+            text = _BLANK_LINES.sub("\n", "\n".join(_SPACES.sub(" ", line).strip()
+                                                  for line in text.splitlines()))
         else:
             text = " ".join(text.split())
         if self._append(text.strip()):
@@ -57,11 +58,12 @@ class TextBuilder:
             self.title = text
         is_title = not self._headings and text == self.title
         self._close_place()
-        if not is_title:
+        if is_title:
+            self._title_anchor = anchor
+        else:
             while self._headings and self._headings[-1][0] >= level:
                 self._headings.pop()
-            self._headings.append((level, text))
-        self._anchor = anchor or (None if is_title else self._anchor)
+            self._headings.append((level, text, anchor))
         span = self._append(text)
         self._blocks.append(Block(*span, "heading"))
 
@@ -80,7 +82,7 @@ class TextBuilder:
         if self._parts:
             self._parts.append("\n\n")
             self._length += 2
-        if self._place_start < 0 or self._place_start > self._length:
+        if self._place_start < 0:
             self._place_start = self._length
         start = self._length
         self._parts.append(text)
@@ -91,7 +93,10 @@ class TextBuilder:
         start, end = self._place_start, self._length
         if start < 0:
             return
-        section = tuple(text for _, text in self._headings)
-        if end > start and (self._page or section or self._anchor):
-            self._places.append(Place(start, end, self._page, section, self._anchor))
+        section = tuple(text for _, text, _ in self._headings)
+        # The nearest heading with an anchor: a section without an id links to its parent's.
+        anchors = [self._title_anchor, *(anchor for _, _, anchor in self._headings)]
+        anchor = next((a for a in reversed(anchors) if a), None)
+        if end > start and (self._page or section or anchor):
+            self._places.append(Place(start, end, self._page, section, anchor))
         self._place_start = -1  # the next text appended starts the next place

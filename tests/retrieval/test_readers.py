@@ -61,6 +61,16 @@ def test_html_code_and_tables_are_blocks_not_prose():
     assert "$ register --tournament spring\nRegistered." in document.text  # lines kept
 
 
+def test_a_section_without_an_id_links_to_its_parents_anchor_not_its_siblings():
+    from retrieval.readers.html import read as read_html
+
+    page = (b"<html><body><h1>Guide</h1><h2 id='a'>A</h2><p>one.</p><h3>A1</h3><p>two.</p>"
+            b"<h2>B</h2><p>three.</p></body></html>")
+    extracted = read_html(page, Limits())
+    anchors = {p.section: p.anchor for p in extracted.places}
+    assert anchors == {("A",): "a", ("A", "A1"): "a", ("B",): None}
+
+
 def test_docx_headings_paragraphs_and_tables():
     document = read("rules.docx")
     assert document.title == "Club Rules"
