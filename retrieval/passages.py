@@ -50,7 +50,7 @@ def document_paragraphs(document: Document) -> list[tuple[int, int]]:
 def split_document(
     document: Document, *, max_chars: int, overlap_sentences: int = 0
 ) -> tuple[list[Chunk], list[Sentence]]:
-    """Passages of whole sentences that never cross a paragraph (nor so a heading or a page),
+    """Passages of whole sentences that never cross a paragraph (so never a heading or a page),
     and every sentence once; a code block or table is cut at line ends instead."""
     text = document.text
     chunks: list[Chunk] = []
