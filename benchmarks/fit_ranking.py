@@ -9,9 +9,10 @@ Two small models, both through the engine's own feature functions (retrieval/evi
   coverage); target: sentences holding a gold answer; on the whole collection (qa.py's set a).
   The four signal weights are scaled to sum to 1 (the other four keep their ratio to them).
 - relevance: logistic regression over the top sentence's absolute evidence, in-corpus questions
-  against off-corpus ones, on three kinds of question at once so that one threshold holds for
+  against off-corpus ones, on four kinds of question at once so that one threshold holds for
   all: (a) the whole collection, (b) the same questions chat-style, (c) each article indexed
-  alone against other articles' questions. Each kind and class weighs the same.
+  alone against other articles' questions, (f) the same cut to a few keywords ("which nfl
+  afc"), as hurried chat users type. Each kind and class weighs the same.
 Paste the printed lines into config/citebot.toml (and settings.py's defaults).
 """
 
@@ -56,6 +57,9 @@ from retrieval.scoring import (  # noqa: E402
 from retrieval.settings import load_settings  # noqa: E402
 
 POOL = 150  # candidate sentences per question the ordering model is fitted on
+# The kinds of question the relevance model is fitted on (qa.py's rows), in the order
+# build_collections returns them: whole collection, chat-style, each article alone, terse.
+FITTED_ON = "abcf"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,16 +82,17 @@ def main(argv: list[str] | None = None) -> int:
                         cache_size=100_000)
     engine = Engine(settings, embedder=embedder)
     engine.load()
+    kinds = build_collections(SimpleNamespace(sets=FITTED_ON, index_dir=args.index_dir,
+                                              seed_chat=None),
+                              settings, embedder, engine, questions, offcorpus)
     fitted = {name: getattr(settings.retrieval, name) for name in FUSED_WEIGHTS + SENTENCE_WEIGHTS}
-    if not args.skip_ordering:
-        fitted = fit_ordering(engine, questions, settings)
+    if not args.skip_ordering:  # on the whole collection and on each article alone
+        fitted = fit_ordering([kinds[0], *kinds[2][1]], settings)
     retrieval = settings.replace(retrieval=fitted).retrieval
 
-    kinds = build_collections(SimpleNamespace(sets="abc", index_dir=args.index_dir, seed_chat=None),
-                              settings, embedder, engine, questions, offcorpus)
     x, y, kind = [], [], []
     for number, row in enumerate(kinds):
-        for collection in row if isinstance(row, list) else [row]:
+        for collection in row[1] if isinstance(row, tuple) else [row]:
             for item, label in [(q, 1) for q in collection.questions] + [
                     (q, 0) for q in collection.offcorpus]:
                 x.append(top_evidence(collection, item["question"], retrieval))
@@ -106,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         mine = kind == number
         inside, outside = probability[mine & (y == 1)], probability[mine & (y == 0)]
         threshold = float(np.quantile(inside, 0.05))
-        print(f"relevance, set {'abc'[number]}: answering 95% of in-corpus questions "
+        print(f"relevance, set {FITTED_ON[number]}: answering 95% of in-corpus questions "
               f"(min_score {threshold:.2f}) abstains on {(outside < threshold).mean():.3f} of "
               f"off-corpus ones (in-sample)")
     print("\n[retrieval]")
@@ -125,23 +130,30 @@ def top_evidence(collection: Collection, question: str, retrieval) -> np.ndarray
     return relevance_features(snapshot, signals, query, np.array([best]))[0]
 
 
-def fit_ordering(engine: Engine, questions: list[dict], settings) -> dict[str, float]:
-    snapshot = engine.snapshot
-    sentence_texts = [normalise(s.text) for s in snapshot.sentences]
+def fit_ordering(collections: list[Collection], settings) -> dict[str, float]:
+    """Listwise weights over every in-corpus question of `collections`, each in its own index."""
     current = weights(settings.retrieval, FUSED_WEIGHTS)
     depth = POOL_FACTOR * settings.retrieval.candidates  # as many candidates as the engine sees
     pools, labels = [], []
-    for question in questions:
-        query = read_query(question["question"], snapshot)
-        vector = engine.embedder.encode_query(query.text)
-        signals = question_signals(snapshot, vector, query, depth)
-        features = ranking_features(snapshot, signals, signals.candidates)
-        picked = np.argpartition(-(features @ current), POOL)[:POOL]
-        rows = signals.candidates[picked]
-        golds = [normalise(g) for g in question["answers"]]
-        per_sentence = sentence_features(snapshot, query, rows)
-        pools.append(np.column_stack([features[picked], per_sentence]))
-        labels.append([any(g in sentence_texts[r] for g in golds) for r in rows])
+    for collection in collections:
+        snapshot = collection.engine.snapshot
+        sentence_texts = [normalise(s.text) for s in snapshot.sentences]
+        for question in collection.questions:
+            query = read_query(question["question"], snapshot)
+            vector = collection.engine.embedder.encode_query(query.text)
+            signals = question_signals(snapshot, vector, query, depth)
+            features = ranking_features(snapshot, signals, signals.candidates)
+            pool = min(POOL, len(features))
+            picked = np.argpartition(-(features @ current), pool - 1)[:pool]
+            rows = signals.candidates[picked]
+            golds = [normalise(g) for g in question["answers"]]
+            per_sentence = sentence_features(snapshot, query, rows)
+            # A small index has fewer candidates: pad with rows no positive weighting picks.
+            padding = np.zeros((POOL - pool, 8))
+            padding[:, :4] = -10.0
+            pools.append(np.vstack([np.column_stack([features[picked], per_sentence]), padding]))
+            labels.append([any(g in sentence_texts[r] for g in golds) for r in rows]
+                          + [False] * (POOL - pool))
     pool_x, pool_y = np.stack(pools), np.array(labels, dtype=np.float64)
     fitted = fit_listwise(pool_x, pool_y)
     fitted = fitted / fitted[:4].sum()

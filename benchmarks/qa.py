@@ -244,7 +244,8 @@ def pooled(name: str, parts: list[Collection]) -> Collection:
 
 def build_collections(args, settings, embedder, whole: Engine, questions, offcorpus):
     """The table's rows: (a) the whole collection, (b) the same questions chat-style, (c) each
-    article alone, (d) seed-chat, (e) more seed-chat questions written for this benchmark."""
+    article alone, (f) the same cut to keywords, (d) seed-chat, (e) more seed-chat questions
+    written for this benchmark. A row of several collections is (name, [collections])."""
     wanted = set(args.sets)
     probe = probe_engine(settings, embedder, snapshot=whole.snapshot)
     rows = []
@@ -258,12 +259,13 @@ def build_collections(args, settings, embedder, whole: Engine, questions, offcor
         small = small_collections(settings, embedder, whole, questions,
                                   args.index_dir.parent / "citebot-bench-small")
         if "c" in wanted:
-            rows.append(small)
+            rows.append(("(c) each article alone", small))
         if "f" in wanted:
-            rows.append([Collection(c.name, c.engine,
-                                    [{**q, "question": terse(q["question"])} for q in c.questions],
-                                    [{**q, "question": terse(q["question"])} for q in c.offcorpus])
-                         for c in small])
+            rows.append(("(f) terse, each article alone", [
+                Collection(c.name, c.engine,
+                           [{**q, "question": terse(q["question"])} for q in c.questions],
+                           [{**q, "question": terse(q["question"])} for q in c.offcorpus])
+                for c in small]))
     for key, data in (("d", args.seed_chat), ("e", REPO / "benchmarks" / "seed-chat-extra")):
         seed = seed_chat(settings, embedder, data, args.index_dir.parent / "citebot-bench-seed") \
             if key in wanted else None
@@ -286,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--half", choices=("even", "odd"),
                         help="only the questions of every other article (see read_half)")
-    parser.add_argument("--sets", default="abcde", help="which rows to run (default: abcde)")
+    parser.add_argument("--sets", default="abcfde", help="which rows to run (default: all)")
     args = parser.parse_args(argv)
 
     questions, offcorpus = read_half(args.data, args.half)
@@ -312,12 +314,11 @@ def main(argv: list[str] | None = None) -> int:
     min_score = settings.answer.min_score
     top_k = max(3, settings.answer.top_k)
     rows = build_collections(args, settings, embedder, engine, questions, offcorpus)
-    flat = [r for row in rows for r in (row if isinstance(row, list) else [row])]
+    flat = [r for row in rows for r in (row[1] if isinstance(row, tuple) else [row])]
     flat[0].engine.ask("warm up question")
     for collection in flat:
         run(collection, top_k)
-    table = [pooled("(c) each article alone", row) if isinstance(row, list) else row
-             for row in rows]
+    table = [pooled(*row) if isinstance(row, tuple) else row for row in rows]
     first = table[0]
     mismatches = spot_check(engine, first.questions[: args.check], first.inside, min_score, top_k)
     mismatches += spot_check(engine, first.offcorpus[: args.check], first.outside, min_score, top_k)

@@ -45,7 +45,8 @@ def test_prints_the_table_and_the_trade_off_curve(tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 0, out  # 0: the spot check agrees with the after-the-fact threshold rule
     for row in ("| (a) whole collection | 2 |", "| (b) chat-style | 2 |",
-                "| (c) each article alone | 2 |", "| (e) seed-chat-extra | 30 |",
+                "| (c) each article alone | 2 |", "| (f) terse, each article alone | 2 |",
+                "| (e) seed-chat-extra | 30 |",
                 "| index build (s) |", "| raw model.encode, same texts (s) |",
                 "| query latency p50 / p95 (ms), (a) whole collection |"):
         assert row in out

@@ -40,6 +40,37 @@ def test_real_questions_find_the_answering_sentence(engine, question, expected):
     assert expected in engine.ask(question).quotes[0].text
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("who is trump", "US President Donald Trump"),
+        ("who's macron", "French President Emmanuel Macron"),
+        ("define coalition of the willing", "temporary international partnership"),
+        ("what does coalition of the willing mean", "temporary international partnership"),
+        ("what missiles", "5,000 air defence missiles"),
+        ("what did macron want", "one-month ceasefire"),
+        ("was turkey there", "Turkey"),
+    ],
+)
+def test_questions_typed_as_in_chat_are_answered_with_the_sentence_that_answers(
+    engine, question, expected
+):
+    answer = engine.ask(question)
+    assert not answer.abstained, question
+    assert expected in answer.quotes[0].text
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["how do i install python on windows", "who is the president of brazil",
+     "whats the best gpu for gaming", "when does the server event start"],
+)
+def test_chat_questions_about_something_else_are_refused_on_a_one_document_collection(
+    engine, question
+):
+    assert engine.ask(question).abstained
+
+
 def test_a_question_with_typos_is_answered_and_shown_as_typed(engine):
     answer = engine.ask("What did Macorn sugest?")
     assert answer.question == "What did Macorn sugest?" and not answer.abstained

@@ -2,21 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
-from retrieval.indexer import build_snapshot
 from retrieval.query import informativeness, read_query
-from retrieval.settings import ChunkSettings
-from tests.conftest import FakeEmbedder
-from tests.retrieval.test_scoring import MATCH, VOLCANO, document
-
-
-@pytest.fixture(scope="module")
-def snapshot():
-    documents = [document("volcano.md", VOLCANO), document("match.md", MATCH)]
-    return build_snapshot(
-        documents, embedder=FakeEmbedder(), chunking=ChunkSettings(), previous=None
-    ).snapshot
+from tests.retrieval.test_scoring import snapshot  # noqa: F401  (the volcano + match fixture)
 
 
 def test_the_model_reads_contractions_spelled_out_and_typos_respelled(snapshot):
