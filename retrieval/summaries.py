@@ -6,9 +6,10 @@ import numpy as np
 
 from retrieval.answers import make_quote
 from retrieval.errors import UnknownDocument
+from retrieval.evidence import term_share
 from retrieval.models import Document, Summary
 from retrieval.query import Query
-from retrieval.scoring import rank_sentences
+from retrieval.scoring import RELEVANCE_WEIGHTS, rank_sentences, weights
 from retrieval.settings import Settings, SummarySettings
 from retrieval.snapshot import Snapshot
 from retrieval.summarizer import SummaryWeights, select_diverse, sentence_scores
@@ -127,13 +128,20 @@ def _topic_rows(
     count: int,
     settings: Settings,
 ) -> list[tuple[int, float]]:
-    """The sentences most about the topic, diverse, grouped by document in document order;
-    none (an abstention) when nothing reaches the answer threshold."""
+    """The sentences most about the topic, diverse, grouped by document in document order.
+
+    Each must clear the answer threshold twice, as an answer (its passage's evidence counts)
+    and on its own evidence, and name no less of the topic than the best sentence found does
+    (see `on_topic`). Fewer than `count` when fewer qualify; none (an abstention) when none
+    does."""
     if topic_vector is None:
         return []
     ranked = rank_sentences(snapshot, topic_vector, topic, settings.retrieval)
     relevant = [r for r in ranked if r.relevance >= settings.answer.min_score]
-    relevant = relevant[: count * TOPIC_POOL]
+    if not relevant:
+        return []
+    keep = on_topic(snapshot, topic, topic_vector, np.array([r.row for r in relevant]), settings)
+    relevant = [r for r, kept in zip(relevant, keep) if kept][: count * TOPIC_POOL]
     if not relevant:
         return []
     rows = [r.row for r in relevant]
@@ -141,3 +149,28 @@ def _topic_rows(
     chosen = select_diverse(snapshot.sentence_vectors[rows], relevance, count, DIGEST_REDUNDANCY)
     picked = [(rows[i], float(relevance[i])) for i in chosen]
     return sorted(picked, key=lambda pick: (snapshot.sentence_doc[pick[0]], pick[0]))
+
+
+def on_topic(
+    snapshot: Snapshot, topic: Query, topic_vector: np.ndarray, rows: np.ndarray, settings: Settings
+) -> np.ndarray:
+    """Which sentence `rows` are themselves about the topic, not just beside a sentence that is.
+
+    The answer relevance model (`[retrieval] relevance_*`, threshold `answer.min_score`) is
+    applied to each sentence as if it were a passage of its own: its cosine in place of its
+    passage's, the share of the topic's words it holds in place of its passage's share. And it
+    must hold as much of the topic's words as the best of them: when some sentence names "Bank
+    of America Tower" in full, one that only says "tower" is not about it (on SQuAD topics a
+    quoted sentence holding part of the topic was about it 1 time in 8)."""
+    cosine = snapshot.sentence_vectors[rows] @ np.asarray(topic_vector, dtype=np.float32)
+    held = term_share([(t.informativeness, t.sentences) for t in topic.terms], rows)
+    mass = sum(t.informativeness for t in topic.terms) or 1.0
+    unknown = sum(t.informativeness for t in topic.terms if t.unknown) / mass
+    evidence = np.stack([cosine, cosine, held, np.full(len(rows), unknown)], axis=1)
+    logit = settings.retrieval.relevance_bias + evidence @ weights(
+        settings.retrieval, RELEVANCE_WEIGHTS
+    )
+    relevant = 1.0 / (1.0 + np.exp(-logit)) >= settings.answer.min_score
+    if not relevant.any():
+        return relevant
+    return relevant & (held >= held[relevant].max() - 1e-9)

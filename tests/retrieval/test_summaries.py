@@ -94,6 +94,21 @@ def test_topic_summary_is_about_the_topic_grouped_by_document(engine):
     assert len({q.text for q in summary.sentences}) == len(summary.sentences)
 
 
+def test_topic_summary_quotes_only_sentences_about_the_topic(engine):
+    # The seed's one sentence on peacekeeping sits in a passage with two that are not about it.
+    summary = engine.summarize(topic="peacekeeping", sentences=3)
+    assert not summary.abstained
+    assert [q.document for q in summary.sentences] == [SEED_ID]
+    assert "peacekeeping" in summary.sentences[0].text
+    assert_verbatim_and_cited(engine, summary)
+
+
+def test_topic_summary_leaves_out_sentences_naming_only_part_of_the_topic(engine):
+    summary = engine.summarize(topic="coalition of the willing", sentences=5)
+    assert 1 <= len(summary.sentences) < 5
+    assert all("coalition of the willing" in q.text for q in summary.sentences)
+
+
 def test_topic_summary_abstains_when_nothing_is_about_it(engine):
     summary = engine.summarize(topic="a recipe for chocolate chip cookies", sentences=3)
     assert summary.abstained and summary.sentences == ()
