@@ -7,7 +7,8 @@ import logging
 import os
 import re
 import stat
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from retrieval.errors import DocumentLimit
@@ -30,12 +31,22 @@ class Skipped:
     reason: str
 
 
+@dataclass(frozen=True)
+class Declared:
+    """A title and source given when a document was added, which win over the file's own."""
+
+    title: str | None = None
+    source_url: str | None = None
+
+
 def load_documents(
-    root: Path, *, max_file_mb: float = 50.0, max_documents: int = 10_000
+    root: Path, *, max_file_mb: float = 50.0, max_documents: int = 10_000,
+    declared: Mapping[str, Declared] | None = None,
 ) -> tuple[list[Document], list[Skipped]]:
     """Every readable, non-empty document under `root`, sorted by id; the rest as `Skipped`.
 
-    Raises DocumentLimit, before reading any file, when there are more than `max_documents`.
+    `declared` gives some documents (by id) their title or source. Raises DocumentLimit,
+    before reading any file, when there are more than `max_documents`.
     """
     found, skipped = find_document_files(root)
     if len(found) > max_documents:
@@ -49,9 +60,9 @@ def load_documents(
         try:
             document = _read_inside(root, path, doc_id, max_bytes=int(max_file_mb * 1_000_000))
         except (OSError, UnicodeDecodeError, ValueError) as error:
-            _skip(skipped, doc_id, _describe(error))
+            _skip(skipped, doc_id, describe(error))
             continue
-        documents.append(document)
+        documents.append(with_declared(document, (declared or {}).get(doc_id)))
     return documents, sorted(skipped, key=lambda s: s.path)
 
 
@@ -71,7 +82,7 @@ def find_document_files(root: Path) -> tuple[list[tuple[str, Path]], list[Skippe
             entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
         except OSError as error:
             if prefix:  # a missing documents dir itself is the caller's to report
-                _skip(skipped, prefix, f"folder {_describe(error)}")
+                _skip(skipped, prefix, f"folder {describe(error)}")
             return
         for entry in entries:
             doc_id = prefix + entry.name
@@ -137,9 +148,27 @@ def _skip(skipped: list[Skipped], doc_id: str, reason: str) -> None:
     skipped.append(Skipped(doc_id, reason))
 
 
+def with_declared(document: Document, declared: Declared | None) -> Document:
+    """`document` with the declared title and source; its hash covers them, so changing only
+    the title of an upload is a change the next refresh picks up."""
+    if declared is None or not (declared.title or declared.source_url):
+        return document
+    digest = hashlib.sha256(
+        f"{document.sha256}\0{declared.title or ''}\0{declared.source_url or ''}".encode())
+    return replace(document, title=declared.title or document.title,
+                   has_title=document.has_title or bool(declared.title),
+                   source_url=declared.source_url or document.source_url,
+                   sha256=digest.hexdigest())
+
+
 def read_document(path: Path, doc_id: str) -> Document:
-    raw = path.read_bytes()
-    reader = reader_for(path.suffix)
+    return document_from_bytes(path.read_bytes(), path.suffix, doc_id, stem=path.stem)
+
+
+def document_from_bytes(raw: bytes, suffix: str, doc_id: str, *, stem: str) -> Document:
+    """The document in `raw`, read as a `suffix` file; ValueError (or UnicodeDecodeError) with
+    the reason when it cannot be read or holds no text."""
+    reader = reader_for(suffix)
     if reader is not None:
         if not raw:
             raise ValueError("the file is empty")
@@ -150,11 +179,11 @@ def read_document(path: Path, doc_id: str) -> Document:
         except Exception as error:  # a format library's own failure on a damaged file
             log.debug("reader failed on %s", doc_id, exc_info=True)
             raise ValueError(
-                f"cannot be read as {path.suffix.lower()} ({type(error).__name__})"
+                f"cannot be read as {suffix.lower()} ({type(error).__name__})"
             ) from None
         return Document(
             id=doc_id,
-            title=extracted.title or path.stem,
+            title=extracted.title or stem,
             source_url=extracted.source_url,
             date=None,
             text=extracted.text,
@@ -174,7 +203,7 @@ def read_document(path: Path, doc_id: str) -> Document:
     meta = read_metadata(text)
     return Document(
         id=doc_id,
-        title=meta.get("title") or _first_line(text, meta) or path.stem,
+        title=meta.get("title") or _first_line(text, meta) or stem,
         source_url=meta.get("source"),
         date=meta.get("date"),
         text=text,
@@ -225,7 +254,7 @@ def _first_line(text: str, meta: dict[str, str]) -> str:
     return ""
 
 
-def _describe(error: Exception) -> str:
+def describe(error: Exception) -> str:
     if isinstance(error, UnicodeDecodeError):
         return f"not UTF-8 text (byte {error.start} cannot be decoded)"
     if isinstance(error, OSError):

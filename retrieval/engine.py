@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 import unicodedata
-from concurrent.futures import Future
+from concurrent.futures import Future, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -54,6 +54,7 @@ from retrieval.snapshot import (
     write_snapshot,
 )
 from retrieval.summaries import summarize_snapshot
+from retrieval.uploads import Library
 
 log = logging.getLogger(__name__)
 
@@ -124,16 +125,29 @@ class Engine:
         requested_by: str = "cli",
         allow_empty: bool = False,
         progress: Progress | None = None,
+        join_running: bool = True,
     ) -> RefreshReport:
-        """Re-read the documents and swap in a new snapshot; single flight per engine."""
-        with self._state:
-            running = self._running
-            if running is None:
-                started = datetime.now(UTC).isoformat(timespec="seconds")
-                running = self._running = RunningRefresh(requested_by, started, Future())
-                owner = True
-            else:
-                owner = False
+        """Re-read the documents and swap in a new snapshot; single flight per engine.
+
+        A caller that has just changed a document passes `join_running=False`: a refresh
+        already running may have read the folder before the change, so it is waited for and
+        the next one (started after it, so seeing the change) is joined or started.
+        """
+        while True:
+            with self._state:
+                running = self._running
+                if running is None:
+                    started = datetime.now(UTC).isoformat(timespec="seconds")
+                    running = self._running = RunningRefresh(requested_by, started, Future())
+                    owner = True
+                else:
+                    owner = False
+            if owner or join_running:
+                break
+            log.info("refresh asked by %s waits for the one %s started", requested_by,
+                     running.requested_by)
+            wait((running.result,))
+            join_running = True
         if not owner:
             log.info("refresh asked by %s joins the one %s started", requested_by, running.requested_by)
             return running.result.result()
@@ -336,8 +350,9 @@ class Engine:
 
     def _load_documents(self) -> tuple[list[Document], list[Skipped]]:
         limits = self.settings.documents
+        added = Library(limits.dir, max_file_mb=limits.max_file_mb).declared()
         return load_documents(limits.dir, max_file_mb=limits.max_file_mb,
-                              max_documents=limits.max_documents)
+                              max_documents=limits.max_documents, declared=added)
 
     def _read_live_quietly(self) -> Snapshot | None:
         """The snapshot on disk, to re-use its vectors; a damaged one is simply not re-used."""

@@ -3,7 +3,8 @@
     CitebotError
     ├── QuestionError         empty or oversized question
     ├── ConfigError           a bad setting (names the key and the allowed values)
-    ├── UnknownDocument       /summary or --document named a document not in the index
+    ├── UnknownDocument       /summary, --document or /docs remove named a document not there
+    ├── DocumentRefused       an upload or web page that cannot be added (the reason says why)
     ├── IndexError_           the index cannot be used
     │   ├── IndexMismatch     built with other settings/model/documents and rebuilding is off
     │   ├── CorruptIndex      files fail their checksums or cannot be read
@@ -29,6 +30,10 @@ class ConfigError(CitebotError, ValueError):
 
 
 class UnknownDocument(CitebotError, LookupError):
+    pass
+
+
+class DocumentRefused(CitebotError, ValueError):
     pass
 
 

@@ -25,6 +25,10 @@ class DocumentSettings:
     # About 2.5 minutes of embedding on 2 CPU cores; a 1 MB text makes about 10,000.
     max_texts_per_document: int = field(default=20_000, metadata=_range(10, 10_000_000))
     max_documents: int = field(default=10_000, metadata=_range(1, 10_000_000))
+    # Web pages added with /docs add url: (re-fetched on every refresh).
+    allow_private_urls: bool = False  # tests and closed networks only (README: "Managing documents")
+    fetch_timeout_seconds: float = field(default=20.0, metadata=_range(0.1, 300.0))
+    max_redirects: int = field(default=5, metadata=_range(0, 20))
 
 
 @dataclass(frozen=True)
