@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 import time
@@ -18,7 +19,9 @@ from bot.discord_text import discord_text
 from bot.errors import NotModerator, failure_text
 from bot.state import now_iso
 from bot.views import answer_with_buttons
+from retrieval.models import RefreshReport
 from retrieval.phrasing import meta_request
+from retrieval.webpages import refetch_pages
 
 if TYPE_CHECKING:
     from bot.discord_bot import CitebotBot
@@ -120,6 +123,53 @@ class RefreshProgress:
             await self.pending
 
 
+def document_choices(bot: CitebotBot, typed: str) -> list[app_commands.Choice[str]]:
+    """Autocomplete for an option naming a document: titles or ids holding what is typed."""
+    return [app_commands.Choice(name=name, value=value)
+            for name, value in render.document_choices(bot.engine.documents(), typed)]
+
+
+def requested_by(interaction: discord.Interaction) -> str:
+    """Who asked for a change, as the audit log names them: "name (id)"."""
+    return f"{interaction.user} ({interaction.user.id})"
+
+
+async def refresh_in_reply(
+    bot: CitebotBot, interaction: discord.Interaction, *, join_running: bool = True
+) -> tuple[RefreshReport, dict | None]:
+    """Refresh the index for a deferred command: say so when another refresh is running,
+    show progress, record the refresh in the audit log. Returns the report and the audit
+    row of the refresh before it. `join_running=False` after a change to the documents."""
+    who = requested_by(interaction)
+    previous = await asyncio.to_thread(bot.state.last_refresh)
+    running = bot.engine.running_refresh()
+    if running is not None:
+        started = discord.utils.format_dt(datetime.fromisoformat(running[1]), "R")
+        await interaction.edit_original_response(
+            content=f"A refresh started by {discord_text(running[0], 200)} {started} "
+            "is running; waiting for it…")
+    progress = RefreshProgress(interaction, delay=bot.progress_delay,
+                               interval=bot.progress_interval)
+    started_at, report, outcome = now_iso(), None, "error: interrupted"
+    try:
+        report = await asyncio.to_thread(functools.partial(
+            bot.engine.refresh, requested_by=who, progress=progress.from_worker,
+            join_running=join_running))
+        outcome = "ok"
+    except Exception as error:
+        outcome = f"error: {error}"
+        raise
+    finally:
+        await progress.stop()
+        # A refresh we only joined is recorded by whoever started it; after a change we wait
+        # for the running one and record the next, unless it is someone else's too.
+        owned = running is None if join_running else report is None or report.requested_by == who
+        if owned:
+            await asyncio.to_thread(bot.state.record_refresh, report, requested_by=who,
+                                    started_at=started_at, outcome=outcome)
+    return report, previous
+
+
 class AskCog(commands.Cog):
     def __init__(self, bot: CitebotBot) -> None:
         self.bot = bot
@@ -169,8 +219,7 @@ class AskCog(commands.Cog):
     async def document_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=name, value=value)
-                for name, value in render.document_choices(self.bot.engine.documents(), current)]
+        return document_choices(self.bot, current)
 
     @app_commands.command()
     async def sources(self, interaction: discord.Interaction):
@@ -185,32 +234,10 @@ class AskCog(commands.Cog):
     async def reindex(self, interaction: discord.Interaction):
         """Re-read the documents and update the index (moderators only)."""
         await interaction.response.defer(thinking=True)
-        requested_by = f"{interaction.user} ({interaction.user.id})"
-        previous = await asyncio.to_thread(self.bot.state.last_refresh)
-        running = self.bot.engine.running_refresh()
-        if running is not None:
-            started = discord.utils.format_dt(datetime.fromisoformat(running[1]), "R")
-            await interaction.edit_original_response(
-                content=f"A refresh started by {discord_text(running[0], 200)} {started} "
-                "is running; waiting for it…")
-        progress = RefreshProgress(interaction, delay=self.bot.progress_delay,
-                                   interval=self.bot.progress_interval)
-        started_at, report, outcome = now_iso(), None, "error: interrupted"
-        try:
-            report = await asyncio.to_thread(
-                self.bot.engine.refresh, requested_by=requested_by, progress=progress.from_worker)
-            outcome = "ok"
-        except Exception as error:
-            outcome = f"error: {error}"
-            raise
-        finally:
-            await progress.stop()
-            if running is None:  # a refresh we only waited for is recorded by whoever started it
-                await asyncio.to_thread(self.bot.state.record_refresh, report,
-                                        requested_by=requested_by, started_at=started_at,
-                                        outcome=outcome)
+        pages = await refetch_pages(self.bot.library, self.bot.settings.documents)
+        report, previous = await refresh_in_reply(self.bot, interaction)
         await interaction.edit_original_response(
-            content=None, embed=render.refresh_embed(report, previous=previous))
+            content=None, embed=render.refresh_embed(report, previous=previous, pages=pages))
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:

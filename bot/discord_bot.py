@@ -19,12 +19,14 @@ from discord.ext import commands
 from dotenv import find_dotenv, load_dotenv
 
 from bot.commands import AskCog
+from bot.docs import DocsCog
 from bot.errors import reply_with_error
 from bot.state import StateDB, now_iso
 from bot.views import MoreQuotesButton, VoteButton
 from retrieval.engine import Engine
 from retrieval.errors import CitebotError, RefreshCancelled
 from retrieval.settings import Settings
+from retrieval.uploads import Library
 
 log = logging.getLogger(__name__)
 
@@ -79,12 +81,14 @@ class CitebotBot(commands.Bot):
         self.engine = engine
         self.settings = settings
         self.state = state
+        self.library = Library(settings.documents.dir, max_file_mb=settings.documents.max_file_mb)
         self.progress_delay = progress_delay
         self.progress_interval = progress_interval
         self._upkeep: asyncio.Task | None = None
 
     async def setup_hook(self) -> None:
         await self.add_cog(AskCog(self))
+        await self.add_cog(DocsCog(self))
         self.add_dynamic_items(MoreQuotesButton, VoteButton)
         await self.sync_commands()
         self._upkeep = asyncio.create_task(self.keep_state_small())

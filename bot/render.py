@@ -6,6 +6,7 @@ at all (the rest goes to "More quotes"), with Markdown escaped so they render ex
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import quote as percent_encode
@@ -16,6 +17,8 @@ import discord
 from bot.citations import citation_label, place_url
 from bot.discord_text import discord_text, shorten
 from retrieval.models import Answer, DocumentInfo, Quote, RefreshReport, Summary
+from retrieval.uploads import Change
+from retrieval.webpages import PageCheck
 
 # Discord's documented limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 CONTENT_LIMIT = 2000
@@ -237,8 +240,10 @@ def _short_time(iso: str) -> str:
     return iso
 
 
-def refresh_embed(report: RefreshReport, *, previous: dict | None) -> discord.Embed:
-    """What a refresh changed, how big the index is now, and the refresh before it."""
+def refresh_embed(report: RefreshReport, *, previous: dict | None,
+                  pages: Sequence[PageCheck] = ()) -> discord.Embed:
+    """What a refresh changed, how big the index is now, and the refresh before it; with
+    `pages`, what re-fetching the web pages found."""
     title = "Index refreshed" if report.changed_anything else "Index already up to date"
     description = (f"{report.chunks} passages from {len(report.documents)} documents "
                    f"in {report.seconds:.1f} s ({report.embedded} passages embedded).")
@@ -250,9 +255,56 @@ def refresh_embed(report: RefreshReport, *, previous: dict | None) -> discord.Em
                       ("Removed", report.removed), ("Skipped", report.skipped)):
         if ids:
             embed.add_field(name=f"{name} ({len(ids)})", value=_id_list(ids), inline=False)
+    if pages:
+        embed.add_field(name=f"Web pages ({len(pages)})", value=_pages_text(pages), inline=False)
     embed.add_field(name="Previous refresh", value=previous_refresh_text(previous), inline=False)
     return embed.set_footer(text=discord_text(f"Requested by {report.requested_by}", 200,
                                               markdown=False))
+
+
+def _pages_text(pages: Sequence[PageCheck]) -> str:
+    """How many pages were unchanged (a 304) or changed, then each failure; within 400
+    characters, so the five lists of a refresh report stay within an embed's 6,000."""
+    counts = Counter(p.outcome for p in pages if not p.outcome.startswith("failed"))
+    lines = [", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))] if counts else []
+    lines += [discord_text(f"{p.document}: {p.outcome} (the last copy is kept)", 200)
+              for p in pages if p.outcome.startswith("failed")]
+    return "\n".join(_lines_within(lines, 400))
+
+
+def change_embed(change: Change, report: RefreshReport, *, previous: dict | None) -> discord.Embed:
+    """What a moderator's add, update or removal did, then the refresh that followed it."""
+    embed = refresh_embed(report, previous=previous)
+    embed.title = f"Document {change.action}"
+    where = (f"\nMoved to {discord_text(change.moved_to, 300)} on the host (not deleted)."
+             if change.moved_to else "")
+    embed.description = (f"**{discord_text(change.title, 200)}** · {discord_text(change.document, 200)}"
+                         f" · {file_size(change.size)} · SHA-256 {change.sha256[:16]}…{where}\n"
+                         f"{embed.description}")
+    return embed
+
+
+def docs_list_embed(documents: Sequence[DocumentInfo], additions: dict[str, dict]) -> discord.Embed:
+    """Every document with who added it from Discord or the command line, when, its size and
+    SHA-256; the others are files put on the host."""
+    lines = []
+    for doc in documents:
+        added = additions.get(doc.id)
+        how = ("on the host" if added is None else
+               f"{'added' if added['action'] == 'added' else 'updated'} by {added['requested_by']} {_short_time(added['at'])} · "
+               f"{file_size(added['size'] or 0)} · SHA-256 {(added['sha256'] or '')[:12]}…")
+        lines.append(f"**{discord_text(doc.title, 150)}** · {discord_text(doc.id, 150)} — "
+                     f"{discord_text(how, 300)}")
+    embed = discord.Embed(title="Documents", colour=ANSWER_COLOUR,
+                          description="\n".join(_lines_within(lines, DESCRIPTION_LIMIT))
+                          or "The index holds no documents.")
+    added = sum(doc.id in additions for doc in documents)
+    return embed.set_footer(text=f"{len(documents)} documents · {added} added from Discord or "
+                                 "citebot add")
+
+
+def file_size(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else f"{size / 1000:.1f} kB"
 
 
 def _id_list(ids: Sequence[str]) -> str:

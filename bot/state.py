@@ -1,4 +1,4 @@
-"""The bot's own small SQLite database: answered questions, feedback votes, the refresh audit log.
+"""The bot's own small SQLite database: answered questions, feedback votes, the audit log.
 
 Each method opens its own short-lived connection, so a StateDB may be shared between the event
 loop and worker threads (asyncio.to_thread) without locks of its own; SQLite serialises writers
@@ -26,6 +26,7 @@ from typing import IO
 
 from retrieval.errors import CitebotError
 from retrieval.models import RefreshReport
+from retrieval.uploads import Change
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,17 @@ CREATE TABLE IF NOT EXISTS audit (
     finished_at TEXT NOT NULL,
     outcome TEXT NOT NULL,
     report TEXT
+);
+CREATE TABLE IF NOT EXISTS document_audit (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    requested_by TEXT NOT NULL,
+    action TEXT NOT NULL,
+    document TEXT NOT NULL,
+    sha256 TEXT,
+    size INTEGER,
+    url TEXT,
+    outcome TEXT NOT NULL
 );
 """
 
@@ -250,6 +262,53 @@ class StateDB:
             self._cannot_write(error)
             return None
         return int(cursor.lastrowid)
+
+    def record_change(self, change: Change, *, requested_by: str) -> int | None:
+        """Append one add, update or remove to the audit log; None when the database cannot
+        be written (the change itself stands)."""
+        return self._record_document(requested_by, change.action, change.document, "ok",
+                                     change.sha256, change.size, change.url)
+
+    def record_refusal(self, action: str, document: str, error: Exception, *,
+                       requested_by: str) -> int | None:
+        """Append an add or remove that was refused, with the reason the moderator was given."""
+        return self._record_document(requested_by, action, document, f"refused: {error}")
+
+    def _record_document(self, requested_by: str, action: str, document: str, outcome: str,
+                         sha256: str | None = None, size: int | None = None,
+                         url: str | None = None) -> int | None:
+        try:
+            with self._connect() as db:
+                cursor = db.execute(
+                    "INSERT INTO document_audit (at, requested_by, action, document, sha256,"
+                    " size, url, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (now_iso(), requested_by, action, document, sha256, size, url, outcome),
+                )
+        except sqlite3.Error as error:
+            self._cannot_write(error)
+            return None
+        return int(cursor.lastrowid)
+
+    def recent_document_changes(self, limit: int = 20) -> list[dict]:
+        """The latest document adds, updates and removes, newest first."""
+        with self._reading() as db:
+            rows = db.execute(
+                "SELECT * FROM document_audit ORDER BY id DESC LIMIT ?", (limit,)
+            ).fetchall()
+        return [dict(row) for row in rows]
+
+    def last_additions(self) -> dict[str, dict]:
+        """For each document, its latest successful add or update (who, when, SHA-256, size);
+        empty when the database cannot be read."""
+        try:
+            with self._reading() as db:
+                rows = db.execute(
+                    "SELECT * FROM document_audit WHERE outcome = 'ok' AND action != 'removed'"
+                    " ORDER BY id"
+                ).fetchall()
+        except StateUnavailable:
+            return {}
+        return {row["document"]: dict(row) for row in rows}
 
     def recent_refreshes(self, limit: int = 20) -> list[dict]:
         """The latest refreshes, newest first, each with its report decoded (or None)."""

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import WSMsgType, web
 
@@ -48,6 +49,8 @@ class FakeDiscord:
     identify: list[dict] = field(default_factory=list)
     commands: dict[str, list[dict]] = field(default_factory=dict)  # sync route -> payload
     messages: dict[str, dict] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)  # attachment id -> bytes on the "CDN"
+    downloads: list[str] = field(default_factory=list)  # attachment ids the bot fetched
 
     def __post_init__(self) -> None:
         self.bot_user = _user(self.app_id, "Citebot", bot=True)
@@ -66,6 +69,7 @@ class FakeDiscord:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_get("/", self._gateway)
+        app.router.add_get("/attachments/{attachment_id}/{name}", self._cdn)
         app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
         app.router.add_route("*", "/{tail:.*}", self._rest)
         self._runner = web.AppRunner(app)
@@ -235,9 +239,12 @@ class FakeDiscord:
         return payload
 
     def slash(self, name: str, *, member: dict | None = None, focused: str | None = None,
-              **options: Any) -> dict:
-        """An INTERACTION_CREATE for /name with options (autocomplete when `focused` is given)."""
+              subcommand: str | None = None, **options: Any) -> dict:
+        """An INTERACTION_CREATE for /name [subcommand] with options (autocomplete when
+        `focused` is given); an attachment() as a value is a file option."""
         def option(key: str, value: Any) -> dict:
+            if isinstance(value, dict):
+                return {"name": key, "type": 11, "value": value["id"]}
             kind = 5 if isinstance(value, bool) else 4 if isinstance(value, int) else 3
             entry = {"name": key, "type": kind, "value": value}
             if key == focused:
@@ -246,7 +253,22 @@ class FakeDiscord:
 
         data = {"id": str(self.next_id()), "name": name, "type": 1,
                 "options": [option(k, v) for k, v in options.items() if v is not None]}
+        if subcommand is not None:
+            data["options"] = [{"name": subcommand, "type": 1, "options": data["options"]}]
+        files = {v["id"]: v for v in options.values() if isinstance(v, dict)}
+        if files:
+            data["resolved"] = {"attachments": files}
         return self.interaction(4 if focused else 2, data, member=member)
+
+    def attachment(self, filename: str, raw: bytes, *, size: int | None = None,
+                   content_type: str = "application/octet-stream") -> dict:
+        """An uploaded file as Discord describes it, its bytes served at a CDN URL of this fake;
+        pass it as an option value of slash(). `size` is what Discord claims, if not the truth."""
+        attachment_id = str(self.next_id())
+        self.files[attachment_id] = raw
+        url = f"http://127.0.0.1:{self.port}/attachments/{attachment_id}/{quote(filename)}"
+        return {"id": attachment_id, "filename": filename, "size": len(raw) if size is None
+                else size, "url": url, "proxy_url": url, "content_type": content_type}
 
     def click(self, message: dict, custom_id: str, *, member: dict | None = None) -> dict:
         """An INTERACTION_CREATE for a button press on a message the bot sent."""
@@ -304,6 +326,14 @@ class FakeDiscord:
             ("POST", r"/channels/(?P<cid>\d+)/messages", self._channel_message),
             ("POST", r"/channels/(?P<cid>\d+)/typing", self._typing),
         ]
+
+    async def _cdn(self, request: web.Request) -> web.Response:
+        """An attachment's bytes, as Discord's CDN serves them."""
+        self.downloads.append(request.match_info["attachment_id"])
+        raw = self.files.get(request.match_info["attachment_id"])
+        if raw is None:
+            return web.Response(status=404)
+        return web.Response(body=raw, content_type="application/octet-stream")
 
     async def _me(self, recorded: Recorded) -> web.Response:
         if self.reject_token:
