@@ -1,7 +1,8 @@
 """The `citebot` command: index, ask, summarize, show, run the Discord bot, export feedback, audit.
 
 Exit codes: 0 success (an abstention is a success); 1 the index or documents could not be used;
-2 bad usage or configuration; 3 a question was refused (empty or too long).
+2 bad usage or configuration; 3 a question was refused (empty or too long), or a document
+could not be added or removed (`citebot add`, `citebot remove`: the reason is printed).
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ import logging
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bot.cli_docs import add_document_commands
 from retrieval.errors import (
     CitebotError,
     ConfigError,
@@ -60,23 +63,47 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_index(args, settings: Settings) -> int:
-    from bot.state import StateDB
+    import asyncio
+
     from bot.text import report_text
+    from retrieval.uploads import Library
+    from retrieval.webpages import refetch_pages
+
+    library = Library(settings.documents.dir, max_file_mb=settings.documents.max_file_mb)
+    pages = asyncio.run(refetch_pages(library, settings.documents))
+    for page in pages:
+        if page.outcome.startswith("failed"):
+            print(f"citebot: web page {page.document} {page.outcome}; the last copy is kept",
+                  file=sys.stderr)
+    report = refresh_recorded(settings, allow_empty=args.allow_empty, quiet=args.json)
+    if args.json:
+        result = report.as_json()
+        if pages:
+            result["web_pages"] = {page.document: page.outcome for page in pages}
+        print(json.dumps(result))
+    else:
+        print(report_text(report))
+    return EXIT_OK
+
+
+def refresh_recorded(settings: Settings, *, allow_empty: bool = False, quiet: bool = False):
+    """Refresh the index from the command line, with a progress bar unless `quiet`, stopped
+    by the first SIGTERM or Ctrl-C; the outcome goes in the audit log."""
+    from bot.state import StateDB
     from retrieval.engine import Engine
 
     engine = Engine(settings)
     state = StateDB(settings.index.state_db)
     started = _now()
-    progress_bar = _progress_bar("embedding", enabled=not args.json)
+    progress_bar = _progress_bar("embedding", enabled=not quiet)
     with progress_bar as progress, _on_stop_signals(engine.cancel_refreshes):
         try:
-            report = engine.refresh(requested_by="cli", allow_empty=args.allow_empty, progress=progress)
+            report = engine.refresh(requested_by="cli", allow_empty=allow_empty, progress=progress)
         except CitebotError as error:
             state.record_refresh(None, requested_by="cli", started_at=started, outcome=f"error: {error}")
             raise
     state.record_refresh(report, requested_by="cli", started_at=started, outcome="ok")
-    print(json.dumps(report.as_json()) if args.json else report_text(report))
-    return EXIT_OK
+    return report
 
 
 def cmd_ask(args, settings: Settings) -> int:
@@ -170,10 +197,14 @@ def cmd_feedback_export(args, settings: Settings) -> int:
 def cmd_audit(args, settings: Settings) -> int:
     from bot.state import StateDB
 
-    rows = StateDB(settings.index.state_db).recent_refreshes(args.limit)
+    state = StateDB(settings.index.state_db)
+    rows = state.recent_refreshes(args.limit)
+    documents = state.recent_document_changes(args.limit)
     if args.json:
         for row in rows:
             print(json.dumps(row, ensure_ascii=False))
+        for row in documents:
+            print(json.dumps({"kind": "document", **row}, ensure_ascii=False))
         return EXIT_OK
     if not rows:
         print("No refreshes recorded yet.")
@@ -183,6 +214,12 @@ def cmd_audit(args, settings: Settings) -> int:
             f"{len(report.get(k, []))} {k}" for k in ("added", "changed", "removed") if report
         )
         print(f"{row['started_at']}  {row['requested_by']:<24} {row['outcome']:<10} {changes}")
+    if documents:
+        print("\nDocuments added, updated and removed:")
+    for row in documents:
+        digest = f"  {row['size']} bytes  sha256 {row['sha256']}" if row["sha256"] else ""
+        print(f"{row['at']}  {row['requested_by']:<24} {row['action']:<9} {row['document']}  "
+              f"{row['outcome']}{digest}")
     return EXIT_OK
 
 
@@ -233,6 +270,9 @@ class _progress_bar:
 def _on_stop_signals(stop: Callable[[], None]) -> Iterator[None]:
     """The first SIGTERM or Ctrl-C calls `stop` (the refresh ends at its next batch, recorded in
     the audit log); a second one acts as it usually does."""
+    if threading.current_thread() is not threading.main_thread():  # signals cannot be caught
+        yield
+        return
     signals = (signal.SIGTERM, signal.SIGINT)
     previous = {number: signal.getsignal(number) for number in signals}
 
@@ -322,7 +362,10 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
     export.set_defaults(handler=cmd_feedback_export)
 
-    audit = commands.add_parser("audit", help="recent index refreshes: who, when, what changed")
+    add_document_commands(command)
+
+    audit = commands.add_parser("audit", help="recent refreshes and document changes: who, "
+                                "when, what changed")
     audit.add_argument("--limit", type=int, default=20)
     audit.add_argument("--json", action="store_true")
     audit.set_defaults(handler=cmd_audit)
