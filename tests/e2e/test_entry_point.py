@@ -98,7 +98,7 @@ async def test_citebot_run_serves_discord_end_to_end(tmp_path, corpus):
         await fake.wait_for(lambda r: r.method == "PUT", timeout=60)
         guild_sync = f"/applications/{fake.app_id}/guilds/{fake.guild_id}/commands"
         assert {c["name"] for c in fake.commands[guild_sync]} == {
-            "ask", "summary", "sources", "reindex"}
+            "ask", "summary", "sources", "reindex", "docs"}
         for _ in range(600):  # the index is built before the gateway connection
             if fake.identify:
                 break

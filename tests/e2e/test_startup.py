@@ -26,7 +26,7 @@ async def test_bot_connects_and_syncs_commands_globally(bot, fake):
     assert intents.message_content and intents.guild_messages and not intents.members
 
     commands = {c["name"]: c for c in fake.commands[f"/applications/{fake.app_id}/commands"]}
-    assert set(commands) == {"ask", "summary", "sources", "reindex"}
+    assert set(commands) == {"ask", "summary", "sources", "reindex", "docs"}
 
     ask = {o["name"]: o for o in commands["ask"]["options"]}
     assert ask["question"]["type"] == 3 and ask["question"]["required"] is True
@@ -40,9 +40,15 @@ async def test_bot_connects_and_syncs_commands_globally(bot, fake):
     assert not any(o.get("required") for o in summary.values())
 
     assert commands["sources"].get("options", []) == []
-    # Only members with Manage Server see /reindex (Discord hides it from the rest).
-    assert int(commands["reindex"]["default_member_permissions"]) == 1 << 5
-    assert commands["reindex"]["contexts"] == [0]  # guild only
+    # Only members with Manage Server see /reindex and /docs (Discord hides them from the rest).
+    for name in ("reindex", "docs"):
+        assert int(commands[name]["default_member_permissions"]) == 1 << 5
+        assert commands[name]["contexts"] == [0]  # guild only
+    docs = {o["name"]: o for o in commands["docs"]["options"]}
+    assert set(docs) == {"add", "remove", "list"}
+    add = {o["name"]: o for o in docs["add"]["options"]}
+    assert add["file"]["type"] == 11 and not add["file"].get("required")  # an attachment
+    assert [o["autocomplete"] for o in docs["remove"]["options"]] == [True]
     for name in ("ask", "summary", "sources"):
         assert commands[name]["default_member_permissions"] is None
 
