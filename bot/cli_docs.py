@@ -100,5 +100,3 @@ def _recorded_and_refreshed(settings: Settings, state, who: str, change, *, as_j
         print(f"{change.action}: {change.document} ({change.size:,} bytes, sha256 "
               f"{change.sha256}){where}\n{report_text(report)}")
     return EXIT_OK
-
-

@@ -55,7 +55,7 @@ class DocsCog(commands.GroupCog, group_name="docs",
         try:
             if file is not None:
                 library.check_size(file.filename, file.size)  # before downloading it
-                raw = await file.read()
+                raw = await _downloaded(file)
                 change = await asyncio.to_thread(library.add, raw, file.filename, title=title,
                                                  source_url=source)
             else:
@@ -102,3 +102,11 @@ class DocsCog(commands.GroupCog, group_name="docs",
         report, previous = await refresh_in_reply(self.bot, interaction, join_running=False)
         await interaction.edit_original_response(
             content=None, embed=render.change_embed(change, report, previous=previous))
+
+
+async def _downloaded(file: discord.Attachment) -> bytes:
+    try:
+        return await file.read()
+    except discord.HTTPException as error:
+        raise DocumentRefused(f"“{file.filename}” could not be downloaded from Discord "
+                              f"({error.status}); please upload it again.") from None

@@ -290,9 +290,11 @@ def docs_list_embed(documents: Sequence[DocumentInfo], additions: dict[str, dict
     lines = []
     for doc in documents:
         added = additions.get(doc.id)
-        how = ("on the host" if added is None else
-               f"{'added' if added['action'] == 'added' else 'updated'} by {added['requested_by']} {_short_time(added['at'])} · "
-               f"{file_size(added['size'] or 0)} · SHA-256 {(added['sha256'] or '')[:12]}…")
+        how = "on the host"
+        if added is not None:
+            verb = "added" if added["action"] == "added" else "updated"
+            how = (f"{verb} by {added['requested_by']} {_short_time(added['at'])} · "
+                   f"{file_size(added['size'] or 0)} · SHA-256 {(added['sha256'] or '')[:12]}…")
         lines.append(f"**{discord_text(doc.title, 150)}** · {discord_text(doc.id, 150)} — "
                      f"{discord_text(how, 300)}")
     embed = discord.Embed(title="Documents", colour=ANSWER_COLOUR,

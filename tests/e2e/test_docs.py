@@ -252,3 +252,12 @@ async def test_an_upload_during_a_reindex_is_indexed_by_the_refresh_after_it(bot
     assert "uploads/moorings.md" in {doc.id for doc in engine.documents()}
     await run(fake, "remove", document="uploads/moorings.md")
     (corpus / "buoys.md").unlink()
+
+
+async def test_an_upload_discord_no_longer_has_is_refused_politely(bot, fake):
+    upload = fake.attachment("gone.md", LIGHTHOUSE)
+    del fake.files[upload["id"]]  # the CDN answers 404, as for a deleted message's file
+    body = await run(fake, "add", file=upload)
+    assert body["flags"] == EPHEMERAL
+    assert body["content"] == ("“gone.md” could not be downloaded from Discord (404); please "
+                               "upload it again.")
