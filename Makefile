@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test bench-qa bench-summaries bench-refresh bench-ingest clean
+.PHONY: setup demo test bench-qa bench-summaries bench-topics bench-refresh bench-ingest clean
 
 setup: $(STAMP)
 
@@ -28,6 +28,9 @@ bench-qa: setup
 
 bench-summaries: setup
 	$(BIN)/python benchmarks/summaries.py $(ARGS)
+
+bench-topics: setup
+	$(BIN)/python benchmarks/topics.py $(ARGS)
 
 bench-refresh: setup
 	$(BIN)/python benchmarks/refresh.py $(ARGS)
