@@ -1,7 +1,10 @@
 """Extractive summaries from stored sentence vectors: score sentences, pick diverse ones, in order.
 
-A sentence's score mixes seven signals, weighted by `SummaryWeights` (fitted on CNN/DailyMail by
-benchmarks/fit_summary_weights.py with cross-validation; the values live in config):
+Two scorers. `LearnedScorer` (the default, values in retrieval/summary_scorer.py) is a logistic
+regression fitted by benchmarks/fit_summary_weights.py on 3,989 CNN/DailyMail articles, labelled
+by the greedy ROUGE oracle: it reads `learned_features` and the sentence vector itself, so it only
+applies to vectors of the model it was fitted with. `SummaryWeights` (from [summary] in the
+config) serves any other model; a sentence's score mixes seven signals:
 
 - centrality: cosine to the document's centroid (what the whole document is about);
 - lead: cosine to the centroid of the opening sentences (what the writer put first);
@@ -43,6 +46,49 @@ class SummaryWeights:
     quote: float
     numbers: float
     redundancy: float
+
+    def scores(self, vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+        return sentence_scores(vectors, texts, self)
+
+
+@dataclass(frozen=True)
+class LearnedScorer:
+    """Logistic sentence scores: bias + learned_features . feature_weights + vector . vector_weights."""
+
+    model_digest: str  # the embedding model the vector weights were fitted for
+    bias: float
+    feature_weights: tuple[float, ...]  # in the order of `learned_features`' columns
+    vector_weights: tuple[float, ...]
+    redundancy: float
+
+    def scores(self, vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+        if len(vectors) == 0:
+            return np.zeros(0, dtype=np.float32)
+        features = learned_features(vectors, texts)
+        return (self.bias + features @ np.asarray(self.feature_weights, dtype=np.float32)
+                + vectors @ np.asarray(self.vector_weights, dtype=np.float32))
+
+
+LEARNED_FEATURES = (
+    "centrality", "lead", "short", "echo", "opens with a quote", "has a digit",
+    "first", "second", "third", "fourth", "fifth", "sixth to tenth", "later",
+    "log words", "relative position", "log sentences",
+)
+
+
+def learned_features(vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+    """One row per sentence, columns as LEARNED_FEATURES: the seven signals of `sentence_features`
+    (lead = the first sentence, short = under 10 words) without the position prior, which is
+    learned here per position instead, plus length and where the sentence sits."""
+    count = len(vectors)
+    base = sentence_features(vectors, texts, _LEARNED_SHAPE)
+    index = np.arange(count)
+    positions = [index == k for k in range(5)] + [(index >= 5) & (index < 10), index >= 10]
+    words = np.array([len(t.split()) for t in texts], dtype=np.float32)
+    return np.column_stack(
+        [base[:, [0, 1, 3, 4, 5, 6]], *positions, np.log1p(words),
+         index / max(1, count - 1), np.full(count, np.log(count))]
+    ).astype(np.float32)
 
 
 def sentence_features(
@@ -89,13 +135,13 @@ def sentence_scores(
 
 
 def summarize_rows(
-    vectors: np.ndarray, texts: Sequence[str], count: int, weights: SummaryWeights
+    vectors: np.ndarray, texts: Sequence[str], count: int, scorer: SummaryWeights | LearnedScorer
 ) -> list[int]:
     """Indices of the `count` sentences that best summarise one document, in document order."""
     if len(vectors) == 0 or count <= 0:
         return []
-    relevance = sentence_scores(vectors, texts, weights)
-    return sorted(select_diverse(vectors, relevance, count, weights.redundancy))
+    relevance = scorer.scores(vectors, texts)
+    return sorted(select_diverse(vectors, relevance, count, scorer.redundancy))
 
 
 def select_diverse(
@@ -115,6 +161,12 @@ def select_diverse(
         closest = np.maximum(closest, similarity)
         available &= similarity < NEAR_DUPLICATE
     return chosen
+
+
+_LEARNED_SHAPE = SummaryWeights(
+    centrality=1.0, lead=1.0, lead_sentences=1, position=0.0, position_decay=1.0, brevity=1.0,
+    min_words=10, echo=1.0, quote=1.0, numbers=1.0, redundancy=0.0,
+)
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:

@@ -6,7 +6,15 @@ import dataclasses
 
 import numpy as np
 
-from retrieval.summarizer import SummaryWeights, select_diverse, sentence_scores, summarize_rows
+from retrieval.summarizer import (
+    LEARNED_FEATURES,
+    LearnedScorer,
+    SummaryWeights,
+    learned_features,
+    select_diverse,
+    sentence_scores,
+    summarize_rows,
+)
 
 
 def unit_rows(*rows: list[float]) -> np.ndarray:
@@ -87,3 +95,23 @@ def test_a_sentence_with_a_number_gains_over_one_without():
     counted = [sentences[0], sentences[1] + " 12", sentences[2]]
     plain, numbers = sentence_scores(vectors, sentences, WEIGHTS), sentence_scores(vectors, counted, WEIGHTS)
     assert numbers[1] > plain[1] and numbers[0] == plain[0]
+
+
+def test_learned_features_mark_each_sentence_position_once():
+    vectors = unit_rows(*[[1, i, 0] for i in range(12)])
+    features = learned_features(vectors, texts(12))
+    assert features.shape == (12, len(LEARNED_FEATURES))
+    positions = features[:, LEARNED_FEATURES.index("first") : LEARNED_FEATURES.index("later") + 1]
+    assert (positions.sum(axis=1) == 1).all()
+    assert positions[0, 0] == 1 and positions[7, 5] == 1 and positions[11, 6] == 1
+
+
+def test_a_learned_scorer_reads_its_features_and_the_vectors():
+    vectors = unit_rows([1, 0, 0], [0, 1, 0], [0, 0, 1])
+    first = LEARNED_FEATURES.index("first")
+    lead_only = LearnedScorer("digest", 0.0, tuple(float(i == first) for i in range(16)),
+                              (0.0, 0.0, 0.0), redundancy=0.0)
+    assert summarize_rows(vectors, texts(3), 1, lead_only) == [0]
+    # A direction of the vector space the scorer learned to value outweighs the opening.
+    topical = LearnedScorer("digest", 0.0, lead_only.feature_weights, (0.0, 0.0, 2.0), 0.0)
+    assert summarize_rows(vectors, texts(3), 1, topical) == [2]
