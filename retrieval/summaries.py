@@ -8,11 +8,13 @@ from retrieval.answers import make_quote
 from retrieval.errors import UnknownDocument
 from retrieval.evidence import term_share
 from retrieval.models import Document, Summary
+from retrieval.outline import main_sections, prose_rows
 from retrieval.query import Query
 from retrieval.scoring import RELEVANCE_WEIGHTS, rank_sentences, weights
 from retrieval.settings import Settings, SummarySettings
 from retrieval.snapshot import Snapshot
-from retrieval.summarizer import SummaryWeights, select_diverse, sentence_scores
+from retrieval.summarizer import LearnedScorer, SummaryWeights, select_diverse
+from retrieval.summary_scorer import SCORER
 
 # Topic summaries choose among this many times `count` of the best-ranked sentences.
 TOPIC_POOL = 4
@@ -32,16 +34,16 @@ def summarize_snapshot(
     settings: Settings,
 ) -> Summary:
     """Topic if given, else one document if given, else the whole collection."""
-    weights = summary_weights(settings.summary)
+    scorer = document_scorer(snapshot, settings.summary)
     if topic is not None:
         picked = _topic_rows(snapshot, topic, topic_vector, count, settings)
         scope = "topic"
     elif document is not None:
         document = find_document(snapshot, document).id
-        picked = document_rows(snapshot, document, count, weights)
+        picked = document_rows(snapshot, document, count, scorer)
         scope = "document"
     else:
-        picked = _collection_rows(snapshot, count, weights)
+        picked = _collection_rows(snapshot, count, scorer)
         scope = "collection"
     quotes = tuple(
         make_quote(snapshot, row, snapshot.sentences[row].start, snapshot.sentences[row].end, score)
@@ -66,6 +68,14 @@ def summary_weights(settings: SummarySettings) -> SummaryWeights:
     )
 
 
+def document_scorer(snapshot: Snapshot, settings: SummarySettings) -> LearnedScorer | SummaryWeights:
+    """The learned scorer when the index holds vectors of the model it was fitted for (its
+    weights read those vectors), else the [summary] weights, which suit any model."""
+    if snapshot.manifest.get("model", {}).get("digest") == SCORER.model_digest:
+        return SCORER
+    return summary_weights(settings)
+
+
 def find_document(snapshot: Snapshot, name: str) -> Document:
     """A document by id, title, or a unique part of either (case-insensitive)."""
     wanted = name.strip().lower()
@@ -85,26 +95,47 @@ def find_document(snapshot: Snapshot, name: str) -> Document:
 
 
 def document_rows(
-    snapshot: Snapshot, doc_id: str, count: int, weights: SummaryWeights
+    snapshot: Snapshot, doc_id: str, count: int, scorer: LearnedScorer | SummaryWeights
 ) -> list[tuple[int, float]]:
-    """(sentence row, score) of one document's best `count` sentences, in document order."""
-    rows = snapshot.sentences_of(doc_id)
-    if not rows or count <= 0:
+    """(sentence row, score) of one document's best `count` sentences, in document order.
+
+    A document with sections (a manual, a web page with headings) is summarised by what it
+    covers: the best sentence of each of its `count` largest sections (then the second best of
+    each, when it has fewer), each section scored as a document of its own, so the opening of
+    each section counts as a lead. Other documents are scored whole."""
+    span = snapshot.sentences_of(doc_id)
+    if not span or count <= 0:
         return []
-    vectors = snapshot.sentence_vectors[rows.start : rows.stop]
-    texts = [snapshot.sentences[r].text for r in rows]
-    scores = sentence_scores(vectors, texts, weights)
-    chosen = select_diverse(vectors, scores, count, weights.redundancy)
-    return [(rows.start + i, float(scores[i])) for i in sorted(chosen)]
+    document = snapshot.document(doc_id)
+    sentences = snapshot.sentences[span.start : span.stop]
+    rows = prose_rows(document, sentences, span.start) or list(span)
+    sections = main_sections(document, sentences, rows, span.start)
+    if not sections:
+        return _best_rows(snapshot, rows, count, scorer)
+    ranked = [_best_rows(snapshot, section, count, scorer, by_score=True) for section in sections]
+    picked = [picks[rank] for rank in range(count) for picks in ranked if rank < len(picks)]
+    return sorted(picked[:count])
+
+
+def _best_rows(
+    snapshot: Snapshot, rows: list[int], count: int, scorer: LearnedScorer | SummaryWeights,
+    by_score: bool = False,
+) -> list[tuple[int, float]]:
+    """(row, score) of the best `count` of `rows` read as one document; in document order, or
+    best first with `by_score`."""
+    vectors = snapshot.sentence_vectors[rows]
+    scores = scorer.scores(vectors, [snapshot.sentences[r].text for r in rows])
+    chosen = select_diverse(vectors, scores, count, scorer.redundancy)
+    return [(rows[i], float(scores[i])) for i in (chosen if by_score else sorted(chosen))]
 
 
 def _collection_rows(
-    snapshot: Snapshot, count: int, weights: SummaryWeights
+    snapshot: Snapshot, count: int, scorer: LearnedScorer | SummaryWeights
 ) -> list[tuple[int, float]]:
     """A balanced digest: every document's best sentence before any document's second, the
     documents closest to the collection's theme first, repeats across documents removed."""
     per_document = [
-        sorted(document_rows(snapshot, d.id, count, weights), key=lambda pick: -pick[1])
+        sorted(document_rows(snapshot, d.id, count, scorer), key=lambda pick: -pick[1])
         for d in snapshot.documents
     ]
     pool = [(rank, row) for picks in per_document for rank, (row, _) in enumerate(picks)]

@@ -130,3 +130,90 @@ def test_collection_digest_within_a_larger_budget(engine):
     for quote in summary.sentences:
         per_document[quote.document] = per_document.get(quote.document, 0) + 1
     assert max(per_document.values()) - min(per_document.values()) <= 1
+
+
+GUIDE = """# Home network guide
+
+This guide explains how to set up a small home network.
+It was written for people who have never configured a router before.
+Read it from the start, or jump to the part you need.
+Each part is short and can be read on its own.
+
+## Choosing a router
+
+A router connects the devices in your home to the internet.
+Pick a router that supports the current Wi-Fi standard and has a gigabit wired port.
+Cheap routers often stop receiving security updates after a year or two.
+
+## Securing the wireless network
+
+Change the router's default administrator password before anything else.
+Use WPA3 encryption, or WPA2 when older devices cannot use WPA3.
+Turn off WPS, because its PIN can be guessed in a few hours.
+
+## Sharing a printer
+
+A network printer can be used by every computer in the home.
+Connect the printer to the router with a cable or join it to the wireless network.
+Then add the printer on each computer from its system settings.
+
+## Backing up files
+
+Back up your files to a network drive every night.
+Keep a second copy somewhere outside the home in case of fire or theft.
+"""
+
+GUIDE_HTML = """<html><head><title>Garden handbook</title></head><body><main>
+<h1>Garden handbook</h1>
+<p>This handbook collects what we learned in ten years of gardening.
+It starts with soil and ends with harvest.</p>
+<h2 id="soil">Preparing the soil</h2>
+<p>Dig compost into the beds in autumn so that it breaks down over winter.
+Test the soil's acidity before planting anything that needs lime.</p>
+<h2 id="sowing">Sowing seeds</h2>
+<p>Sow tomatoes indoors in March and move them outside after the last frost.
+Sow carrots directly in the bed, thinly, in shallow rows.</p>
+<h2 id="harvest">Harvesting</h2>
+<p>Pick courgettes while they are small, every two or three days.
+Lift potatoes when the leaves have died back.</p>
+</main></body></html>
+"""
+
+
+@pytest.fixture(scope="module")
+def manuals(tmp_path_factory, real_embedder) -> Engine:
+    root = tmp_path_factory.mktemp("manuals")
+    docs = root / "docs"
+    docs.mkdir()
+    (docs / "network.md").write_text(GUIDE, encoding="utf-8")
+    (docs / "garden.html").write_text(GUIDE_HTML, encoding="utf-8")
+    engine = Engine(make_settings(root, docs), embedder=real_embedder)
+    engine.load()
+    return engine
+
+
+def test_a_guide_with_sections_is_summarised_by_what_it_covers(manuals):
+    summary = manuals.summarize(document="network.md", sentences=3)
+    sections = [q.section for q in summary.sentences]
+    # Three different sections, not the guide's three opening sentences.
+    assert len(summary.sentences) == 3 and len(set(sections)) == 3
+    assert all(section for section in sections)
+    assert "This guide explains" not in " ".join(q.text for q in summary.sentences)
+    starts = [q.start for q in summary.sentences]
+    assert starts == sorted(starts)
+    assert_verbatim_and_cited(manuals, summary)
+
+
+def test_a_web_page_with_headings_is_summarised_section_by_section(manuals):
+    summary = manuals.summarize(document="garden.html", sentences=3)
+    assert {q.section[-1] for q in summary.sentences} == {
+        "Preparing the soil", "Sowing seeds", "Harvesting"
+    }
+    assert {q.anchor for q in summary.sentences} == {"soil", "sowing", "harvest"}
+    assert_verbatim_and_cited(manuals, summary)
+
+
+def test_more_sentences_than_sections_takes_the_next_best_of_each(manuals):
+    summary = manuals.summarize(document="network.md", sentences=7)
+    sections = [q.section for q in summary.sentences]
+    assert len(summary.sentences) == 7 and len(set(sections)) == 5
