@@ -192,7 +192,7 @@ def on_topic(
     passage's, the share of the topic's words it holds in place of its passage's share. And it
     must hold as much of the topic's words as the best of them: when some sentence names "Bank
     of America Tower" in full, one that only says "tower" is not about it (on SQuAD topics a
-    quoted sentence holding part of the topic was about it 1 time in 8)."""
+    quoted sentence holding only part of the topic was about it 1 time in 7)."""
     cosine = snapshot.sentence_vectors[rows] @ np.asarray(topic_vector, dtype=np.float32)
     held = term_share([(t.informativeness, t.sentences) for t in topic.terms], rows)
     mass = sum(t.informativeness for t in topic.terms) or 1.0
