@@ -54,12 +54,13 @@ def read_query(question: str, snapshot: Snapshot) -> Query:
     sentences, passages = snapshot.sentence_lexical, snapshot.chunk_lexical
     text = sentences.respelled(spelled_out(question))
     stems = tuple(sentences.terms(text))
+    # `terms` keeps one stem per word that is not a stop word, in order: pair them up rather
+    # than tokenise each word again.
+    words = [w for w in _WORD.findall(fold(text).lower()) if w not in STOPWORDS_EN]
     weights: dict[str, float] = {}
-    for word in _WORD.findall(fold(text).lower()):
+    for word, stem in zip(words, stems, strict=True):
         if word not in _NOT_TOPIC:
-            stem = sentences.terms(word)
-            if stem:
-                weights[stem[0]] = max(weights.get(stem[0], 0.0), informativeness(word))
+            weights[stem] = max(weights.get(stem, 0.0), informativeness(word))
     terms = tuple(
         _term(stem, weight, sentences, passages) for stem, weight in weights.items()
     )
