@@ -88,20 +88,46 @@ def sentence_features(snapshot: Snapshot, query: Query, rows: np.ndarray) -> np.
 def relevance_features(
     snapshot: Snapshot, signals: Signals, query: Query, rows: np.ndarray
 ) -> np.ndarray:
-    """Per sentence in `rows`: [its cosine, its passage's cosine, the passage's share of the
-    question's topic words, the share of them no text in the collection holds]. Topic words are
-    weighed by how rare they are in general English, not in the collection, so the evidence
-    means the same for one page as for a thousand."""
+    """Per sentence in `rows`: its cosine and its passage's, then the evidence
+    `relevance_columns` adds with the passage's share of the topic words."""
     chunk_rows = snapshot.sentence_chunk[rows]
-    weighted = [(t.informativeness, t.passages) for t in query.terms]
+    return relevance_columns(
+        snapshot,
+        query,
+        signals.dense_sentence[rows],
+        signals.dense_passage[chunk_rows],
+        [(t.informativeness, t.passages) for t in query.terms],
+        chunk_rows,
+    )
+
+
+def relevance_columns(
+    snapshot: Snapshot,
+    query: Query,
+    cosine: np.ndarray,
+    context_cosine: np.ndarray,
+    postings: list[tuple[float, np.ndarray]],
+    holders: np.ndarray,
+) -> np.ndarray:
+    """The relevance model's columns, in `scoring.RELEVANCE_WEIGHTS` order: a text's cosine to
+    the question, its context's cosine, the share of the question's topic words the `holders`
+    (rows of `postings`) hold, the share no text in the collection holds, and log10 of the
+    collection's sentence count.
+
+    Topic words are weighed by how rare they are in general English, not in the collection, so
+    the shares mean the same for one page as for a thousand. The size is there because the
+    best of many texts matches an off-topic question better by chance than the best of a few:
+    the same evidence is worth more in a one-page FAQ than in a wiki."""
     mass = sum(t.informativeness for t in query.terms) or 1.0
     unknown = sum(t.informativeness for t in query.terms if t.unknown) / mass
+    size = np.log10(max(len(snapshot.sentences), 1))
     return np.stack(
         [
-            signals.dense_sentence[rows],
-            signals.dense_passage[chunk_rows],
-            term_share(weighted, chunk_rows),
-            np.full(len(rows), unknown),
+            cosine,
+            context_cosine,
+            term_share(postings, holders),
+            np.full(len(holders), unknown),
+            np.full(len(holders), size),
         ],
         axis=1,
     )

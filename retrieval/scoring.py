@@ -38,7 +38,8 @@ FUSED_WEIGHTS = ("dense_sentence_weight", "dense_passage_weight",
 SENTENCE_WEIGHTS = ("answer_type_weight", "term_coverage_weight",
                     "context_coverage_weight", "passage_coverage_weight")
 RELEVANCE_WEIGHTS = ("relevance_sentence_weight", "relevance_passage_weight",
-                     "relevance_coverage_weight", "relevance_unknown_weight")
+                     "relevance_coverage_weight", "relevance_unknown_weight",
+                     "relevance_size_weight")
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,12 @@ class RankedSentence:
 
 def weights(settings: RetrievalSettings, names: tuple[str, ...]) -> np.ndarray:
     return np.array([getattr(settings, name) for name in names])
+
+
+def relevance_of(evidence: np.ndarray, settings: RetrievalSettings) -> np.ndarray:
+    """The relevance model (0-1) over rows of `evidence.relevance_columns`."""
+    logit = settings.relevance_bias + evidence @ weights(settings, RELEVANCE_WEIGHTS)
+    return 1.0 / (1.0 + np.exp(-logit))
 
 
 def rank_sentences(
@@ -70,7 +77,5 @@ def rank_sentences(
     scores = fused + sentence_features(snapshot, query, rows) @ weights(settings, SENTENCE_WEIGHTS)
     kept = np.argsort(-scores, kind="stable")[: settings.candidates]
     rows, scores = rows[kept], scores[kept]
-    evidence = relevance_features(snapshot, signals, query, rows)
-    logit = settings.relevance_bias + evidence @ weights(settings, RELEVANCE_WEIGHTS)
-    relevance = 1.0 / (1.0 + np.exp(-logit))
+    relevance = relevance_of(relevance_features(snapshot, signals, query, rows), settings)
     return [RankedSentence(int(r), float(s), float(p)) for r, s, p in zip(rows, scores, relevance)]

@@ -59,7 +59,7 @@ class ChunkSettings:
 class AnswerSettings:
     top_k: int = field(default=3, metadata=_range(1, 10))
     max_quote_chars: int = field(default=300, metadata=_range(80, 1000))
-    min_score: float = field(default=0.35, metadata=_range(0.0, 1.0))
+    min_score: float = field(default=0.22, metadata=_range(0.0, 1.0))
     max_question_chars: int = field(default=1000, metadata=_range(10, 10000))
 
 
@@ -74,11 +74,12 @@ class RetrievalSettings:
     term_coverage_weight: float = field(default=0.283, metadata=_range(0.0, 1.0))
     context_coverage_weight: float = field(default=0.195, metadata=_range(0.0, 1.0))
     passage_coverage_weight: float = field(default=0.236, metadata=_range(0.0, 1.0))
-    relevance_bias: float = field(default=-9.43, metadata=_range(-50.0, 50.0))
-    relevance_sentence_weight: float = field(default=7.79, metadata=_range(-50.0, 50.0))
-    relevance_passage_weight: float = field(default=3.48, metadata=_range(-50.0, 50.0))
-    relevance_coverage_weight: float = field(default=8.32, metadata=_range(-50.0, 50.0))
-    relevance_unknown_weight: float = field(default=1.39, metadata=_range(-50.0, 50.0))
+    relevance_bias: float = field(default=-3.69, metadata=_range(-50.0, 50.0))
+    relevance_sentence_weight: float = field(default=9.12, metadata=_range(-50.0, 50.0))
+    relevance_passage_weight: float = field(default=4.31, metadata=_range(-50.0, 50.0))
+    relevance_coverage_weight: float = field(default=6.8, metadata=_range(-50.0, 50.0))
+    relevance_unknown_weight: float = field(default=-0.57, metadata=_range(-50.0, 50.0))
+    relevance_size_weight: float = field(default=-1.71, metadata=_range(-50.0, 50.0))
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,11 @@ import numpy as np
 
 from retrieval.answers import make_quote
 from retrieval.errors import UnknownDocument
-from retrieval.evidence import term_share
+from retrieval.evidence import relevance_columns
 from retrieval.models import Document, Summary
 from retrieval.outline import main_sections, prose_rows
 from retrieval.query import Query
-from retrieval.scoring import RELEVANCE_WEIGHTS, rank_sentences, weights
+from retrieval.scoring import rank_sentences, relevance_of
 from retrieval.settings import Settings, SummarySettings
 from retrieval.snapshot import Snapshot
 from retrieval.summarizer import LearnedScorer, SummaryWeights, select_diverse
@@ -194,14 +194,10 @@ def on_topic(
     of America Tower" in full, one that only says "tower" is not about it (on SQuAD topics a
     quoted sentence holding only part of the topic was about it 1 time in 7)."""
     cosine = snapshot.sentence_vectors[rows] @ np.asarray(topic_vector, dtype=np.float32)
-    held = term_share([(t.informativeness, t.sentences) for t in topic.terms], rows)
-    mass = sum(t.informativeness for t in topic.terms) or 1.0
-    unknown = sum(t.informativeness for t in topic.terms if t.unknown) / mass
-    evidence = np.stack([cosine, cosine, held, np.full(len(rows), unknown)], axis=1)
-    logit = settings.retrieval.relevance_bias + evidence @ weights(
-        settings.retrieval, RELEVANCE_WEIGHTS
-    )
-    relevant = 1.0 / (1.0 + np.exp(-logit)) >= settings.answer.min_score
+    postings = [(t.informativeness, t.sentences) for t in topic.terms]
+    evidence = relevance_columns(snapshot, topic, cosine, cosine, postings, rows)
+    held = evidence[:, 2]  # the share of the topic's words the sentence holds
+    relevant = relevance_of(evidence, settings.retrieval) >= settings.answer.min_score
     if not relevant.any():
         return relevant
     return relevant & (held >= held[relevant].max() - 1e-9)

@@ -8,11 +8,16 @@ import numpy as np
 import pytest
 
 from retrieval.cues import answer_type_pattern
-from retrieval.evidence import sentence_features, term_share
+from retrieval.evidence import (
+    question_signals,
+    relevance_features,
+    sentence_features,
+    term_share,
+)
 from retrieval.indexer import build_snapshot
 from retrieval.models import Document
 from retrieval.query import read_query
-from retrieval.scoring import rank_sentences
+from retrieval.scoring import POOL_FACTOR, rank_sentences, relevance_of
 from retrieval.settings import ChunkSettings, RetrievalSettings
 from tests.conftest import FakeEmbedder
 
@@ -103,6 +108,21 @@ def test_relevance_holds_on_a_one_document_collection_for_short_chat_questions()
     on_topic = ask(single, "whats the magma reservoir")[0]
     off_topic = ask(single, "how do i install python on windows")[0]
     assert off_topic.relevance < on_topic.relevance
+
+
+def test_the_same_evidence_counts_for_more_in_a_smaller_collection(snapshot):
+    # The best of 5,000 sentences matches an off-topic question better by chance than the
+    # best of 20: relevance reads the collection's size (log10 of its sentence count).
+    query = read_query("Where is the magma reservoir?", snapshot)
+    vector = FakeEmbedder().encode_query(query.text)
+    settings = RetrievalSettings()
+    signals = question_signals(snapshot, vector, query, POOL_FACTOR * settings.candidates)
+    row = np.array([ask(snapshot, query.text)[0].row])
+    evidence = relevance_features(snapshot, signals, query, row)
+    assert evidence[0, -1] == pytest.approx(np.log10(len(snapshot.sentences)))
+    wiki = evidence.copy()
+    wiki[0, -1] = np.log10(5000)
+    assert relevance_of(wiki, settings)[0] < relevance_of(evidence, settings)[0]
 
 
 def test_context_coverage_counts_what_only_the_sentence_before_adds(snapshot):
