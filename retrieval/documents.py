@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from retrieval.charsets import decode_text
 from retrieval.errors import DocumentLimit
 from retrieval.models import Document
 from retrieval.places import markdown_places
@@ -193,13 +194,9 @@ def document_from_bytes(raw: bytes, suffix: str, doc_id: str, *, stem: str) -> D
             places=extracted.places,
             blocks=extracted.blocks,
         )
-    text = raw.decode("utf-8")  # strict: a file that is not UTF-8 is skipped, not mangled
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = decode_text(raw)
     if not text.strip():
         raise ValueError("the file is empty")
-    if "\x00" in text:
-        raise ValueError("the file looks binary (it contains NUL bytes)")
     meta = read_metadata(text)
     return Document(
         id=doc_id,

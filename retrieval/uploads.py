@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
+from retrieval.charsets import decode_text
 from retrieval.documents import EXTENSIONS, Declared, describe, document_from_bytes, outside_reason
 from retrieval.errors import DocumentRefused, UnknownDocument
 
@@ -114,11 +115,9 @@ def sniff(raw: bytes) -> str:
         if raw.startswith(signature):
             raise DocumentRefused(f"it is {what}")
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise DocumentRefused("it is binary data, not a document") from None
-    if "\x00" in text:
-        raise DocumentRefused("it is binary data (it contains NUL bytes)")
+        text = decode_text(raw)
+    except ValueError as error:
+        raise DocumentRefused(f"it is {error}") from None
     start = text.lstrip("\ufeff \t\r\n")[:200].casefold()
     if start.startswith(("<!doctype html", "<html", "<head", "<body")):
         return "html"

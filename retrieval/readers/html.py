@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from retrieval.charsets import decode_html
 from retrieval.readers import Extracted, Limits, UnreadableFile
 from retrieval.readers.builder import TextBuilder
 
@@ -23,7 +24,7 @@ _MAIN = ("main", "[role=main]", "article", "#content", "#main", ".body", ".conte
 def read(raw: bytes, limits: Limits) -> Extracted:
     from selectolax.lexbor import LexborHTMLParser
 
-    tree = LexborHTMLParser(raw.decode("utf-8", errors="replace"))
+    tree = LexborHTMLParser(decode_html(raw))
     title_node = tree.css_first("title")
     title = " ".join(title_node.text().split()) if title_node else ""
     root = next((node for node in map(tree.css_first, _MAIN) if node is not None), None)

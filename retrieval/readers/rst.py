@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from retrieval.charsets import decode_text
 from retrieval.readers import Extracted, Limits, UnreadableFile
 from retrieval.readers.builder import TextBuilder
 
@@ -14,11 +15,11 @@ def read(raw: bytes, limits: Limits) -> Extracted:
     from docutils.core import publish_doctree
 
     try:
-        source = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise UnreadableFile(f"not UTF-8 text (byte {error.start} cannot be decoded)") from None
+        source = decode_text(raw)
+    except ValueError as error:
+        raise UnreadableFile(str(error)) from None
     try:
-        tree = publish_doctree(source.lstrip("\ufeff"), settings_overrides=_SAFE)
+        tree = publish_doctree(source, settings_overrides=_SAFE)
     except Exception as error:  # docutils raises its own errors and plain ones on odd input
         raise UnreadableFile(f"not readable reStructuredText ({type(error).__name__})") from None
     title = " ".join(tree.get("title", "").split()) or None

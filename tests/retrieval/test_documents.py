@@ -45,14 +45,14 @@ def test_front_matter_gives_title_source_and_date(tmp_path):
 
 def test_unreadable_and_empty_files_are_skipped_with_a_warning_naming_them(tmp_path, caplog):
     (tmp_path / "good.md").write_text("# Good\n\nFine text.\n")
-    (tmp_path / "latin1.txt").write_bytes("caf\xe9 cr\xe8me".encode("latin-1"))
+    (tmp_path / "broken-utf16.txt").write_bytes(b"\xff\xfeA")  # a UTF-16 mark, then half a character
     (tmp_path / "empty.md").write_text("  \n\n")
     (tmp_path / "binary.txt").write_bytes(b"abc\x00def")
     with caplog.at_level(logging.WARNING):
         documents, skipped = load_documents(tmp_path)
     assert [d.id for d in documents] == ["good.md"]
     reasons = {s.path: s.reason for s in skipped}
-    assert "not UTF-8" in reasons["latin1.txt"]
+    assert "not valid UTF-16-LE" in reasons["broken-utf16.txt"]
     assert "empty" in reasons["empty.md"]
     assert "binary" in reasons["binary.txt"]
     for name in reasons:

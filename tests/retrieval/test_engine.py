@@ -135,10 +135,10 @@ def test_an_empty_documents_dir_does_not_replace_a_good_index(tmp_path, docs):
 
 
 def test_unreadable_documents_are_skipped_and_reported(tmp_path, docs):
-    (docs / "broken.txt").write_bytes(b"\xff\xfe\xfa not utf-8")
+    (docs / "broken.txt").write_bytes(b"not text\x00\x01\x02")
     report = engine_for(tmp_path, docs).load()
     assert set(report.documents) == {"cats.md", "dogs.md"}
-    assert report.skipped and report.skipped[0].startswith("broken.txt: not UTF-8")
+    assert report.skipped and report.skipped[0].startswith("broken.txt: binary data")
 
 
 def test_questions_are_validated_with_friendly_messages(tmp_path, docs):

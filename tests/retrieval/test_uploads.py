@@ -44,6 +44,7 @@ def test_a_long_name_is_cut_to_fit_every_file_system():
     ((FIXTURES / "documents" / "club.html").read_bytes(), "html"),
     (b"\xef\xbb\xbf# Title\n\nText.", "text"),
     (b"Plain words.", "text"),
+    ("Caf\u00e9 \u201cnoir\u201d".encode("cp1252"), "text"),  # a Windows-1252 file is text too
 ])
 def test_the_type_comes_from_the_bytes(raw, kind):
     assert sniff(raw) == kind
@@ -54,7 +55,7 @@ def test_the_type_comes_from_the_bytes(raw, kind):
     (b"\x89PNG\r\n\x1a\n", "a PNG image"),
     (b"PK\x03\x04not really a zip", "a damaged ZIP archive"),
     (b"   \n\t", "the file is empty"),
-    (b"\xff\xfe\x00\x01binary", "binary data"),
+    (b"\x01\x02\x03\x04\x05\x06\x07\x08\x0e\x0f\x10\x11binary", "binary data"),
     (b"text\x00with NUL", "NUL bytes"),
 ])
 def test_what_is_not_a_document_is_named(raw, reason):
