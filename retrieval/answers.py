@@ -28,13 +28,15 @@ def compose_answer(
 
     Each quote is a ranked sentence grown with its best-scoring neighbours in the paragraph up
     to `max_quote_chars`; no sentence appears in two quotes, and listing stops at the first
-    quote whose relevance is below `min_score`. A quote's score is its relevance (0-1).
+    quote whose relevance is below `min_score`. A sentence whose words (ignoring case and
+    punctuation) are already quoted is passed over. A quote's score is its relevance (0-1).
     """
     if not ranked or ranked[0].relevance < min_score:
         return Answer(query.typed, (), True, closest_documents(ranked, snapshot))
     scores = {item.row: item.score for item in ranked}
     terms = tuple(term.stem for term in query.terms)
     quoted: set[int] = set()
+    quoted_texts: set[str] = set()
     quotes: list[Quote] = []
     for item in ranked:
         if len(quotes) >= skip + top_k:
@@ -43,13 +45,27 @@ def compose_answer(
             continue
         if item.relevance < min_score:
             break
+        # The same sentence from another copy of the text (a book's PDF beside its HTML) says
+        # nothing new: the better-ranked copy, already quoted, stands for both.
+        if sentence_key(snapshot, item.row) in quoted_texts:
+            continue
         first, last = quote_rows(snapshot, item.row, scores, quoted, max_quote_chars)
         quoted.update(range(first, last + 1))
+        quoted_texts.update(filter(None, (sentence_key(snapshot, row)
+                                          for row in range(first, last + 1))))
         start, end = quote_span(snapshot, first, last, max_quote_chars, terms)
         quote = make_quote(snapshot, item.row, start, end, item.relevance)
         quotes.append(replace(quote, cut_start=start > snapshot.sentences[first].start,
                               cut_end=end < snapshot.sentences[last].end))
     return Answer(query.typed, tuple(quotes[skip:]), False)
+
+
+def sentence_key(snapshot: Snapshot, row: int) -> str:
+    """A sentence's words, lower-cased: equal for copies that differ only in case,
+    punctuation or whitespace (curly quotes, a PDF's line breaks); empty for no words."""
+    sentence = snapshot.sentences[row]
+    text = snapshot.document(sentence.doc_id).text[sentence.start:sentence.end]
+    return " ".join(_WORD.findall(text.casefold()))
 
 
 def quote_rows(

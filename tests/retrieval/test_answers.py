@@ -171,3 +171,59 @@ def test_seed_article_answers_with_the_macron_sentence_first(seed_engine):
 def test_seed_article_abstains_on_an_unrelated_question(seed_engine):
     result = seed_engine.ask("What is the capital of Peru?")
     assert result.abstained and result.quotes == ()
+
+
+MANUAL_HTML = """<html><head><title>Backup guide</title></head><body><main>
+<h1>Backup guide</h1>
+<h2 id="schedule">Schedules</h2>
+<p>The nightly backup runs at two o'clock and keeps seven copies.</p>
+<p>Weekly backups are written to the tape drive in the server room.</p>
+<h2 id="restore">Restoring</h2>
+<p>To restore a file, ask the administrator on duty for the tape.</p>
+</main></body></html>
+"""
+# The same book saved as text: another apostrophe, other spacing, other case in one word.
+MANUAL_TEXT = """# Backup guide
+
+## Schedules
+
+The Nightly  backup runs at two o\u2019clock and keeps seven copies.
+
+Weekly backups are written to the tape drive in the server room.
+
+## Restoring
+
+To restore a file, ask the administrator on duty for the tape.
+"""
+
+
+def _words(text):
+    return " ".join(text.casefold().replace("\u2019", "'").split()).replace("'", "")
+
+
+def test_the_same_sentence_from_two_formats_of_one_book_is_quoted_once(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "guide.html").write_text(MANUAL_HTML, encoding="utf-8")
+    (docs / "guide.md").write_text(MANUAL_TEXT, encoding="utf-8")
+    engine = Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder())
+    engine.load()
+    snapshot = engine.snapshot
+    rows = {}
+    for row, sentence in enumerate(snapshot.sentences):
+        text = snapshot.document(sentence.doc_id).text[sentence.start:sentence.end]
+        rows.setdefault(_words(text)[:20], []).append(row)
+    nightly = rows["the nightly backup r"]
+    assert len(nightly) == 2  # one copy per format
+    weekly = rows["weekly backups are w"]
+    ranked = [RankedSentence(nightly[1], 0.9, 0.9), RankedSentence(nightly[0], 0.8, 0.8),
+              RankedSentence(weekly[0], 0.7, 0.7), RankedSentence(weekly[1], 0.6, 0.6)]
+    query = read_query("When does the nightly backup run?", snapshot)
+    result = compose_answer(query, ranked, snapshot, top_k=3, skip=0, max_quote_chars=80,
+                            min_score=0.5)
+    # Each sentence once, from the better-ranked copy; the third slot stays empty rather than
+    # repeat one of them.
+    assert [q.score for q in result.quotes] == [0.9, 0.7]
+    assert result.quotes[0].document == snapshot.sentences[nightly[1]].doc_id
+    assert "seven copies" in result.quotes[0].text and "tape drive" in result.quotes[1].text
+
