@@ -75,6 +75,8 @@ def test_docx_headings_paragraphs_and_tables():
     document = read("rules.docx")
     assert document.title == "Club Rules"
     assert place_of(document, "one guest").section == ("Guests",)
+    assert place_of(document, "one guest").anchor == "guests"  # the heading's Word bookmark
+    assert place_of(document, "keep silent").anchor is None  # a heading without one
     assert block_at(document, document.text.index("student guest fee")).kind == "table"
 
 
