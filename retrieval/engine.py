@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import threading
 import time
@@ -16,6 +15,7 @@ from pathlib import Path
 from retrieval.answers import compose_answer
 from retrieval.documents import Skipped, load_documents
 from retrieval.embedder import Embedder
+from retrieval.file_lock import Stopped, Unlockable, exclusive
 from retrieval.errors import (
     CorruptIndex,
     EmptyCorpus,
@@ -407,23 +407,12 @@ def _build_lock(index_dir: Path, *, blocking: bool, cancelled: threading.Event |
     """
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
-        handle = open(index_dir / ".lock", "a")
     except OSError as error:
         raise IndexError_(f"cannot use the index dir {index_dir}: {error.strerror}") from None
-    stop = cancelled or threading.Event()
-    with handle:
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if not blocking:
-                    yield False
-                    return
-            # Polled rather than blocking in flock, so a stopping process is never stuck here.
-            stop.wait(0.2)
-            _raise_if_set(stop)
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    try:
+        with exclusive(index_dir / ".lock", blocking=blocking, stop=cancelled) as got:
+            yield got
+    except Unlockable as error:
+        raise IndexError_(f"cannot use the index dir {index_dir}: {error.strerror}") from None
+    except Stopped:
+        raise RefreshCancelled("the refresh was cancelled: Citebot is stopping") from None

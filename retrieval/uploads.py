@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import io
 import json
@@ -22,6 +21,7 @@ from urllib.parse import urlsplit
 
 from retrieval.documents import EXTENSIONS, Declared, describe, document_from_bytes, outside_reason
 from retrieval.errors import DocumentRefused, UnknownDocument
+from retrieval.file_lock import exclusive
 
 log = logging.getLogger(__name__)
 
@@ -266,12 +266,8 @@ class Library:
     def _locked(self) -> Iterator[None]:
         """One change at a time, across the bot and `citebot add`/`remove`."""
         self.uploads.mkdir(parents=True, exist_ok=True)
-        with open(self.uploads / ".lock", "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with exclusive(self.uploads / ".lock"):
+            yield
 
     def _entries(self) -> dict[str, Entry]:
         try:

@@ -1,6 +1,5 @@
 """The engine with a fake embedder: index lifecycle, incremental refresh, safety."""
 
-import fcntl
 import threading
 import time
 
@@ -17,6 +16,7 @@ from retrieval.errors import (
     QuestionError,
     RefreshCancelled,
 )
+from retrieval.file_lock import exclusive
 from retrieval.snapshot import current_snapshot_path
 from tests.conftest import SEED_ID, FakeEmbedder, make_settings
 
@@ -289,8 +289,7 @@ def test_a_cancelled_refresh_stops_between_batches_and_keeps_the_live_snapshot(t
 def test_a_refresh_waiting_for_another_process_lock_is_cancelled_too(tmp_path, docs):
     engine = engine_for(tmp_path, docs)
     engine.load()
-    with open(tmp_path / "index" / ".lock", "a") as other_process:
-        fcntl.flock(other_process, fcntl.LOCK_EX)  # a `citebot index` running elsewhere
+    with exclusive(tmp_path / "index" / ".lock"):  # a `citebot index` running elsewhere
         worker = threading.Thread(target=lambda: pytest.raises(RefreshCancelled, engine.refresh))
         worker.start()
         engine.cancel_refreshes()
