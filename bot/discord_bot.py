@@ -18,6 +18,7 @@ from discord import app_commands
 from discord.ext import commands
 from dotenv import find_dotenv, load_dotenv
 
+from bot import exit_codes
 from bot.commands import AskCog
 from bot.docs import DocsCog
 from bot.errors import reply_with_error
@@ -167,17 +168,17 @@ def run(settings: Settings) -> int:
     token = os.environ.get(TOKEN_ENV, "").strip()
     if not token:
         return _fail(f"{TOKEN_ENV} is not set: put the bot token in the environment or in a "
-                     ".env file (see the README, 'Discord bot').", code=2)
+                     ".env file (see the README, 'Discord bot').", code=exit_codes.USAGE)
     if not (token.isascii() and token.isprintable()) or " " in token:
         return _fail(f"{TOKEN_ENV} does not look like a bot token: it has spaces or characters "
-                     "a token never has.", code=2)
+                     "a token never has.", code=exit_codes.USAGE)
     use_custom_endpoints()
     engine = Engine(settings)
     state = StateDB(settings.index.state_db)
     try:
         return asyncio.run(serve(token, engine=engine, settings=settings, state=state))
-    except KeyboardInterrupt:
-        return 0
+    except KeyboardInterrupt:  # a server told to stop has done its job
+        return exit_codes.OK
 
 
 async def serve(
@@ -200,7 +201,7 @@ async def serve(
                         await load_index(engine, state)
                         loaded = True
                     await bot.connect()
-            return 0
+            return exit_codes.OK
         except discord.LoginFailure:
             return _fail(f"Discord rejected the token in {TOKEN_ENV} (401 Unauthorized): copy "
                          "it again from the Developer Portal, Bot tab.")
@@ -212,7 +213,7 @@ async def serve(
             message_content = False
         except RefreshCancelled:
             log.info("stopped while building the index; the previous index is unchanged")
-            return 0
+            return exit_codes.OK
         except CitebotError as error:
             return _fail(f"cannot load the index: {error}")
         except (discord.HTTPException, discord.GatewayNotFound, discord.ConnectionClosed,
@@ -258,6 +259,6 @@ def _closed_on_signals(bot: CitebotBot) -> Iterator[None]:
             loop.remove_signal_handler(number)
 
 
-def _fail(message: str, *, code: int = 1) -> int:
+def _fail(message: str, *, code: int = exit_codes.ERROR) -> int:
     print(f"citebot: {message}", file=sys.stderr)
     return code
