@@ -14,7 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
+from bot import render, wording
 from bot.discord_text import discord_text
 from bot.errors import NotModerator, failure_text
 from bot.state import now_iso
@@ -210,7 +210,7 @@ class AskCog(commands.Cog):
             self.bot.engine.summarize, document=document, topic=topic, sentences=sentences
         )
         titles = {doc.id: doc.title for doc in self.bot.engine.documents()}
-        title = render.summary_title(summary, titles.get(summary.document or ""))
+        title = wording.summary_heading(summary, titles.get(summary.document or ""))
         rendered = render.summary_embed(summary, title=title,
                                         seconds=time.perf_counter() - started)
         await interaction.followup.send(embed=rendered.embed)

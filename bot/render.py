@@ -14,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import discord
 
+from bot import wording
 from bot.citations import citation_label, place_url
 from bot.discord_text import discord_text, shorten
 from retrieval.models import Answer, DocumentInfo, Quote, RefreshReport, Summary
@@ -172,12 +173,12 @@ def answer_embed(answer: Answer, *, first: int = 1, seconds: float | None = None
 
 def _abstention_text(answer: Answer, first: int) -> str:
     if first > 1:
-        return "No more quotes answer this question."
-    text = "The documents don't answer this: no passage matches the question closely enough."
+        return wording.NO_MORE_QUOTES
+    text = wording.NO_ANSWER
     if answer.closest_documents:
         names = ", ".join(f"**{discord_text(title, CLOSEST_TITLE_LIMIT)}**"
                           for title in answer.closest_documents)
-        text += f"\nClosest documents: {names}."  # at most 3, each within its limit
+        text += f"\n{wording.CLOSEST_DOCUMENTS} {names}."  # at most 3, each within its limit
     return text
 
 
@@ -186,23 +187,15 @@ def summary_embed(summary: Summary, *, title: str, seconds: float | None = None)
     footer = f"Summarised in {summary.seconds if seconds is None else seconds:.2f} s"
     title = discord_text(title, TITLE_LIMIT)
     if summary.abstained or not summary.sentences:
-        about = f" about “{discord_text(summary.topic, 1000)}”" if summary.topic else ""
+        topic = discord_text(summary.topic, 1000) if summary.topic else None
         embed = discord.Embed(title=title, colour=ABSTAIN_COLOUR,
-                              description=f"The documents say nothing{about} that I could quote.")
+                              description=wording.no_summary(topic))
         return RenderedQuotes(embed.set_footer(text=footer), ())
     rendered = fit_quotes(title, summary.sentences, first=1, footer=footer)
     left_out = len(summary.sentences) - len(rendered.shown)
     if left_out:
         rendered.embed.set_footer(text=f"{footer} · {left_out} more sentences did not fit")
     return rendered
-
-
-def summary_title(summary: Summary, document_title: str | None = None) -> str:
-    if summary.scope == "document":
-        return f"Summary of {document_title or summary.document}"
-    if summary.scope == "topic":
-        return f"Summary: {summary.topic}"
-    return "Summary of the collection"
 
 
 def sources_embed(documents: Sequence[DocumentInfo]) -> discord.Embed:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot import wording
 from bot.citations import citation_label, file_reference, place_url
-from retrieval.answers import ABSTAIN_MESSAGE
 from retrieval.models import Answer, Document, Quote, RefreshReport, Reply, Summary
 
 LISTED = 10  # documents named per kind of change in a text report
@@ -49,23 +49,18 @@ def passages(count: int) -> str:
 def answer_text(answer: Answer) -> str:
     lines = [f"Q: {answer.question}", ""]
     if answer.abstained:
-        lines.append(ABSTAIN_MESSAGE)
+        lines.append(wording.NO_ANSWER)
         if answer.closest_documents:
-            lines.append("Closest documents: " + "; ".join(answer.closest_documents))
+            lines.append(f"{wording.CLOSEST_DOCUMENTS} " + "; ".join(answer.closest_documents))
         return "\n".join(lines)
     lines.extend(_quotes_with_sources(answer.quotes))
     return "\n".join(lines)
 
 
 def summary_text(summary: Summary) -> str:
-    heading = {
-        "collection": "Summary of the collection",
-        "document": f"Summary of {summary.document}",
-        "topic": f"What the documents say about: {summary.topic}",
-    }[summary.scope]
-    lines = [heading, ""]
+    lines = [wording.summary_heading(summary), ""]
     if summary.abstained:
-        lines.append("The documents don't say anything about that.")
+        lines.append(wording.no_summary(summary.topic))
         return "\n".join(lines)
     lines.extend(_quotes_with_sources(summary.sentences))
     return "\n".join(lines)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot import render
+from bot import render, wording
 from bot.errors import reply_with_error
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ async def answer_with_buttons(
         if reply.kind == "sources":
             return render.sources_embed(reply.documents), discord.ui.View()
         if reply.kind == "summary":
-            rendered = render.summary_embed(reply.summary, title=render.summary_title(reply.summary),
+            rendered = render.summary_embed(reply.summary, title=wording.summary_heading(reply.summary),
                                             seconds=time.perf_counter() - started)
             return rendered.embed, discord.ui.View()
         answer = reply.answer

@@ -73,7 +73,7 @@ def test_empty_question_gets_a_clear_message_and_exit_code_3(run, capsys):
 
 def test_off_topic_question_says_the_documents_dont_say(run, capsys):
     assert run("ask", "What is the capital of Peru?") == 0
-    assert "The documents don't say." in capsys.readouterr().out
+    assert "The documents don't answer this" in capsys.readouterr().out
 
 
 def test_summarize_json_and_each(run, capsys):

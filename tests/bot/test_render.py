@@ -8,7 +8,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from bot import render
+from bot import render, wording
 from retrieval.models import Answer, DocumentInfo, Quote, RefreshReport, Summary
 
 URL = "https://www.example.org/news/2025/3/3/a-story?traffic_source=rss"
@@ -147,7 +147,7 @@ def test_text_fragment_replaces_an_existing_fragment_and_skips_non_pages():
 
 def test_summary_embed_cites_like_an_answer():
     summary = Summary("topic", None, "ceasefire", (quote("One."), quote("Two.", number=2)), False)
-    rendered = render.summary_embed(summary, title=render.summary_title(summary), seconds=0.1)
+    rendered = render.summary_embed(summary, title=wording.summary_heading(summary), seconds=0.1)
     assert rendered.embed.title == "Summary: ceasefire"
     assert shown_quotes(rendered.embed) == ["One.", "Two."]
     assert rendered.embed.footer.text == "Summarised in 0.10 s"
