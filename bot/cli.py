@@ -85,8 +85,8 @@ def refresh_recorded(settings: Settings, *, allow_empty: bool = False, quiet: bo
     from retrieval.engine import Engine
 
     engine = Engine(settings)
-    state = StateDB(settings.index.state_db)
-    started = _now()
+    state = StateDB(settings.index.state_db, clock=engine.clock)
+    started = engine.clock.iso()
     progress_bar = _progress_bar("embedding", enabled=not quiet)
     with progress_bar as progress, _on_stop_signals(engine.cancel_refreshes):
         try:
@@ -270,12 +270,6 @@ def _on_stop_signals(stop: Callable[[], None]) -> Iterator[None]:
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
-
-
-def _now() -> str:
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _configure_logging(verbose: bool) -> None:

@@ -17,7 +17,6 @@ from discord.ext import commands
 from bot import render, wording
 from bot.discord_text import discord_text
 from bot.errors import NotModerator, failure_text
-from bot.state import now_iso
 from bot.views import answer_with_buttons
 from retrieval.models import RefreshReport
 from retrieval.phrasing import meta_request
@@ -150,7 +149,7 @@ async def refresh_in_reply(
             "is running; waiting for it…")
     progress = RefreshProgress(interaction, delay=bot.progress_delay,
                                interval=bot.progress_interval)
-    started_at, report, outcome = now_iso(), None, "error: interrupted"
+    started_at, report, outcome = bot.engine.clock.iso(), None, "error: interrupted"
     try:
         report = await asyncio.to_thread(functools.partial(
             bot.engine.refresh, requested_by=who, progress=progress.from_worker,

@@ -22,7 +22,7 @@ from bot import exit_codes
 from bot.commands import AskCog
 from bot.docs import DocsCog
 from bot.errors import reply_with_error
-from bot.state import StateDB, now_iso
+from bot.state import StateDB
 from bot.views import MoreQuotesButton, VoteButton
 from retrieval.engine import Engine
 from retrieval.errors import CitebotError, RefreshCancelled
@@ -223,7 +223,7 @@ async def serve(
 
 async def load_index(engine: Engine, state: StateDB) -> None:
     """Load the index off the event loop, building it if missing; a build goes in the audit log."""
-    started_at = now_iso()
+    started_at = engine.clock.iso()
     report = await asyncio.to_thread(engine.load, rebuild=True)
     if report is not None:
         await asyncio.to_thread(state.record_refresh, report, requested_by="startup",

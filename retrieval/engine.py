@@ -9,10 +9,10 @@ import unicodedata
 from concurrent.futures import Future, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 from retrieval.answers import compose_answer
+from retrieval.clock import SYSTEM_CLOCK, Clock
 from retrieval.documents import Skipped, load_documents
 from retrieval.embedder import Embedder
 from retrieval.file_lock import Stopped, Unlockable, exclusive
@@ -73,8 +73,11 @@ class Engine:
     only one refresh runs at a time (a second caller waits for, and shares, its report).
     """
 
-    def __init__(self, settings: Settings, *, embedder: Embedder | None = None):
+    def __init__(
+        self, settings: Settings, *, embedder: Embedder | None = None, clock: Clock = SYSTEM_CLOCK
+    ):
         self.settings = settings
+        self.clock = clock
         self.embedder = embedder or Embedder(
             settings.model.name, batch_size=settings.model.batch_size
         )
@@ -137,7 +140,7 @@ class Engine:
             with self._state:
                 running = self._running
                 if running is None:
-                    started = datetime.now(UTC).isoformat(timespec="seconds")
+                    started = self.clock.iso()
                     running = self._running = RunningRefresh(requested_by, started, Future())
                     owner = True
                 else:
@@ -314,6 +317,7 @@ class Engine:
                 previous=previous,
                 progress=_cancellable(progress, self._cancelled),
                 max_texts_per_document=self.settings.documents.max_texts_per_document,
+                clock=self.clock,
             )
             nothing_changed = previous is not None and previous.path is not None and not (
                 result.full_rebuild or result.added or result.changed or result.removed
@@ -350,7 +354,7 @@ class Engine:
 
     def _load_documents(self) -> tuple[list[Document], list[Skipped]]:
         limits = self.settings.documents
-        added = Library(limits.dir, max_file_mb=limits.max_file_mb).declared()
+        added = Library(limits.dir, max_file_mb=limits.max_file_mb, clock=self.clock).declared()
         return load_documents(limits.dir, max_file_mb=limits.max_file_mb,
                               max_documents=limits.max_documents, declared=added)
 

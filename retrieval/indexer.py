@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import numpy as np
 
+from retrieval.clock import SYSTEM_CLOCK, Clock
 from retrieval.documents import Skipped
 from retrieval.embedder import Embedder
 from retrieval.models import Chunk, Document, Sentence
@@ -86,6 +86,7 @@ def build_snapshot(
     previous: Snapshot | None,
     progress: Progress | None = None,
     max_texts_per_document: int | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> BuildResult:
     """The next snapshot; a document that splits into more than `max_texts_per_document`
     passages and sentences is left out, with the reason, before anything is embedded."""
@@ -93,7 +94,7 @@ def build_snapshot(
     reason = "no index yet" if previous is None else incompatibility(previous.manifest, fingerprint)
     reusable = previous if not reason else None
     changes = document_changes(reusable.manifest if reusable else {}, documents)
-    now = datetime.now(UTC).isoformat(timespec="seconds")
+    now = clock.iso()
 
     chunks: list[Chunk] = []
     sentences: list[Sentence] = []

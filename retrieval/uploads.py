@@ -15,10 +15,10 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
+from retrieval.clock import SYSTEM_CLOCK, Clock
 from retrieval.documents import EXTENSIONS, Declared, describe, document_from_bytes, outside_reason
 from retrieval.errors import DocumentRefused, UnknownDocument
 from retrieval.file_lock import exclusive
@@ -145,11 +145,11 @@ class Library:
     file to `removed/<date>/` beside the dir. Files appear whole (written aside, then renamed),
     so a refresh running at the same time reads the old file or the new one, never half."""
 
-    def __init__(self, root: Path, *, max_file_mb: float, today=lambda: datetime.now(UTC).date()):
+    def __init__(self, root: Path, *, max_file_mb: float, clock: Clock = SYSTEM_CLOCK):
         self.root = root
         self.max_bytes = int(max_file_mb * 1_000_000)
         self.uploads = root / UPLOADS
-        self._today = today
+        self._clock = clock
 
     def add(self, raw: bytes, name: str, *, title: str | None = None,
             source_url: str | None = None, url: str | None = None, etag: str | None = None,
@@ -200,7 +200,7 @@ class Library:
         path = self._document_path(doc_id)
         raw = path.read_bytes()
         beside = self.root.resolve().parent
-        target = _free_path(beside / REMOVED / self._today().isoformat() / doc_id)
+        target = _free_path(beside / REMOVED / self._clock.today().isoformat() / doc_id)
         with self._locked():
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(path, target)

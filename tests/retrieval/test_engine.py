@@ -2,10 +2,12 @@
 
 import threading
 import time
+from datetime import UTC, datetime
 
 import pytest
 
 from retrieval import indexer
+from retrieval.clock import Clock
 from retrieval.engine import Engine
 from retrieval.errors import (
     CorruptIndex,
@@ -295,3 +297,12 @@ def test_a_refresh_waiting_for_another_process_lock_is_cancelled_too(tmp_path, d
         engine.cancel_refreshes()
         worker.join(5)
         assert not worker.is_alive()
+
+
+def test_the_engine_dates_its_refreshes_and_index_by_the_clock_it_is_given(tmp_path, docs):
+    clock = Clock(wall=lambda: datetime(2026, 3, 4, 10, 20, 30, tzinfo=UTC))
+    engine = Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder(), clock=clock)
+    report = engine.load()
+    assert report.started_at == "2026-03-04T10:20:30+00:00"
+    assert engine.stats().built_at == "2026-03-04T10:20:30+00:00"
+    assert {d.indexed_at for d in engine.documents()} == {"2026-03-04T10:20:30+00:00"}
