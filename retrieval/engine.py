@@ -336,18 +336,10 @@ class Engine:
             # An engine that serves questions gets BM25 built before the swap; a one-off
             # `citebot index` never needs it.
             self._snapshot = snapshot.prepare() if serving else snapshot
-        return RefreshReport(
-            documents=tuple(d.id for d in result.snapshot.documents),
-            added=result.added,
-            changed=result.changed,
-            removed=result.removed,
-            unchanged=result.unchanged,
-            skipped=tuple(f"{s.path}: {s.reason}" for s in (*skipped, *result.skipped)),
+        return result.report(
             chunks=len(snapshot.chunks),
-            embedded=result.embedded,
+            unread=skipped,
             seconds=time.perf_counter() - began,
-            full_rebuild=result.full_rebuild,
-            reason=result.reason,
             requested_by=running.requested_by,
             started_at=running.started_at,
         )

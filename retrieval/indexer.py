@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,7 +11,7 @@ import numpy as np
 from retrieval.clock import SYSTEM_CLOCK, Clock
 from retrieval.documents import Skipped
 from retrieval.embedder import Embedder
-from retrieval.models import Chunk, Document, Sentence
+from retrieval.models import Chunk, Document, RefreshReport, Sentence
 from retrieval.passages import split_document
 from retrieval.places import section_of
 from retrieval.settings import ChunkSettings
@@ -38,6 +38,33 @@ class BuildResult:
     full_rebuild: bool
     reason: str
     skipped: tuple[Skipped, ...] = ()  # documents over the texts-per-document limit
+
+    def report(
+        self,
+        *,
+        chunks: int,
+        unread: Sequence[Skipped],
+        seconds: float,
+        requested_by: str,
+        started_at: str,
+    ) -> RefreshReport:
+        """This build as the refresh report users see: `chunks` in the live index after it,
+        `unread` the files skipped before the build (unreadable, too large)."""
+        return RefreshReport(
+            documents=tuple(d.id for d in self.snapshot.documents),
+            added=self.added,
+            changed=self.changed,
+            removed=self.removed,
+            unchanged=self.unchanged,
+            skipped=tuple(f"{s.path}: {s.reason}" for s in (*unread, *self.skipped)),
+            chunks=chunks,
+            embedded=self.embedded,
+            seconds=seconds,
+            full_rebuild=self.full_rebuild,
+            reason=self.reason,
+            requested_by=requested_by,
+            started_at=started_at,
+        )
 
 
 def settings_fingerprint(embedder: Embedder, chunking: ChunkSettings) -> dict:
