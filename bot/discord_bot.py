@@ -20,6 +20,7 @@ from dotenv import find_dotenv, load_dotenv
 
 from bot import exit_codes
 from bot.commands import AskCog
+from bot.context import BotContext
 from bot.docs import DocsCog
 from bot.errors import reply_with_error
 from bot.state import StateDB
@@ -27,7 +28,6 @@ from bot.views import MoreQuotesButton, VoteButton
 from retrieval.engine import Engine
 from retrieval.errors import CitebotError, RefreshCancelled
 from retrieval.settings import Settings
-from retrieval.uploads import Library
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class CitebotTree(app_commands.CommandTree):
 
 
 class CitebotBot(commands.Bot):
-    """Answers from `engine`; records votes and refreshes in `state`.
+    """Answers from the context's engine; records votes and refreshes in its state.
 
     `message_content` asks Discord for the privileged Message Content intent, needed only to
     read questions in ask channels (mentions carry their text without it); by default it is
@@ -57,14 +57,11 @@ class CitebotBot(commands.Bot):
     def __init__(
         self,
         *,
-        engine: Engine,
-        settings: Settings,
-        state: StateDB,
+        context: BotContext,
         message_content: bool | None = None,
         guild_ready_timeout: float = 2.0,
-        progress_delay: float = 3.0,
-        progress_interval: float = 2.0,
     ) -> None:
+        settings = context.settings
         # The bot never joins voice: skip discord.py's start-up warnings about voice libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         intents = discord.Intents.default()
@@ -79,17 +76,12 @@ class CitebotBot(commands.Bot):
             help_command=None,
             guild_ready_timeout=guild_ready_timeout,
         )
-        self.engine = engine
-        self.settings = settings
-        self.state = state
-        self.library = Library(settings.documents.dir, max_file_mb=settings.documents.max_file_mb)
-        self.progress_delay = progress_delay
-        self.progress_interval = progress_interval
+        self.context = context  # what the cogs are given, and buttons read with context_of()
         self._upkeep: asyncio.Task | None = None
 
     async def setup_hook(self) -> None:
-        await self.add_cog(AskCog(self))
-        await self.add_cog(DocsCog(self))
+        await self.add_cog(AskCog(self, self.context))
+        await self.add_cog(DocsCog(self.context))
         self.add_dynamic_items(MoreQuotesButton, VoteButton)
         await self.sync_commands()
         self._upkeep = asyncio.create_task(self.keep_state_small())
@@ -101,10 +93,10 @@ class CitebotBot(commands.Bot):
 
     async def keep_state_small(self) -> None:
         """Prune old questions and VACUUM the state database now and every upkeep_hours."""
-        settings = self.settings.state
+        settings = self.context.settings.state
         while True:
             try:
-                upkeep = await asyncio.to_thread(self.state.upkeep, keep_days=settings.keep_days)
+                upkeep = await asyncio.to_thread(self.context.state.upkeep, keep_days=settings.keep_days)
                 log.info("state database: %d questions older than %d days pruned; %d questions "
                          "and %d votes kept; %.1f kB", upkeep.pruned, settings.keep_days,
                          upkeep.questions, upkeep.votes, upkeep.size_bytes / 1000)
@@ -113,7 +105,7 @@ class CitebotBot(commands.Bot):
             await asyncio.sleep(settings.upkeep_hours * 3600)
 
     async def sync_commands(self) -> None:
-        guild_ids = self.settings.discord.sync_guild_ids
+        guild_ids = self.context.settings.discord.sync_guild_ids
         if not guild_ids:
             synced = await self.tree.sync()
             log.info("synced %d slash commands globally (Discord may take a while to show them)",
@@ -130,7 +122,7 @@ class CitebotBot(commands.Bot):
             log.info("synced %d slash commands to guild %s", len(synced), guild_id)
 
     async def on_ready(self) -> None:
-        titles = [doc.title for doc in self.engine.documents()]
+        titles = [doc.title for doc in self.context.engine.documents()]
         shown = ", ".join(titles[:10])
         if len(titles) > 10:
             shown += f" and {len(titles) - 10} more"
@@ -182,17 +174,26 @@ def run(settings: Settings) -> int:
 
 
 async def serve(
-    token: str, *, engine: Engine, settings: Settings, state: StateDB, **options
+    token: str,
+    *,
+    engine: Engine,
+    settings: Settings,
+    state: StateDB,
+    progress_delay: float = 3.0,
+    progress_interval: float = 2.0,
+    **options,
 ) -> int:
     """Log in (which checks the token and syncs the commands), load the index, then connect.
 
     A bot whose Message Content intent is not enabled in the Developer Portal starts again
     without it: ask channels stay quiet, /ask and mentions still work.
     """
+    context = BotContext.create(engine=engine, state=state, settings=settings,
+                                clock=engine.clock, progress_delay=progress_delay,
+                                progress_interval=progress_interval)
     message_content, loaded = None, False
     while True:
-        bot = CitebotBot(engine=engine, settings=settings, state=state,
-                         message_content=message_content, **options)
+        bot = CitebotBot(context=context, message_content=message_content, **options)
         try:
             with _closed_on_signals(bot):
                 async with bot:
@@ -242,7 +243,7 @@ def _closed_on_signals(bot: CitebotBot) -> Iterator[None]:
 
     def stop() -> None:
         log.info("stopping")
-        bot.engine.cancel_refreshes()
+        bot.context.engine.cancel_refreshes()
         asyncio.ensure_future(bot.close())
 
     signals = (signal.SIGTERM, signal.SIGINT)

@@ -1,5 +1,5 @@
-"""What Citebot says when it has nothing to quote, and how it heads a summary: one text for
-the terminal and Discord."""
+"""What Citebot says when it has nothing to quote, how it heads a summary and counts things:
+one text for the terminal and Discord."""
 
 from __future__ import annotations
 
@@ -8,6 +8,11 @@ from retrieval.models import Summary
 NO_ANSWER = "The documents don't answer this: no passage matches the question closely enough."
 NO_MORE_QUOTES = "No more quotes answer this question."
 CLOSEST_DOCUMENTS = "Closest documents:"
+
+
+def counted(count: int, noun: str) -> str:
+    """`1 passage`, `2 passages`: a count with its noun, singular for one."""
+    return f"{count} {noun}{'s' * (count != 1)}"
 
 
 def no_summary(topic: str | None) -> str:
