@@ -82,6 +82,9 @@ class Engine:
             settings.model.name, batch_size=settings.model.batch_size
         )
         self._snapshot: Snapshot | None = None
+        # documents() of the snapshot it was listed from: autocomplete asks on every keystroke,
+        # on the event loop, and a new snapshot is a new key.
+        self._listed: tuple[Snapshot, tuple[DocumentInfo, ...]] | None = None
         self._running: RunningRefresh | None = None
         self._state = threading.Lock()
         self._cancelled = threading.Event()
@@ -250,18 +253,22 @@ class Engine:
         return snapshot
 
     def documents(self) -> list[DocumentInfo]:
+        """The live snapshot's documents; listed once per snapshot, so cheap to call again."""
         snapshot = self.snapshot
-        entries = snapshot.manifest["documents"]
-        return [
-            DocumentInfo(
-                id=d.id,
-                title=d.title,
-                source_url=d.source_url,
-                passages=len(snapshot.chunks_of(d.id)),
-                indexed_at=entries[d.id]["indexed_at"],
-            )
-            for d in snapshot.documents
-        ]
+        listed = self._listed
+        if listed is None or listed[0] is not snapshot:
+            entries = snapshot.manifest["documents"]
+            listed = self._listed = (snapshot, tuple(
+                DocumentInfo(
+                    id=d.id,
+                    title=d.title,
+                    source_url=d.source_url,
+                    passages=len(snapshot.chunks_of(d.id)),
+                    indexed_at=entries[d.id]["indexed_at"],
+                )
+                for d in snapshot.documents
+            ))
+        return list(listed[1])
 
     def stats(self) -> IndexStats:
         snapshot = self.snapshot
@@ -306,7 +313,8 @@ class Engine:
                 if previous is not None and previous.documents:
                     raise EmptyCorpus(
                         f"no documents found in {docs_dir}; refusing to replace an index of "
-                        f"{len(previous.documents)} documents with an empty one "
+                        f"{len(previous.documents)} document{'s' * (len(previous.documents) != 1)} "
+                        "with an empty one "
                         "(use --allow-empty to do it anyway)"
                     )
                 raise EmptyCorpus(f"no readable documents in {docs_dir}")

@@ -1,5 +1,6 @@
 """The engine with a fake embedder: index lifecycle, incremental refresh, safety."""
 
+import logging
 import threading
 import time
 from datetime import UTC, datetime
@@ -30,6 +31,14 @@ def docs(tmp_path):
     (docs / "cats.md").write_text("# Cats\n\nCats purr when happy. Cats sleep all day.\n")
     (docs / "dogs.md").write_text("# Dogs\n\nDogs bark at strangers. Dogs love long walks.\n")
     return docs
+
+
+def wait_until(condition, timeout=30.0):
+    """Poll `condition` (observable state another thread changes) until true or `timeout`."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.01)
 
 
 def engine_for(tmp_path, docs, embedder=None, **sections):
@@ -156,14 +165,16 @@ def test_questions_are_validated_with_friendly_messages(tmp_path, docs):
         engine.ask("x" * 1001)
 
 
-def test_single_flight_a_second_refresh_shares_the_running_one(tmp_path, docs):
-    class SlowEmbedder(FakeEmbedder):
+def test_single_flight_a_second_refresh_shares_the_running_one(tmp_path, docs, caplog):
+    embedding, release = threading.Event(), threading.Event()
+
+    class HeldEmbedder(FakeEmbedder):
         def encode(self, texts, *, progress=None):
-            time.sleep(0.3)
+            embedding.set()
+            assert release.wait(30)
             return super().encode(texts, progress=progress)
 
-    embedder = SlowEmbedder()
-    engine = engine_for(tmp_path, docs, embedder)
+    engine = engine_for(tmp_path, docs, HeldEmbedder())
     results = {}
 
     def refresh(who):
@@ -171,22 +182,28 @@ def test_single_flight_a_second_refresh_shares_the_running_one(tmp_path, docs):
 
     first = threading.Thread(target=refresh, args=("alice",))
     first.start()
-    time.sleep(0.1)
+    assert embedding.wait(30)
     assert engine.running_refresh()[0] == "alice"
-    refresh("bob")
-    first.join()
+    second = threading.Thread(target=refresh, args=("bob",))
+    with caplog.at_level(logging.INFO, logger="retrieval.engine"):
+        second.start()
+        wait_until(lambda: "asked by bob joins the one alice started" in caplog.text)
+    release.set()
+    first.join(30)
+    second.join(30)
     assert results["bob"] is results["alice"]
     assert results["bob"].requested_by == "alice"
     assert engine.running_refresh() is None
 
 
 def test_questions_are_answered_from_the_old_snapshot_during_a_refresh(tmp_path, docs):
-    gate = threading.Event()
+    embedding_birds, gate = threading.Event(), threading.Event()
 
     class GatedEmbedder(FakeEmbedder):
         def encode(self, texts, *, progress=None):
             if any("Birds" in t for t in texts):
-                gate.wait(5)
+                embedding_birds.set()
+                assert gate.wait(30)
             return super().encode(texts, progress=progress)
 
     engine = engine_for(tmp_path, docs, GatedEmbedder())
@@ -194,7 +211,7 @@ def test_questions_are_answered_from_the_old_snapshot_during_a_refresh(tmp_path,
     (docs / "birds.md").write_text("# Birds\n\nBirds sing at dawn.\n")
     worker = threading.Thread(target=engine.refresh)
     worker.start()
-    time.sleep(0.1)
+    assert embedding_birds.wait(30)  # the refresh is under way
     assert engine.ask("do dogs bark?").quotes[0].document == "dogs.md"
     gate.set()
     worker.join()
@@ -306,3 +323,25 @@ def test_the_engine_dates_its_refreshes_and_index_by_the_clock_it_is_given(tmp_p
     assert report.started_at == "2026-03-04T10:20:30+00:00"
     assert engine.stats().built_at == "2026-03-04T10:20:30+00:00"
     assert {d.indexed_at for d in engine.documents()} == {"2026-03-04T10:20:30+00:00"}
+
+
+def test_the_documents_list_is_made_once_per_snapshot_and_anew_after_a_refresh(
+    tmp_path, docs, monkeypatch
+):
+    engine = engine_for(tmp_path, docs)
+    engine.load()
+    listed = engine.documents()
+    assert [d.id for d in listed] == ["cats.md", "dogs.md"]
+
+    def counted_again(doc_id):
+        raise AssertionError("documents() listed the same snapshot again")
+
+    monkeypatch.setattr(engine.snapshot, "chunks_of", counted_again)
+    assert engine.documents() == listed  # served from the cache: no passage counting
+    listed.clear()  # a caller changing its copy changes nothing for the next one
+    assert len(engine.documents()) == 2
+    monkeypatch.undo()  # the refresh re-uses the old snapshot's passages
+    (docs / "birds.md").write_text("# Birds\n\nBirds sing at dawn.\n")
+    engine.refresh()
+    assert [d.id for d in engine.documents()] == ["birds.md", "cats.md", "dogs.md"]
+
