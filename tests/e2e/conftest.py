@@ -131,3 +131,26 @@ def discord_rules(fake):
         if isinstance(message, dict) and ("content" in message or "embeds" in message):
             assert message["allowed_mentions"]["parse"] == [], request
             assert not message["allowed_mentions"].get("replied_user"), request
+
+
+def _files(folder: Path) -> dict[Path, bytes]:
+    return {path: path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+
+@pytest.fixture(autouse=True)
+def corpus_restored(corpus, engine):
+    """Each test starts from the same documents, whatever the tests before it added or
+    removed: files are put back as they were and the session engine re-indexed."""
+    before = _files(corpus)
+    yield
+    after = _files(corpus)
+    if after == before:
+        return
+    for path in after.keys() - before.keys():
+        path.unlink()
+    for path, content in before.items():
+        if after.get(path) != content:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+    engine.hold_next_refresh = False
+    engine.refresh(requested_by="test teardown")
