@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot import exit_codes
+from bot import exit_codes, wording
 from bot.cli_docs import add_document_commands
 from retrieval.errors import CitebotError, ConfigError, QuestionError, RefreshCancelled
 from retrieval.settings import Settings, load_settings
@@ -169,7 +169,7 @@ def cmd_feedback_export(args, settings: Settings) -> int:
     if args.output:
         with open(args.output, "w", encoding="utf-8") as handle:
             count = state.export_feedback(handle)
-        print(f"wrote {count} votes to {args.output}", file=sys.stderr)
+        print(f"wrote {wording.counted(count, 'vote')} to {args.output}", file=sys.stderr)
     else:
         state.export_feedback(sys.stdout)
     return exit_codes.OK

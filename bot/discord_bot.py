@@ -18,7 +18,7 @@ from discord import app_commands
 from discord.ext import commands
 from dotenv import find_dotenv, load_dotenv
 
-from bot import exit_codes
+from bot import exit_codes, wording
 from bot.commands import AskCog
 from bot.context import BotContext
 from bot.docs import DocsCog
@@ -126,9 +126,9 @@ class CitebotBot(commands.Bot):
         shown = ", ".join(titles[:10])
         if len(titles) > 10:
             shown += f" and {len(titles) - 10} more"
-        log.info("connected as %s (id %s) in %d guilds; serving %d documents: %s",
-                 self.user, self.user.id if self.user else "?", len(self.guilds), len(titles),
-                 shown or "none")
+        log.info("connected as %s (id %s) in %d guilds; serving %s: %s",
+                 self.user, self.user.id if self.user else "?", len(self.guilds),
+                 wording.counted(len(titles), "document"), shown or "none")
 
     async def on_message(self, message: discord.Message) -> None:
         # No prefix commands: questions in messages are handled by AskCog's listener.
@@ -231,8 +231,8 @@ async def load_index(engine: Engine, state: StateDB) -> None:
                                 started_at=started_at, outcome="ok")
     await asyncio.to_thread(engine.embedder.warm_up)  # so the first question needn't wait for it
     stats = engine.stats()
-    log.info("index ready: %d documents, %d passages, built %s", stats.documents, stats.chunks,
-             stats.built_at)
+    log.info("index ready: %s, %s, built %s", wording.counted(stats.documents, "document"),
+             wording.counted(stats.chunks, "passage"), stats.built_at)
 
 
 @contextmanager

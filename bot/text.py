@@ -20,7 +20,7 @@ def reply_text(reply: Reply) -> str:
         return f"Q: {reply.question}\n\n{summary_text(reply.summary)}"
     lines = [f"Q: {reply.question}", "", f"The documents I answer from ({len(reply.documents)}):"]
     for doc in reply.documents:
-        lines.append(f"  {doc.title} ({doc.id}, {passages(doc.passages)})")
+        lines.append(f"  {doc.title} ({doc.id}, {wording.counted(doc.passages, 'passage')})")
         if doc.source_url:
             lines.append(f"      {doc.source_url}")
     return "\n".join(lines)
@@ -40,10 +40,6 @@ def reply_json(reply: Reply) -> dict:
              "indexed_at": d.indexed_at} for d in reply.documents
         ]
     return result
-
-
-def passages(count: int) -> str:
-    return f"{count} passage{'s' * (count != 1)}"
 
 
 def answer_text(answer: Answer) -> str:
@@ -147,11 +143,12 @@ def summary_json(summary: Summary) -> dict:
 def report_text(report: RefreshReport) -> str:
     kind = f"full rebuild ({report.reason})" if report.full_rebuild else "incremental refresh"
     lines = [
-        f"Indexed {len(report.documents)} documents, {report.chunks} passages "
+        f"Indexed {wording.counted(len(report.documents), 'document')}, "
+        f"{wording.counted(report.chunks, 'passage')} "
         f"in {report.seconds:.2f} s ({kind}).",
         f"  added {len(report.added)}, changed {len(report.changed)}, "
         f"removed {len(report.removed)}, unchanged {len(report.unchanged)}; "
-        f"{report.embedded} texts embedded.",
+        f"{wording.counted(report.embedded, 'text')} embedded.",
     ]
     for kind_name in ("added", "changed", "removed", "skipped"):
         names = getattr(report, kind_name)
