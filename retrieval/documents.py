@@ -196,6 +196,9 @@ def document_from_bytes(raw: bytes, suffix: str, doc_id: str, *, stem: str) -> D
     text = raw.decode("utf-8")  # strict: a file that is not UTF-8 is skipped, not mangled
     if text.startswith("\ufeff"):
         text = text[1:]
+    # Windows (and old Mac) line ends stored as "\n": paragraphs are blank-line separated, and a
+    # "\r" between two line ends would make every line a paragraph of its own.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise ValueError("the file is empty")
     if "\x00" in text:

@@ -19,7 +19,9 @@ from retrieval.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 
-SPLITTER_VERSION = 3  # bump when sentence or passage splitting changes: forces a full rebuild
+# Bump when sentence or passage splitting changes: forces a full rebuild. 4: CRLF text files
+# are stored with "\n" line ends (an index of 3 has them split line by line).
+SPLITTER_VERSION = 4
 # Bump when what is embedded for a passage or sentence changes (3: under their declared title;
 # 4: and their heading path).
 EMBEDDING_TEXT_VERSION = 4

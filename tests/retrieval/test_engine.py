@@ -345,3 +345,21 @@ def test_the_documents_list_is_made_once_per_snapshot_and_anew_after_a_refresh(
     engine.refresh()
     assert [d.id for d in engine.documents()] == ["birds.md", "cats.md", "dogs.md"]
 
+
+
+@pytest.mark.parametrize("line_end", ["\r\n", "\r"])
+def test_windows_line_ends_give_the_same_paragraphs_and_citations_as_unix_ones(tmp_path, line_end):
+    text = ("# Harbour\n\nThe harbour opens at dawn.\nBoats leave at six.\n\n"
+            "The lighthouse keeper has a cat.\nIt sleeps by the fog horn.\n")
+    answers = {}
+    for name, ends in (("unix", "\n"), ("windows", line_end)):
+        docs = tmp_path / name / "docs"
+        docs.mkdir(parents=True)
+        (docs / "harbour.md").write_bytes(text.replace("\n", ends).encode())
+        engine = engine_for(tmp_path / name, docs)
+        engine.load()
+        answers[name] = engine.ask("Where does the lighthouse keeper's cat sleep?")
+        assert engine.stats().chunks == 2  # two paragraphs, not one per line
+    unix, windows = answers["unix"].quotes[0], answers["windows"].quotes[0]
+    assert windows.paragraph == unix.paragraph == 2
+    assert windows.text == unix.text and "\r" not in windows.text
