@@ -15,6 +15,7 @@ from retrieval.errors import DocumentRefused, UnknownDocument
 from retrieval.uploads import Change
 from retrieval.webpages import add_page
 
+
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class DocsCog(commands.GroupCog, group_name="docs",

@@ -15,7 +15,6 @@ from retrieval.answers import compose_answer
 from retrieval.clock import SYSTEM_CLOCK, Clock
 from retrieval.documents import Skipped, load_documents
 from retrieval.embedder import Embedder
-from retrieval.file_lock import Stopped, Unlockable, exclusive
 from retrieval.errors import (
     CorruptIndex,
     EmptyCorpus,
@@ -24,6 +23,7 @@ from retrieval.errors import (
     QuestionError,
     RefreshCancelled,
 )
+from retrieval.file_lock import Stopped, Unlockable, exclusive
 from retrieval.indexer import (
     Progress,
     build_snapshot,
@@ -40,8 +40,8 @@ from retrieval.models import (
     Reply,
     Summary,
 )
-from retrieval.places import located
 from retrieval.phrasing import meta_request
+from retrieval.places import located
 from retrieval.query import read_query
 from retrieval.scoring import rank_sentences
 from retrieval.settings import Settings
