@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test bench-qa bench-summaries bench-topics bench-refresh bench-ingest clean
+.PHONY: setup demo test lint bench-qa bench-summaries bench-topics bench-refresh bench-ingest clean
 
 setup: $(STAMP)
 
@@ -23,6 +23,11 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest -q
 
+# Formatting and lint (ruff, pinned in the test extras); not part of `make test` yet.
+lint: setup
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
 bench-qa: setup
 	$(BIN)/python benchmarks/qa.py $(ARGS)
 
@@ -38,5 +43,6 @@ bench-refresh: setup
 bench-ingest: setup
 	$(BIN)/python benchmarks/ingest.py $(ARGS)
 
+# .citebot holds the default index and the state database (votes, audit log).
 clean:
-	rm -rf $(VENV) .index .pytest_cache
+	rm -rf $(VENV) .citebot .pytest_cache .ruff_cache .hypothesis

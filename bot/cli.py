@@ -1,8 +1,7 @@
 """The `citebot` command: index, ask, summarize, show, run the Discord bot, export feedback, audit.
 
-Exit codes: 0 success (an abstention is a success); 1 the index or documents could not be used;
-2 bad usage or configuration; 3 a question was refused (empty or too long), or a document
-could not be added or removed (`citebot add`, `citebot remove`: the reason is printed).
+Exit codes: see bot/exit_codes.py (0 success, 1 index or documents unusable, 2 usage or
+configuration, 3 a question or document change refused, 130 interrupted).
 """
 
 from __future__ import annotations
@@ -18,20 +17,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bot import exit_codes, wording
 from bot.cli_docs import add_document_commands
-from retrieval.errors import (
-    CitebotError,
-    ConfigError,
-    QuestionError,
-    RefreshCancelled,
-    UnknownDocument,
-)
+from retrieval.errors import CitebotError, ConfigError, QuestionError, RefreshCancelled
 from retrieval.settings import Settings, load_settings
 
 log = logging.getLogger("citebot")
-
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
-EXIT_INTERRUPTED = 130
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,21 +36,22 @@ def main(argv: list[str] | None = None) -> int:
             index={"dir": getattr(args, "index", None)},
         )
         return args.handler(args, settings)
-    except ConfigError as error:
-        print(f"citebot: configuration error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except RefreshCancelled as error:
-        print(f"citebot: {error}; the previous index is unchanged", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except CitebotError as error:
-        print(f"citebot: {error}", file=sys.stderr)
-        return EXIT_ERROR
-    except OSError as error:  # e.g. a state database in a directory that cannot be created
+    except KeyboardInterrupt as error:
+        return exit_codes.exit_code_for(error)
+    except (CitebotError, OSError) as error:
+        print(f"citebot: {_failure_text(error)}", file=sys.stderr)
+        return exit_codes.exit_code_for(error)
+
+
+def _failure_text(error: CitebotError | OSError) -> str:
+    if isinstance(error, ConfigError):
+        return f"configuration error: {error}"
+    if isinstance(error, RefreshCancelled):
+        return f"{error}; the previous index is unchanged"
+    if isinstance(error, OSError):  # e.g. a state database in a dir that cannot be created
         where = f" ({error.filename})" if error.filename else ""
-        print(f"citebot: {error.strerror or error}{where}", file=sys.stderr)
-        return EXIT_ERROR
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
+        return f"{error.strerror or error}{where}"
+    return str(error)
 
 
 def cmd_index(args, settings: Settings) -> int:
@@ -83,7 +75,7 @@ def cmd_index(args, settings: Settings) -> int:
         print(json.dumps(result))
     else:
         print(report_text(report))
-    return EXIT_OK
+    return exit_codes.OK
 
 
 def refresh_recorded(settings: Settings, *, allow_empty: bool = False, quiet: bool = False):
@@ -93,8 +85,8 @@ def refresh_recorded(settings: Settings, *, allow_empty: bool = False, quiet: bo
     from retrieval.engine import Engine
 
     engine = Engine(settings)
-    state = StateDB(settings.index.state_db)
-    started = _now()
+    state = StateDB(settings.index.state_db, clock=engine.clock)
+    started = engine.clock.iso()
     progress_bar = _progress_bar("embedding", enabled=not quiet)
     with progress_bar as progress, _on_stop_signals(engine.cancel_refreshes):
         try:
@@ -111,12 +103,12 @@ def cmd_ask(args, settings: Settings) -> int:
 
     engine = _loaded_engine(args, settings)
     questions = [args.question] if args.question is not None else _stdin_lines()
-    status = EXIT_OK
+    status = exit_codes.OK
     for number, question in enumerate(questions):
         try:
             reply = engine.respond(question, top_k=args.top_k)
         except QuestionError as error:
-            status = EXIT_REFUSED
+            status = exit_codes.exit_code_for(error)
             if args.json:
                 print(json.dumps({"question": question, "answered": False, "quotes": [],
                                   "error": str(error), "seconds": 0.0}, ensure_ascii=False))
@@ -134,18 +126,11 @@ def cmd_summarize(args, settings: Settings) -> int:
     count = args.sentences
     if args.each:
         summaries = (engine.summarize(document=d.id, sentences=count) for d in engine.documents())
-    else:
-        try:
-            summaries = [engine.summarize(document=args.document, topic=args.topic, sentences=count)]
-        except QuestionError as error:
-            print(f"citebot: {error}", file=sys.stderr)
-            return EXIT_REFUSED
-        except UnknownDocument as error:
-            print(f"citebot: {error}", file=sys.stderr)
-            return EXIT_USAGE
+    else:  # a refused topic or an unknown document ends in main(), with its exit code
+        summaries = [engine.summarize(document=args.document, topic=args.topic, sentences=count)]
     for number, summary in enumerate(summaries):
         _emit(summary_json(summary) if args.json else summary_text(summary), first=number == 0)
-    return EXIT_OK
+    return exit_codes.OK
 
 
 def cmd_show(args, settings: Settings) -> int:
@@ -154,16 +139,12 @@ def cmd_show(args, settings: Settings) -> int:
     from retrieval.summaries import find_document
 
     engine = _loaded_engine(args, settings, warm=False)
-    try:
-        document = find_document(engine.snapshot, args.document)
-    except UnknownDocument as error:
-        print(f"citebot: {error}", file=sys.stderr)
-        return EXIT_USAGE
+    document = find_document(engine.snapshot, args.document)  # UnknownDocument: see main()
     if args.json:
         print(json.dumps(document_json(document), ensure_ascii=False))
     else:
         sys.stdout.write(document.text if document.text.endswith("\n") else document.text + "\n")
-    return EXIT_OK
+    return exit_codes.OK
 
 
 def _emit(result: dict | str, *, first: bool) -> None:
@@ -188,10 +169,10 @@ def cmd_feedback_export(args, settings: Settings) -> int:
     if args.output:
         with open(args.output, "w", encoding="utf-8") as handle:
             count = state.export_feedback(handle)
-        print(f"wrote {count} votes to {args.output}", file=sys.stderr)
+        print(f"wrote {wording.counted(count, 'vote')} to {args.output}", file=sys.stderr)
     else:
         state.export_feedback(sys.stdout)
-    return EXIT_OK
+    return exit_codes.OK
 
 
 def cmd_audit(args, settings: Settings) -> int:
@@ -205,7 +186,7 @@ def cmd_audit(args, settings: Settings) -> int:
             print(json.dumps(row, ensure_ascii=False))
         for row in documents:
             print(json.dumps({"kind": "document", **row}, ensure_ascii=False))
-        return EXIT_OK
+        return exit_codes.OK
     if not rows:
         print("No refreshes recorded yet.")
     for row in rows:
@@ -220,7 +201,7 @@ def cmd_audit(args, settings: Settings) -> int:
         digest = f"  {row['size']} bytes  sha256 {row['sha256']}" if row["sha256"] else ""
         print(f"{row['at']}  {row['requested_by']:<24} {row['action']:<9} {row['document']}  "
               f"{row['outcome']}{digest}")
-    return EXIT_OK
+    return exit_codes.OK
 
 
 def _loaded_engine(args, settings: Settings, *, warm: bool = True):
@@ -289,12 +270,6 @@ def _on_stop_signals(stop: Callable[[], None]) -> Iterator[None]:
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
-
-
-def _now() -> str:
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _configure_logging(verbose: bool) -> None:

@@ -8,10 +8,9 @@ import json
 import sys
 from pathlib import Path
 
+from bot import exit_codes
 from retrieval.errors import DocumentRefused, UnknownDocument
 from retrieval.settings import Settings
-
-EXIT_OK, EXIT_REFUSED = 0, 3
 
 
 def cmd_add(args, settings: Settings) -> int:
@@ -81,7 +80,8 @@ def _refused(state, who: str, action: str, name: str, error: Exception, *, as_js
         print(json.dumps({"ok": False, "error": str(error)}, ensure_ascii=False))
     else:
         print(f"citebot: {error}", file=sys.stderr)
-    return EXIT_REFUSED
+    # Not exit_code_for(error): a document that is not there cannot be removed, a refusal.
+    return exit_codes.REFUSED
 
 
 def _recorded_and_refreshed(settings: Settings, state, who: str, change, *, as_json: bool) -> int:
@@ -99,4 +99,4 @@ def _recorded_and_refreshed(settings: Settings, state, who: str, change, *, as_j
         where = f", moved to {change.moved_to}" if change.moved_to else ""
         print(f"{change.action}: {change.document} ({change.size:,} bytes, sha256 "
               f"{change.sha256}){where}\n{report_text(report)}")
-    return EXIT_OK
+    return exit_codes.OK

@@ -5,79 +5,31 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import re
 import time
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
+from bot import render, wording
+from bot.context import BotContext, context_of
 from bot.discord_text import discord_text
 from bot.errors import NotModerator, failure_text
-from bot.state import now_iso
+from bot.rules import UserCooldowns, looks_like_question, may_moderate, strip_mention
 from bot.views import answer_with_buttons
-from retrieval.models import RefreshReport
-from retrieval.phrasing import meta_request
+from retrieval.models import DocumentInfo, RefreshReport
 from retrieval.webpages import refetch_pages
-
-if TYPE_CHECKING:
-    from bot.discord_bot import CitebotBot
 
 log = logging.getLogger(__name__)
 
-QUESTION_WORDS = frozenset({
-    "who", "whom", "whose", "what", "when", "where", "which", "why", "how", "is", "are", "was",
-    "were", "do", "does", "did", "can", "could", "should", "would", "will", "has", "have", "had",
-    "tell", "explain", "describe", "list", "summarise", "summarize",
-})
-
-
-def looks_like_question(text: str) -> bool:
-    """Whether a message in an ask channel is a question (ends in '?' or starts like one) or a
-    request about the documents ("tl;dr", "what docs do you have")."""
-    words = text.split()
-    if not words:
-        return False
-    return (text.rstrip().endswith("?") or words[0].lower().strip(",:;") in QUESTION_WORDS
-            or meta_request(text) is not None)
-
-
-def strip_mention(text: str, user_id: int, role_id: int | None = None) -> str:
-    """The message without mentions of the bot (or of its role), whitespace collapsed."""
-    role = f"|<@&{role_id}>" if role_id else ""
-    return " ".join(re.sub(rf"<@!?{user_id}>{role}", " ", text).split())
-
-
-class UserCooldowns:
-    """A per-user rate limit shared by /ask, mentions and ask channels."""
-
-    def __init__(self, *, uses: int, seconds: float) -> None:
-        self.uses = uses
-        self.seconds = seconds
-        self._buckets: dict[int, app_commands.Cooldown] = {}
-
-    def check(self, user_id: int) -> None:
-        """Use one question of the user's allowance; raises CommandOnCooldown if none is left."""
-        if self.seconds <= 0:
-            return
-        if len(self._buckets) > 10_000:  # forget users whose window has passed
-            self._buckets = {k: v for k, v in self._buckets.items() if v.get_tokens() < v.rate}
-        bucket = self._buckets.setdefault(user_id, app_commands.Cooldown(self.uses, self.seconds))
-        retry_after = bucket.update_rate_limit()
-        if retry_after:
-            raise app_commands.CommandOnCooldown(bucket, retry_after)
-
-
 def is_moderator(interaction: discord.Interaction) -> bool:
     """Manage Server, or any role in discord.moderator_role_ids; else a polite refusal."""
-    if interaction.permissions.manage_guild:
-        return True
-    bot: CitebotBot = interaction.client  # type: ignore[assignment]
-    allowed = set(bot.settings.discord.moderator_role_ids)
-    if allowed.intersection(role.id for role in getattr(interaction.user, "roles", ())):
+    if may_moderate(
+        manages_server=interaction.permissions.manage_guild,
+        role_ids=(role.id for role in getattr(interaction.user, "roles", ())),
+        moderator_role_ids=context_of(interaction.client).settings.discord.moderator_role_ids,
+    ):
         return True
     raise NotModerator()
 
@@ -123,10 +75,12 @@ class RefreshProgress:
             await self.pending
 
 
-def document_choices(bot: CitebotBot, typed: str) -> list[app_commands.Choice[str]]:
+def document_choices(
+    documents: list[DocumentInfo], typed: str
+) -> list[app_commands.Choice[str]]:
     """Autocomplete for an option naming a document: titles or ids holding what is typed."""
     return [app_commands.Choice(name=name, value=value)
-            for name, value in render.document_choices(bot.engine.documents(), typed)]
+            for name, value in render.document_choices(documents, typed)]
 
 
 def requested_by(interaction: discord.Interaction) -> str:
@@ -135,25 +89,25 @@ def requested_by(interaction: discord.Interaction) -> str:
 
 
 async def refresh_in_reply(
-    bot: CitebotBot, interaction: discord.Interaction, *, join_running: bool = True
+    context: BotContext, interaction: discord.Interaction, *, join_running: bool = True
 ) -> tuple[RefreshReport, dict | None]:
     """Refresh the index for a deferred command: say so when another refresh is running,
     show progress, record the refresh in the audit log. Returns the report and the audit
     row of the refresh before it. `join_running=False` after a change to the documents."""
     who = requested_by(interaction)
-    previous = await asyncio.to_thread(bot.state.last_refresh)
-    running = bot.engine.running_refresh()
+    previous = await asyncio.to_thread(context.state.last_refresh)
+    running = context.engine.running_refresh()
     if running is not None:
         started = discord.utils.format_dt(datetime.fromisoformat(running[1]), "R")
         await interaction.edit_original_response(
             content=f"A refresh started by {discord_text(running[0], 200)} {started} "
             "is running; waiting for it…")
-    progress = RefreshProgress(interaction, delay=bot.progress_delay,
-                               interval=bot.progress_interval)
-    started_at, report, outcome = now_iso(), None, "error: interrupted"
+    progress = RefreshProgress(interaction, delay=context.progress_delay,
+                               interval=context.progress_interval)
+    started_at, report, outcome = context.clock.iso(), None, "error: interrupted"
     try:
         report = await asyncio.to_thread(functools.partial(
-            bot.engine.refresh, requested_by=who, progress=progress.from_worker,
+            context.engine.refresh, requested_by=who, progress=progress.from_worker,
             join_running=join_running))
         outcome = "ok"
     except Exception as error:
@@ -165,15 +119,16 @@ async def refresh_in_reply(
         # for the running one and record the next, unless it is someone else's too.
         owned = running is None if join_running else report is None or report.requested_by == who
         if owned:
-            await asyncio.to_thread(bot.state.record_refresh, report, requested_by=who,
+            await asyncio.to_thread(context.state.record_refresh, report, requested_by=who,
                                     started_at=started_at, outcome=outcome)
     return report, previous
 
 
 class AskCog(commands.Cog):
-    def __init__(self, bot: CitebotBot) -> None:
-        self.bot = bot
-        settings = bot.settings.discord
+    def __init__(self, bot: commands.Bot, context: BotContext) -> None:
+        self.bot = bot  # for its own user, to know when it is mentioned
+        self.context = context
+        settings = context.settings.discord
         self.cooldowns = UserCooldowns(uses=settings.cooldown_uses,
                                        seconds=settings.cooldown_seconds)
         self._warned_until: dict[int, float] = {}
@@ -187,7 +142,7 @@ class AskCog(commands.Cog):
         """Answer a question with verbatim, cited quotes from the documents."""
         self.cooldowns.check(interaction.user.id)
         await interaction.response.defer(thinking=True, ephemeral=private)
-        embed, view = await answer_with_buttons(self.bot, question)
+        embed, view = await answer_with_buttons(self.context, question)
         await interaction.followup.send(embed=embed, view=view, ephemeral=private)
 
     @app_commands.command()
@@ -207,10 +162,10 @@ class AskCog(commands.Cog):
         await interaction.response.defer(thinking=True)
         started = time.perf_counter()
         summary = await asyncio.to_thread(
-            self.bot.engine.summarize, document=document, topic=topic, sentences=sentences
+            self.context.engine.summarize, document=document, topic=topic, sentences=sentences
         )
-        titles = {doc.id: doc.title for doc in self.bot.engine.documents()}
-        title = render.summary_title(summary, titles.get(summary.document or ""))
+        titles = {doc.id: doc.title for doc in self.context.engine.documents()}
+        title = wording.summary_heading(summary, titles.get(summary.document or ""))
         rendered = render.summary_embed(summary, title=title,
                                         seconds=time.perf_counter() - started)
         await interaction.followup.send(embed=rendered.embed)
@@ -219,12 +174,12 @@ class AskCog(commands.Cog):
     async def document_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return document_choices(self.bot, current)
+        return document_choices(self.context.engine.documents(), current)
 
     @app_commands.command()
     async def sources(self, interaction: discord.Interaction):
         """The documents the bot answers from: title, link, passages, when indexed."""
-        documents = await asyncio.to_thread(self.bot.engine.documents)
+        documents = await asyncio.to_thread(self.context.engine.documents)
         await interaction.response.send_message(embed=render.sources_embed(documents))
 
     @app_commands.command()
@@ -234,8 +189,8 @@ class AskCog(commands.Cog):
     async def reindex(self, interaction: discord.Interaction):
         """Re-read the documents and update the index (moderators only)."""
         await interaction.response.defer(thinking=True)
-        pages = await refetch_pages(self.bot.library, self.bot.settings.documents)
-        report, previous = await refresh_in_reply(self.bot, interaction)
+        pages = await refetch_pages(self.context.library, self.context.settings.documents)
+        report, previous = await refresh_in_reply(self.context, interaction)
         await interaction.edit_original_response(
             content=None, embed=render.refresh_embed(report, previous=previous, pages=pages))
 
@@ -254,7 +209,7 @@ class AskCog(commands.Cog):
         )
         # A thread started under an ask channel is part of it.
         where = {message.channel.id, getattr(message.channel, "parent_id", None)}
-        in_ask_channel = not where.isdisjoint(self.bot.settings.discord.ask_channel_ids)
+        in_ask_channel = not where.isdisjoint(self.context.settings.discord.ask_channel_ids)
         if not addressed and not (in_ask_channel and looks_like_question(question)):
             return
         try:
@@ -267,7 +222,7 @@ class AskCog(commands.Cog):
             return
         try:
             async with message.channel.typing():
-                embed, view = await answer_with_buttons(self.bot, question)
+                embed, view = await answer_with_buttons(self.context, question)
         except Exception as error:
             text = failure_text(error, context=f"message {message.id} by user {message.author.id}")
             await message.reply(render.plain_text(text))

@@ -18,15 +18,16 @@ from discord import app_commands
 from discord.ext import commands
 from dotenv import find_dotenv, load_dotenv
 
+from bot import exit_codes, wording
 from bot.commands import AskCog
+from bot.context import BotContext
 from bot.docs import DocsCog
 from bot.errors import reply_with_error
-from bot.state import StateDB, now_iso
+from bot.state import StateDB
 from bot.views import MoreQuotesButton, VoteButton
 from retrieval.engine import Engine
 from retrieval.errors import CitebotError, RefreshCancelled
 from retrieval.settings import Settings
-from retrieval.uploads import Library
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ class CitebotTree(app_commands.CommandTree):
 
 
 class CitebotBot(commands.Bot):
-    """Answers from `engine`; records votes and refreshes in `state`.
+    """Answers from the context's engine; records votes and refreshes in its state.
 
     `message_content` asks Discord for the privileged Message Content intent, needed only to
     read questions in ask channels (mentions carry their text without it); by default it is
@@ -56,14 +57,11 @@ class CitebotBot(commands.Bot):
     def __init__(
         self,
         *,
-        engine: Engine,
-        settings: Settings,
-        state: StateDB,
+        context: BotContext,
         message_content: bool | None = None,
         guild_ready_timeout: float = 2.0,
-        progress_delay: float = 3.0,
-        progress_interval: float = 2.0,
     ) -> None:
+        settings = context.settings
         # The bot never joins voice: skip discord.py's start-up warnings about voice libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         intents = discord.Intents.default()
@@ -78,17 +76,12 @@ class CitebotBot(commands.Bot):
             help_command=None,
             guild_ready_timeout=guild_ready_timeout,
         )
-        self.engine = engine
-        self.settings = settings
-        self.state = state
-        self.library = Library(settings.documents.dir, max_file_mb=settings.documents.max_file_mb)
-        self.progress_delay = progress_delay
-        self.progress_interval = progress_interval
+        self.context = context  # what the cogs are given, and buttons read with context_of()
         self._upkeep: asyncio.Task | None = None
 
     async def setup_hook(self) -> None:
-        await self.add_cog(AskCog(self))
-        await self.add_cog(DocsCog(self))
+        await self.add_cog(AskCog(self, self.context))
+        await self.add_cog(DocsCog(self.context))
         self.add_dynamic_items(MoreQuotesButton, VoteButton)
         await self.sync_commands()
         self._upkeep = asyncio.create_task(self.keep_state_small())
@@ -100,10 +93,10 @@ class CitebotBot(commands.Bot):
 
     async def keep_state_small(self) -> None:
         """Prune old questions and VACUUM the state database now and every upkeep_hours."""
-        settings = self.settings.state
+        settings = self.context.settings.state
         while True:
             try:
-                upkeep = await asyncio.to_thread(self.state.upkeep, keep_days=settings.keep_days)
+                upkeep = await asyncio.to_thread(self.context.state.upkeep, keep_days=settings.keep_days)
                 log.info("state database: %d questions older than %d days pruned; %d questions "
                          "and %d votes kept; %.1f kB", upkeep.pruned, settings.keep_days,
                          upkeep.questions, upkeep.votes, upkeep.size_bytes / 1000)
@@ -112,7 +105,7 @@ class CitebotBot(commands.Bot):
             await asyncio.sleep(settings.upkeep_hours * 3600)
 
     async def sync_commands(self) -> None:
-        guild_ids = self.settings.discord.sync_guild_ids
+        guild_ids = self.context.settings.discord.sync_guild_ids
         if not guild_ids:
             synced = await self.tree.sync()
             log.info("synced %d slash commands globally (Discord may take a while to show them)",
@@ -129,13 +122,13 @@ class CitebotBot(commands.Bot):
             log.info("synced %d slash commands to guild %s", len(synced), guild_id)
 
     async def on_ready(self) -> None:
-        titles = [doc.title for doc in self.engine.documents()]
+        titles = [doc.title for doc in self.context.engine.documents()]
         shown = ", ".join(titles[:10])
         if len(titles) > 10:
             shown += f" and {len(titles) - 10} more"
-        log.info("connected as %s (id %s) in %d guilds; serving %d documents: %s",
-                 self.user, self.user.id if self.user else "?", len(self.guilds), len(titles),
-                 shown or "none")
+        log.info("connected as %s (id %s) in %d guilds; serving %s: %s",
+                 self.user, self.user.id if self.user else "?", len(self.guilds),
+                 wording.counted(len(titles), "document"), shown or "none")
 
     async def on_message(self, message: discord.Message) -> None:
         # No prefix commands: questions in messages are handled by AskCog's listener.
@@ -167,31 +160,40 @@ def run(settings: Settings) -> int:
     token = os.environ.get(TOKEN_ENV, "").strip()
     if not token:
         return _fail(f"{TOKEN_ENV} is not set: put the bot token in the environment or in a "
-                     ".env file (see the README, 'Discord bot').", code=2)
+                     ".env file (see the README, 'Discord bot').", code=exit_codes.USAGE)
     if not (token.isascii() and token.isprintable()) or " " in token:
         return _fail(f"{TOKEN_ENV} does not look like a bot token: it has spaces or characters "
-                     "a token never has.", code=2)
+                     "a token never has.", code=exit_codes.USAGE)
     use_custom_endpoints()
     engine = Engine(settings)
     state = StateDB(settings.index.state_db)
     try:
         return asyncio.run(serve(token, engine=engine, settings=settings, state=state))
-    except KeyboardInterrupt:
-        return 0
+    except KeyboardInterrupt:  # a server told to stop has done its job
+        return exit_codes.OK
 
 
 async def serve(
-    token: str, *, engine: Engine, settings: Settings, state: StateDB, **options
+    token: str,
+    *,
+    engine: Engine,
+    settings: Settings,
+    state: StateDB,
+    progress_delay: float = 3.0,
+    progress_interval: float = 2.0,
+    **options,
 ) -> int:
     """Log in (which checks the token and syncs the commands), load the index, then connect.
 
     A bot whose Message Content intent is not enabled in the Developer Portal starts again
     without it: ask channels stay quiet, /ask and mentions still work.
     """
+    context = BotContext.create(engine=engine, state=state, settings=settings,
+                                clock=engine.clock, progress_delay=progress_delay,
+                                progress_interval=progress_interval)
     message_content, loaded = None, False
     while True:
-        bot = CitebotBot(engine=engine, settings=settings, state=state,
-                         message_content=message_content, **options)
+        bot = CitebotBot(context=context, message_content=message_content, **options)
         try:
             with _closed_on_signals(bot):
                 async with bot:
@@ -200,7 +202,7 @@ async def serve(
                         await load_index(engine, state)
                         loaded = True
                     await bot.connect()
-            return 0
+            return exit_codes.OK
         except discord.LoginFailure:
             return _fail(f"Discord rejected the token in {TOKEN_ENV} (401 Unauthorized): copy "
                          "it again from the Developer Portal, Bot tab.")
@@ -212,7 +214,7 @@ async def serve(
             message_content = False
         except RefreshCancelled:
             log.info("stopped while building the index; the previous index is unchanged")
-            return 0
+            return exit_codes.OK
         except CitebotError as error:
             return _fail(f"cannot load the index: {error}")
         except (discord.HTTPException, discord.GatewayNotFound, discord.ConnectionClosed,
@@ -222,15 +224,15 @@ async def serve(
 
 async def load_index(engine: Engine, state: StateDB) -> None:
     """Load the index off the event loop, building it if missing; a build goes in the audit log."""
-    started_at = now_iso()
+    started_at = engine.clock.iso()
     report = await asyncio.to_thread(engine.load, rebuild=True)
     if report is not None:
         await asyncio.to_thread(state.record_refresh, report, requested_by="startup",
                                 started_at=started_at, outcome="ok")
     await asyncio.to_thread(engine.embedder.warm_up)  # so the first question needn't wait for it
     stats = engine.stats()
-    log.info("index ready: %d documents, %d passages, built %s", stats.documents, stats.chunks,
-             stats.built_at)
+    log.info("index ready: %s, %s, built %s", wording.counted(stats.documents, "document"),
+             wording.counted(stats.chunks, "passage"), stats.built_at)
 
 
 @contextmanager
@@ -241,7 +243,7 @@ def _closed_on_signals(bot: CitebotBot) -> Iterator[None]:
 
     def stop() -> None:
         log.info("stopping")
-        bot.engine.cancel_refreshes()
+        bot.context.engine.cancel_refreshes()
         asyncio.ensure_future(bot.close())
 
     signals = (signal.SIGTERM, signal.SIGINT)
@@ -258,6 +260,6 @@ def _closed_on_signals(bot: CitebotBot) -> Iterator[None]:
             loop.remove_signal_handler(number)
 
 
-def _fail(message: str, *, code: int = 1) -> int:
+def _fail(message: str, *, code: int = exit_codes.ERROR) -> int:
     print(f"citebot: {message}", file=sys.stderr)
     return code

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -11,20 +10,18 @@ from discord.ext import commands
 
 from bot import render
 from bot.commands import document_choices, is_moderator, refresh_in_reply, requested_by
+from bot.context import BotContext
 from retrieval.errors import DocumentRefused, UnknownDocument
 from retrieval.uploads import Change
 from retrieval.webpages import add_page
-
-if TYPE_CHECKING:
-    from bot.discord_bot import CitebotBot
 
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class DocsCog(commands.GroupCog, group_name="docs",
               group_description="Add, update, remove and list the documents (moderators only)"):
-    def __init__(self, bot: CitebotBot) -> None:
-        self.bot = bot
+    def __init__(self, context: BotContext) -> None:
+        self.context = context
         super().__init__()
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
@@ -51,7 +48,7 @@ class DocsCog(commands.GroupCog, group_name="docs",
         if source is not None and file is None:
             raise DocumentRefused("source is for an uploaded file; a web page cites its url.")
         await interaction.response.defer(thinking=True)
-        who, library = requested_by(interaction), self.bot.library
+        who, library = requested_by(interaction), self.context.library
         try:
             if file is not None:
                 library.check_size(file.filename, file.size)  # before downloading it
@@ -59,13 +56,13 @@ class DocsCog(commands.GroupCog, group_name="docs",
                 change = await asyncio.to_thread(library.add, raw, file.filename, title=title,
                                                  source_url=source)
             else:
-                change = await add_page(library, url, self.bot.settings.documents, title=title)
+                change = await add_page(library, url, self.context.settings.documents, title=title)
         except DocumentRefused as error:
             name = file.filename if file is not None else url
-            await asyncio.to_thread(self.bot.state.record_refusal, "add", name, error,
+            await asyncio.to_thread(self.context.state.record_refusal, "add", name, error,
                                     requested_by=who)
             raise
-        await asyncio.to_thread(self.bot.state.record_change, change, requested_by=who)
+        await asyncio.to_thread(self.context.state.record_change, change, requested_by=who)
         await self._refreshed(interaction, change)
 
     @app_commands.command()
@@ -75,31 +72,31 @@ class DocsCog(commands.GroupCog, group_name="docs",
         await interaction.response.defer(thinking=True)
         who = requested_by(interaction)
         try:
-            change = await asyncio.to_thread(self.bot.library.remove, document)
+            change = await asyncio.to_thread(self.context.library.remove, document)
         except UnknownDocument as error:
-            await asyncio.to_thread(self.bot.state.record_refusal, "remove", document, error,
+            await asyncio.to_thread(self.context.state.record_refusal, "remove", document, error,
                                     requested_by=who)
             raise
-        await asyncio.to_thread(self.bot.state.record_change, change, requested_by=who)
+        await asyncio.to_thread(self.context.state.record_change, change, requested_by=who)
         await self._refreshed(interaction, change)
 
     @remove.autocomplete("document")
     async def document_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return document_choices(self.bot, current)
+        return document_choices(self.context.engine.documents(), current)
 
     @app_commands.command(name="list")
     async def list_documents(self, interaction: discord.Interaction):
         """The documents, with who added each from Discord and when, its size and SHA-256."""
-        documents = await asyncio.to_thread(self.bot.engine.documents)
-        additions = await asyncio.to_thread(self.bot.state.last_additions)
+        documents = await asyncio.to_thread(self.context.engine.documents)
+        additions = await asyncio.to_thread(self.context.state.last_additions)
         await interaction.response.send_message(
             embed=render.docs_list_embed(documents, additions), ephemeral=True)
 
     async def _refreshed(self, interaction: discord.Interaction, change: Change) -> None:
         """Index the change (after any refresh that started before it) and report both."""
-        report, previous = await refresh_in_reply(self.bot, interaction, join_running=False)
+        report, previous = await refresh_in_reply(self.context, interaction, join_running=False)
         await interaction.edit_original_response(
             content=None, embed=render.change_embed(change, report, previous=previous))
 

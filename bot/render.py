@@ -14,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import discord
 
+from bot import wording
 from bot.citations import citation_label, place_url
 from bot.discord_text import discord_text, shorten
 from retrieval.models import Answer, DocumentInfo, Quote, RefreshReport, Summary
@@ -172,12 +173,12 @@ def answer_embed(answer: Answer, *, first: int = 1, seconds: float | None = None
 
 def _abstention_text(answer: Answer, first: int) -> str:
     if first > 1:
-        return "No more quotes answer this question."
-    text = "The documents don't answer this: no passage matches the question closely enough."
+        return wording.NO_MORE_QUOTES
+    text = wording.NO_ANSWER
     if answer.closest_documents:
         names = ", ".join(f"**{discord_text(title, CLOSEST_TITLE_LIMIT)}**"
                           for title in answer.closest_documents)
-        text += f"\nClosest documents: {names}."  # at most 3, each within its limit
+        text += f"\n{wording.CLOSEST_DOCUMENTS} {names}."  # at most 3, each within its limit
     return text
 
 
@@ -186,23 +187,16 @@ def summary_embed(summary: Summary, *, title: str, seconds: float | None = None)
     footer = f"Summarised in {summary.seconds if seconds is None else seconds:.2f} s"
     title = discord_text(title, TITLE_LIMIT)
     if summary.abstained or not summary.sentences:
-        about = f" about “{discord_text(summary.topic, 1000)}”" if summary.topic else ""
+        topic = discord_text(summary.topic, 1000) if summary.topic else None
         embed = discord.Embed(title=title, colour=ABSTAIN_COLOUR,
-                              description=f"The documents say nothing{about} that I could quote.")
+                              description=wording.no_summary(topic))
         return RenderedQuotes(embed.set_footer(text=footer), ())
     rendered = fit_quotes(title, summary.sentences, first=1, footer=footer)
     left_out = len(summary.sentences) - len(rendered.shown)
     if left_out:
-        rendered.embed.set_footer(text=f"{footer} · {left_out} more sentences did not fit")
+        more = wording.counted(left_out, "more sentence")
+        rendered.embed.set_footer(text=f"{footer} · {more} did not fit")
     return rendered
-
-
-def summary_title(summary: Summary, document_title: str | None = None) -> str:
-    if summary.scope == "document":
-        return f"Summary of {document_title or summary.document}"
-    if summary.scope == "topic":
-        return f"Summary: {summary.topic}"
-    return "Summary of the collection"
 
 
 def sources_embed(documents: Sequence[DocumentInfo]) -> discord.Embed:
@@ -212,14 +206,16 @@ def sources_embed(documents: Sequence[DocumentInfo]) -> discord.Embed:
     description = "\n".join(_lines_within(lines, DESCRIPTION_LIMIT))
     embed.description = description or "The index holds no documents."
     passages = sum(doc.passages for doc in documents)
-    return embed.set_footer(text=f"{len(documents)} documents · {passages} passages")
+    return embed.set_footer(text=f"{wording.counted(len(documents), 'document')} · "
+                                 f"{wording.counted(passages, 'passage')}")
 
 
 def _document_line(doc: DocumentInfo) -> str:
     name = discord_text(doc.title, 200)
     if doc.source_url and len(doc.source_url) <= 600:
         name = f"[{name}]({_safe_url(doc.source_url)})"
-    return f"**{name}** — {doc.passages} passages · indexed {_short_time(doc.indexed_at)}"
+    passages = wording.counted(doc.passages, "passage")
+    return f"**{name}** — {passages} · indexed {_short_time(doc.indexed_at)}"
 
 
 def document_choices(documents: Sequence[DocumentInfo], typed: str) -> list[tuple[str, str]]:
@@ -245,8 +241,10 @@ def refresh_embed(report: RefreshReport, *, previous: dict | None,
     """What a refresh changed, how big the index is now, and the refresh before it; with
     `pages`, what re-fetching the web pages found."""
     title = "Index refreshed" if report.changed_anything else "Index already up to date"
-    description = (f"{report.chunks} passages from {len(report.documents)} documents "
-                   f"in {report.seconds:.1f} s ({report.embedded} passages embedded).")
+    # Passages and sentences are both embedded: "texts", not "passages".
+    description = (f"{wording.counted(report.chunks, 'passage')} from "
+                   f"{wording.counted(len(report.documents), 'document')} in "
+                   f"{report.seconds:.1f} s ({wording.counted(report.embedded, 'text')} embedded).")
     if report.full_rebuild and report.reason:
         description += f"\nFull rebuild: {discord_text(report.reason, 800)}"
     # Short description, footer and "previous" keep 4 full lists of ids under the 6,000 total.
@@ -301,8 +299,8 @@ def docs_list_embed(documents: Sequence[DocumentInfo], additions: dict[str, dict
                           description="\n".join(_lines_within(lines, DESCRIPTION_LIMIT))
                           or "The index holds no documents.")
     added = sum(doc.id in additions for doc in documents)
-    return embed.set_footer(text=f"{len(documents)} documents · {added} added from Discord or "
-                                 "citebot add")
+    return embed.set_footer(text=f"{wording.counted(len(documents), 'document')} · {added} "
+                                 "added from Discord or citebot add")
 
 
 def file_size(size: int) -> str:
@@ -336,4 +334,4 @@ def previous_refresh_text(previous: dict | None) -> str:
 
 def progress_text(done: int, total: int) -> str:
     percent = f" ({100 * done // total}%)" if total else ""
-    return f"Reindexing… {done}/{total} passages embedded{percent}"
+    return f"Reindexing… {done}/{wording.counted(total, 'text')} embedded{percent}"

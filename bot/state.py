@@ -16,14 +16,14 @@ import json
 import logging
 import secrets
 import sqlite3
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import IO
 
+from retrieval.clock import SYSTEM_CLOCK, Clock
 from retrieval.errors import CitebotError
 from retrieval.models import RefreshReport
 from retrieval.uploads import Change
@@ -74,10 +74,6 @@ CREATE TABLE IF NOT EXISTS document_audit (
 """
 
 
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 class StateUnavailable(CitebotError):
     """The state database cannot be written; str() is what a user who clicked a button sees."""
 
@@ -94,10 +90,11 @@ class StateDB:
     """Feedback and audit records in one SQLite file; the parent directory is created.
 
     A database that cannot be set up is not an error: the bot runs read-only (see the module
-    docstring), and one warning says why. `clock` times the warnings (once a minute).
+    docstring), and one warning says why. `clock` dates the records and times the warnings
+    (once a minute).
     """
 
-    def __init__(self, path: Path | str, *, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, path: Path | str, *, clock: Clock = SYSTEM_CLOCK):
         self.path = Path(path)
         self._clock = clock
         self._warned_at = float("-inf")
@@ -119,7 +116,7 @@ class StateDB:
             raise StateUnavailable(f"the state database {self.path} cannot be read: {error}") from None
 
     def _cannot_write(self, error: Exception) -> None:
-        now = self._clock()
+        now = self._clock.monotonic()
         if now - self._warned_at >= WARN_EVERY_SECONDS:
             self._warned_at = now
             log.warning("the state database %s cannot be written (%s): answers go out without "
@@ -145,7 +142,7 @@ class StateDB:
                 db.execute(
                     "INSERT INTO questions (id, question, passage_ids, created_at)"
                     " VALUES (?, ?, ?, ?)",
-                    (question_id, question, json.dumps(list(passage_ids)), now_iso()),
+                    (question_id, question, json.dumps(list(passage_ids)), self._clock.iso()),
                 )
         except sqlite3.Error as error:
             self._cannot_write(error)
@@ -169,7 +166,7 @@ class StateDB:
     def upkeep(self, *, keep_days: int) -> Upkeep:
         """Forget questions older than `keep_days` (votes keep their own copy), then VACUUM so
         the file shrinks; returns what is left and the file's size."""
-        cutoff = (datetime.now(UTC) - timedelta(days=keep_days)).isoformat(timespec="seconds")
+        cutoff = (self._clock.now() - timedelta(days=keep_days)).isoformat(timespec="seconds")
         with self._connect() as db:
             pruned = db.execute("DELETE FROM questions WHERE created_at < ?", (cutoff,)).rowcount
             questions = db.execute("SELECT COUNT(*) FROM questions").fetchone()[0]
@@ -221,7 +218,7 @@ class StateDB:
             " ON CONFLICT (question_id, user_hash) DO UPDATE SET"
             " vote = excluded.vote, created_at = excluded.created_at",
             (question_id, row["question"], row["passage_ids"], vote, guild_id, user_hash,
-             now_iso()),
+             self._clock.iso()),
         )
         return True
 
@@ -255,7 +252,7 @@ class StateDB:
                 cursor = db.execute(
                     "INSERT INTO audit (requested_by, started_at, finished_at, outcome, report)"
                     " VALUES (?, ?, ?, ?, ?)",
-                    (requested_by, started_at, now_iso(), outcome,
+                    (requested_by, started_at, self._clock.iso(), outcome,
                      json.dumps(report.as_json()) if report is not None else None),
                 )
         except sqlite3.Error as error:
@@ -282,7 +279,7 @@ class StateDB:
                 cursor = db.execute(
                     "INSERT INTO document_audit (at, requested_by, action, document, sha256,"
                     " size, url, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (now_iso(), requested_by, action, document, sha256, size, url, outcome),
+                    (self._clock.iso(), requested_by, action, document, sha256, size, url, outcome),
                 )
         except sqlite3.Error as error:
             self._cannot_write(error)

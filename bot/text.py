@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot import wording
 from bot.citations import citation_label, file_reference, place_url
-from retrieval.answers import ABSTAIN_MESSAGE
 from retrieval.models import Answer, Document, Quote, RefreshReport, Reply, Summary
 
 LISTED = 10  # documents named per kind of change in a text report
@@ -20,7 +20,7 @@ def reply_text(reply: Reply) -> str:
         return f"Q: {reply.question}\n\n{summary_text(reply.summary)}"
     lines = [f"Q: {reply.question}", "", f"The documents I answer from ({len(reply.documents)}):"]
     for doc in reply.documents:
-        lines.append(f"  {doc.title} ({doc.id}, {passages(doc.passages)})")
+        lines.append(f"  {doc.title} ({doc.id}, {wording.counted(doc.passages, 'passage')})")
         if doc.source_url:
             lines.append(f"      {doc.source_url}")
     return "\n".join(lines)
@@ -42,30 +42,21 @@ def reply_json(reply: Reply) -> dict:
     return result
 
 
-def passages(count: int) -> str:
-    return f"{count} passage{'s' * (count != 1)}"
-
-
 def answer_text(answer: Answer) -> str:
     lines = [f"Q: {answer.question}", ""]
     if answer.abstained:
-        lines.append(ABSTAIN_MESSAGE)
+        lines.append(wording.NO_ANSWER)
         if answer.closest_documents:
-            lines.append("Closest documents: " + "; ".join(answer.closest_documents))
+            lines.append(f"{wording.CLOSEST_DOCUMENTS} " + "; ".join(answer.closest_documents))
         return "\n".join(lines)
     lines.extend(_quotes_with_sources(answer.quotes))
     return "\n".join(lines)
 
 
 def summary_text(summary: Summary) -> str:
-    heading = {
-        "collection": "Summary of the collection",
-        "document": f"Summary of {summary.document}",
-        "topic": f"What the documents say about: {summary.topic}",
-    }[summary.scope]
-    lines = [heading, ""]
+    lines = [wording.summary_heading(summary), ""]
     if summary.abstained:
-        lines.append("The documents don't say anything about that.")
+        lines.append(wording.no_summary(summary.topic))
         return "\n".join(lines)
     lines.extend(_quotes_with_sources(summary.sentences))
     return "\n".join(lines)
@@ -152,11 +143,12 @@ def summary_json(summary: Summary) -> dict:
 def report_text(report: RefreshReport) -> str:
     kind = f"full rebuild ({report.reason})" if report.full_rebuild else "incremental refresh"
     lines = [
-        f"Indexed {len(report.documents)} documents, {report.chunks} passages "
+        f"Indexed {wording.counted(len(report.documents), 'document')}, "
+        f"{wording.counted(report.chunks, 'passage')} "
         f"in {report.seconds:.2f} s ({kind}).",
         f"  added {len(report.added)}, changed {len(report.changed)}, "
         f"removed {len(report.removed)}, unchanged {len(report.unchanged)}; "
-        f"{report.embedded} texts embedded.",
+        f"{wording.counted(report.embedded, 'text')} embedded.",
     ]
     for kind_name in ("added", "changed", "removed", "skipped"):
         names = getattr(report, kind_name)

@@ -9,38 +9,38 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
-from bot import render
+from bot import render, wording
+from bot.context import BotContext, context_of
 from bot.errors import reply_with_error
-
-if TYPE_CHECKING:
-    from bot.discord_bot import CitebotBot
 
 
 async def answer_with_buttons(
-    bot: CitebotBot, question: str, *, skip: int = 0
+    context: BotContext, question: str, *, skip: int = 0
 ) -> tuple[discord.Embed, discord.ui.View]:
     """Ask the engine off the event loop; the embed and the buttons for the quotes that fit.
     A request about the collection ("tl;dr", "what docs do you have") gets the summary or the
     documents list instead, without buttons."""
     started = time.perf_counter()
     if skip:
-        answer = await asyncio.to_thread(bot.engine.ask, question, skip=skip)
+        answer = await asyncio.to_thread(context.engine.ask, question, skip=skip)
     else:
-        reply = await asyncio.to_thread(bot.engine.respond, question)
+        reply = await asyncio.to_thread(context.engine.respond, question)
         if reply.kind == "sources":
             return render.sources_embed(reply.documents), discord.ui.View()
         if reply.kind == "summary":
-            rendered = render.summary_embed(reply.summary, title=render.summary_title(reply.summary),
+            rendered = render.summary_embed(reply.summary, title=wording.summary_heading(reply.summary),
                                             seconds=time.perf_counter() - started)
             return rendered.embed, discord.ui.View()
         answer = reply.answer
     rendered = render.answer_embed(answer, first=skip + 1, seconds=time.perf_counter() - started)
     passage_ids = [quote.passage_id for quote in rendered.shown]
-    question_id = await asyncio.to_thread(bot.state.remember_question, answer.question, passage_ids)
+    question_id = await asyncio.to_thread(
+        context.state.remember_question, answer.question, passage_ids
+    )
     if question_id is None:  # the state database cannot be written: the answer goes out anyway
         return rendered.embed, discord.ui.View()
     more_from = skip + len(rendered.shown) if rendered.shown else None
@@ -56,9 +56,9 @@ def answer_view(question_id: str, *, more_from: int | None) -> discord.ui.View:
     return view
 
 
-def too_old(bot: CitebotBot) -> str:
+def too_old(context: BotContext) -> str:
     return ("Sorry, this answer is too old for its buttons: questions are kept for "
-            f"{bot.settings.state.keep_days} days. Please ask it again.")
+            f"{wording.counted(context.settings.state.keep_days, 'day')}. Please ask it again.")
 
 
 class MoreQuotesButton(
@@ -83,14 +83,14 @@ class MoreQuotesButton(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         try:
-            bot: CitebotBot = interaction.client  # type: ignore[assignment]
-            question = await asyncio.to_thread(bot.state.question, self.question_id)
+            context = context_of(interaction.client)
+            question = await asyncio.to_thread(context.state.question, self.question_id)
             if question is None:
-                await interaction.response.send_message(too_old(bot), ephemeral=True)
+                await interaction.response.send_message(too_old(context), ephemeral=True)
                 return
             private = bool(interaction.message and interaction.message.flags.ephemeral)
             await interaction.response.defer(thinking=True, ephemeral=private)
-            embed, view = await answer_with_buttons(bot, question, skip=self.skip)
+            embed, view = await answer_with_buttons(context, question, skip=self.skip)
             await interaction.followup.send(embed=embed, view=view, ephemeral=private)
         except Exception as error:  # buttons have no error tree of their own
             await reply_with_error(interaction, error)
@@ -118,13 +118,13 @@ class VoteButton(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         try:
-            bot: CitebotBot = interaction.client  # type: ignore[assignment]
+            context = context_of(interaction.client)
             recorded = await asyncio.to_thread(
-                bot.state.record_vote, self.question_id, vote=self.vote,
+                context.state.record_vote, self.question_id, vote=self.vote,
                 guild_id=interaction.guild_id, user_id=interaction.user.id,
             )
             text = (f"Thanks, your {'👍' if self.vote > 0 else '👎'} is recorded."
-                    if recorded else too_old(bot))
+                    if recorded else too_old(context))
             await interaction.response.send_message(text, ephemeral=True)
         except Exception as error:
             await reply_with_error(interaction, error)

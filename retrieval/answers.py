@@ -10,7 +10,6 @@ from retrieval.query import Query
 from retrieval.scoring import RankedSentence
 from retrieval.snapshot import Snapshot
 
-ABSTAIN_MESSAGE = "The documents don't say."
 _WORD = re.compile(r"\w+")
 
 

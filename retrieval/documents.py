@@ -195,6 +195,9 @@ def document_from_bytes(raw: bytes, suffix: str, doc_id: str, *, stem: str) -> D
             blocks=extracted.blocks,
         )
     text = decode_text(raw)
+    # Windows (and old Mac) line ends stored as "\n": paragraphs are blank-line separated, and a
+    # "\r" between two line ends would make every line a paragraph of its own.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise ValueError("the file is empty")
     meta = read_metadata(text)

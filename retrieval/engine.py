@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import threading
 import time
@@ -10,10 +9,10 @@ import unicodedata
 from concurrent.futures import Future, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 from retrieval.answers import compose_answer
+from retrieval.clock import SYSTEM_CLOCK, Clock
 from retrieval.documents import Skipped, load_documents
 from retrieval.embedder import Embedder
 from retrieval.errors import (
@@ -24,6 +23,7 @@ from retrieval.errors import (
     QuestionError,
     RefreshCancelled,
 )
+from retrieval.file_lock import Stopped, Unlockable, exclusive
 from retrieval.indexer import (
     Progress,
     build_snapshot,
@@ -40,8 +40,8 @@ from retrieval.models import (
     Reply,
     Summary,
 )
-from retrieval.places import located
 from retrieval.phrasing import meta_request
+from retrieval.places import located
 from retrieval.query import read_query
 from retrieval.scoring import rank_sentences
 from retrieval.settings import Settings
@@ -73,12 +73,18 @@ class Engine:
     only one refresh runs at a time (a second caller waits for, and shares, its report).
     """
 
-    def __init__(self, settings: Settings, *, embedder: Embedder | None = None):
+    def __init__(
+        self, settings: Settings, *, embedder: Embedder | None = None, clock: Clock = SYSTEM_CLOCK
+    ):
         self.settings = settings
+        self.clock = clock
         self.embedder = embedder or Embedder(
             settings.model.name, batch_size=settings.model.batch_size
         )
         self._snapshot: Snapshot | None = None
+        # documents() of the snapshot it was listed from: autocomplete asks on every keystroke,
+        # on the event loop, and a new snapshot is a new key.
+        self._listed: tuple[Snapshot, tuple[DocumentInfo, ...]] | None = None
         self._running: RunningRefresh | None = None
         self._state = threading.Lock()
         self._cancelled = threading.Event()
@@ -137,7 +143,7 @@ class Engine:
             with self._state:
                 running = self._running
                 if running is None:
-                    started = datetime.now(UTC).isoformat(timespec="seconds")
+                    started = self.clock.iso()
                     running = self._running = RunningRefresh(requested_by, started, Future())
                     owner = True
                 else:
@@ -247,18 +253,22 @@ class Engine:
         return snapshot
 
     def documents(self) -> list[DocumentInfo]:
+        """The live snapshot's documents; listed once per snapshot, so cheap to call again."""
         snapshot = self.snapshot
-        entries = snapshot.manifest["documents"]
-        return [
-            DocumentInfo(
-                id=d.id,
-                title=d.title,
-                source_url=d.source_url,
-                passages=len(snapshot.chunks_of(d.id)),
-                indexed_at=entries[d.id]["indexed_at"],
-            )
-            for d in snapshot.documents
-        ]
+        listed = self._listed
+        if listed is None or listed[0] is not snapshot:
+            entries = snapshot.manifest["documents"]
+            listed = self._listed = (snapshot, tuple(
+                DocumentInfo(
+                    id=d.id,
+                    title=d.title,
+                    source_url=d.source_url,
+                    passages=len(snapshot.chunks_of(d.id)),
+                    indexed_at=entries[d.id]["indexed_at"],
+                )
+                for d in snapshot.documents
+            ))
+        return list(listed[1])
 
     def stats(self) -> IndexStats:
         snapshot = self.snapshot
@@ -303,7 +313,8 @@ class Engine:
                 if previous is not None and previous.documents:
                     raise EmptyCorpus(
                         f"no documents found in {docs_dir}; refusing to replace an index of "
-                        f"{len(previous.documents)} documents with an empty one "
+                        f"{len(previous.documents)} document{'s' * (len(previous.documents) != 1)} "
+                        "with an empty one "
                         "(use --allow-empty to do it anyway)"
                     )
                 raise EmptyCorpus(f"no readable documents in {docs_dir}")
@@ -314,6 +325,7 @@ class Engine:
                 previous=previous,
                 progress=_cancellable(progress, self._cancelled),
                 max_texts_per_document=self.settings.documents.max_texts_per_document,
+                clock=self.clock,
             )
             nothing_changed = previous is not None and previous.path is not None and not (
                 result.full_rebuild or result.added or result.changed or result.removed
@@ -332,25 +344,17 @@ class Engine:
             # An engine that serves questions gets BM25 built before the swap; a one-off
             # `citebot index` never needs it.
             self._snapshot = snapshot.prepare() if serving else snapshot
-        return RefreshReport(
-            documents=tuple(d.id for d in result.snapshot.documents),
-            added=result.added,
-            changed=result.changed,
-            removed=result.removed,
-            unchanged=result.unchanged,
-            skipped=tuple(f"{s.path}: {s.reason}" for s in (*skipped, *result.skipped)),
+        return result.report(
             chunks=len(snapshot.chunks),
-            embedded=result.embedded,
+            unread=skipped,
             seconds=time.perf_counter() - began,
-            full_rebuild=result.full_rebuild,
-            reason=result.reason,
             requested_by=running.requested_by,
             started_at=running.started_at,
         )
 
     def _load_documents(self) -> tuple[list[Document], list[Skipped]]:
         limits = self.settings.documents
-        added = Library(limits.dir, max_file_mb=limits.max_file_mb).declared()
+        added = Library(limits.dir, max_file_mb=limits.max_file_mb, clock=self.clock).declared()
         return load_documents(limits.dir, max_file_mb=limits.max_file_mb,
                               max_documents=limits.max_documents, declared=added)
 
@@ -407,23 +411,12 @@ def _build_lock(index_dir: Path, *, blocking: bool, cancelled: threading.Event |
     """
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
-        handle = open(index_dir / ".lock", "a")
     except OSError as error:
         raise IndexError_(f"cannot use the index dir {index_dir}: {error.strerror}") from None
-    stop = cancelled or threading.Event()
-    with handle:
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if not blocking:
-                    yield False
-                    return
-            # Polled rather than blocking in flock, so a stopping process is never stuck here.
-            stop.wait(0.2)
-            _raise_if_set(stop)
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    try:
+        with exclusive(index_dir / ".lock", blocking=blocking, stop=cancelled) as got:
+            yield got
+    except Unlockable as error:
+        raise IndexError_(f"cannot use the index dir {index_dir}: {error.strerror}") from None
+    except Stopped:
+        raise RefreshCancelled("the refresh was cancelled: Citebot is stopping") from None

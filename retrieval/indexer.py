@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import numpy as np
 
+from retrieval.clock import SYSTEM_CLOCK, Clock
 from retrieval.documents import Skipped
 from retrieval.embedder import Embedder
-from retrieval.models import Chunk, Document, Sentence
+from retrieval.models import Chunk, Document, RefreshReport, Sentence
 from retrieval.passages import split_document
 from retrieval.places import section_of
 from retrieval.settings import ChunkSettings
@@ -19,7 +19,9 @@ from retrieval.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 
-SPLITTER_VERSION = 3  # bump when sentence or passage splitting changes: forces a full rebuild
+# Bump when sentence or passage splitting changes: forces a full rebuild. 4: CRLF text files
+# are stored with "\n" line ends (an index of 3 has them split line by line).
+SPLITTER_VERSION = 4
 # Bump when what is embedded for a passage or sentence changes (3: under their declared title;
 # 4: and their heading path).
 EMBEDDING_TEXT_VERSION = 4
@@ -38,6 +40,33 @@ class BuildResult:
     full_rebuild: bool
     reason: str
     skipped: tuple[Skipped, ...] = ()  # documents over the texts-per-document limit
+
+    def report(
+        self,
+        *,
+        chunks: int,
+        unread: Sequence[Skipped],
+        seconds: float,
+        requested_by: str,
+        started_at: str,
+    ) -> RefreshReport:
+        """This build as the refresh report users see: `chunks` in the live index after it,
+        `unread` the files skipped before the build (unreadable, too large)."""
+        return RefreshReport(
+            documents=tuple(d.id for d in self.snapshot.documents),
+            added=self.added,
+            changed=self.changed,
+            removed=self.removed,
+            unchanged=self.unchanged,
+            skipped=tuple(f"{s.path}: {s.reason}" for s in (*unread, *self.skipped)),
+            chunks=chunks,
+            embedded=self.embedded,
+            seconds=seconds,
+            full_rebuild=self.full_rebuild,
+            reason=self.reason,
+            requested_by=requested_by,
+            started_at=started_at,
+        )
 
 
 def settings_fingerprint(embedder: Embedder, chunking: ChunkSettings) -> dict:
@@ -86,6 +115,7 @@ def build_snapshot(
     previous: Snapshot | None,
     progress: Progress | None = None,
     max_texts_per_document: int | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> BuildResult:
     """The next snapshot; a document that splits into more than `max_texts_per_document`
     passages and sentences is left out, with the reason, before anything is embedded."""
@@ -93,7 +123,7 @@ def build_snapshot(
     reason = "no index yet" if previous is None else incompatibility(previous.manifest, fingerprint)
     reusable = previous if not reason else None
     changes = document_changes(reusable.manifest if reusable else {}, documents)
-    now = datetime.now(UTC).isoformat(timespec="seconds")
+    now = clock.iso()
 
     chunks: list[Chunk] = []
     sentences: list[Sentence] = []

@@ -13,7 +13,7 @@ from retrieval.query import Query
 from retrieval.scoring import rank_sentences, relevance_of
 from retrieval.settings import Settings, SummarySettings
 from retrieval.snapshot import Snapshot
-from retrieval.summarizer import LearnedScorer, SummaryWeights, select_diverse
+from retrieval.summarizer import LearnedScorer, SummaryWeights, select_diverse, summarize_rows
 from retrieval.summary_scorer import SCORER
 
 # Topic summaries choose among this many times `count` of the best-ranked sentences.
@@ -123,10 +123,9 @@ def _best_rows(
 ) -> list[tuple[int, float]]:
     """(row, score) of the best `count` of `rows` read as one document; in document order, or
     best first with `by_score`."""
-    vectors = snapshot.sentence_vectors[rows]
-    scores = scorer.scores(vectors, [snapshot.sentences[r].text for r in rows])
-    chosen = select_diverse(vectors, scores, count, scorer.redundancy)
-    return [(rows[i], float(scores[i])) for i in (chosen if by_score else sorted(chosen))]
+    texts = [snapshot.sentences[r].text for r in rows]
+    picks = summarize_rows(snapshot.sentence_vectors[rows], texts, count, scorer, by_score=by_score)
+    return [(rows[i], score) for i, score in picks]
 
 
 def _collection_rows(

@@ -135,13 +135,20 @@ def sentence_scores(
 
 
 def summarize_rows(
-    vectors: np.ndarray, texts: Sequence[str], count: int, scorer: SummaryWeights | LearnedScorer
-) -> list[int]:
-    """Indices of the `count` sentences that best summarise one document, in document order."""
+    vectors: np.ndarray,
+    texts: Sequence[str],
+    count: int,
+    scorer: SummaryWeights | LearnedScorer,
+    *,
+    by_score: bool = False,
+) -> list[tuple[int, float]]:
+    """(index, score) of the `count` sentences that best summarise one document, in document
+    order, or best first with `by_score`."""
     if len(vectors) == 0 or count <= 0:
         return []
     relevance = scorer.scores(vectors, texts)
-    return sorted(select_diverse(vectors, relevance, count, scorer.redundancy))
+    chosen = select_diverse(vectors, relevance, count, scorer.redundancy)
+    return [(i, float(relevance[i])) for i in (chosen if by_score else sorted(chosen))]
 
 
 def select_diverse(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import io
 import json
@@ -16,13 +15,14 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 from retrieval.charsets import decode_text
+from retrieval.clock import SYSTEM_CLOCK, Clock
 from retrieval.documents import EXTENSIONS, Declared, describe, document_from_bytes, outside_reason
 from retrieval.errors import DocumentRefused, UnknownDocument
+from retrieval.file_lock import exclusive
 
 log = logging.getLogger(__name__)
 
@@ -144,11 +144,11 @@ class Library:
     file to `removed/<date>/` beside the dir. Files appear whole (written aside, then renamed),
     so a refresh running at the same time reads the old file or the new one, never half."""
 
-    def __init__(self, root: Path, *, max_file_mb: float, today=lambda: datetime.now(UTC).date()):
+    def __init__(self, root: Path, *, max_file_mb: float, clock: Clock = SYSTEM_CLOCK):
         self.root = root
         self.max_bytes = int(max_file_mb * 1_000_000)
         self.uploads = root / UPLOADS
-        self._today = today
+        self._clock = clock
 
     def add(self, raw: bytes, name: str, *, title: str | None = None,
             source_url: str | None = None, url: str | None = None, etag: str | None = None,
@@ -199,7 +199,7 @@ class Library:
         path = self._document_path(doc_id)
         raw = path.read_bytes()
         beside = self.root.resolve().parent
-        target = _free_path(beside / REMOVED / self._today().isoformat() / doc_id)
+        target = _free_path(beside / REMOVED / self._clock.today().isoformat() / doc_id)
         with self._locked():
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(path, target)
@@ -265,12 +265,8 @@ class Library:
     def _locked(self) -> Iterator[None]:
         """One change at a time, across the bot and `citebot add`/`remove`."""
         self.uploads.mkdir(parents=True, exist_ok=True)
-        with open(self.uploads / ".lock", "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with exclusive(self.uploads / ".lock"):
+            yield
 
     def _entries(self) -> dict[str, Entry]:
         try:

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot import render
+from bot import render, wording
 from bot.discord_text import discord_text
 from retrieval.models import Answer, DocumentInfo, Quote, RefreshReport, Summary
 
@@ -68,12 +68,12 @@ def test_closest_documents_with_hostile_titles():
 
 def test_a_summary_of_a_hostile_document_and_a_hostile_topic():
     summary = Summary("document", "evil.md", None, (hostile_quote(),), False)
-    rendered = render.summary_embed(summary, title=render.summary_title(summary, HOSTILE))
+    rendered = render.summary_embed(summary, title=wording.summary_heading(summary, HOSTILE))
     assert render.fits(rendered.embed)
     assert_harmless(rendered.embed.title)
     assert_harmless(rendered.embed.fields[0].value, source_url=URL)
     nothing = render.summary_embed(Summary("topic", None, HOSTILE, (), True),
-                                   title=render.summary_title(Summary("topic", None, HOSTILE,
+                                   title=wording.summary_heading(Summary("topic", None, HOSTILE,
                                                                       (), True)))
     assert render.fits(nothing.embed)
     assert_harmless(nothing.embed.title)

@@ -8,7 +8,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from bot import render
+from bot import render, wording
 from retrieval.models import Answer, DocumentInfo, Quote, RefreshReport, Summary
 
 URL = "https://www.example.org/news/2025/3/3/a-story?traffic_source=rss"
@@ -147,7 +147,7 @@ def test_text_fragment_replaces_an_existing_fragment_and_skips_non_pages():
 
 def test_summary_embed_cites_like_an_answer():
     summary = Summary("topic", None, "ceasefire", (quote("One."), quote("Two.", number=2)), False)
-    rendered = render.summary_embed(summary, title=render.summary_title(summary), seconds=0.1)
+    rendered = render.summary_embed(summary, title=wording.summary_heading(summary), seconds=0.1)
     assert rendered.embed.title == "Summary: ceasefire"
     assert shown_quotes(rendered.embed) == ["One.", "Two."]
     assert rendered.embed.footer.text == "Summarised in 0.10 s"
@@ -161,7 +161,7 @@ def test_sources_embed_lists_every_document_within_limits():
             for n in range(1, 4)]
     embed = render.sources_embed(docs)
     assert embed.description.split("\n")[0] == (
-        "**[Document 1](https://e.org/1)** — 1 passages · indexed 2025-03-03 10:20 UTC")
+        "**[Document 1](https://e.org/1)** — 1 passage · indexed 2025-03-03 10:20 UTC")
     assert embed.footer.text == "3 documents · 6 passages"
     many = [DocumentInfo(f"d{n}.md", "T" * 150, "https://e.org/" + "p" * 100, 2, "x")
             for n in range(200)]
@@ -179,7 +179,7 @@ def test_refresh_embed_reports_changes_and_the_previous_refresh():
                 "outcome": "ok"}
     embed = render.refresh_embed(report, previous=previous)
     assert embed.title == "Index refreshed"
-    assert embed.description == "12 passages from 2 documents in 1.2 s (5 passages embedded)."
+    assert embed.description == "12 passages from 2 documents in 1.2 s (5 texts embedded)."
     fields = {f.name: f.value for f in embed.fields}
     assert fields == {"Added (1)": "b.md", "Removed (1)": "c.md",
                       "Previous refresh": "2025-03-03 10:20 UTC by startup: ok"}

@@ -11,6 +11,7 @@ import threading
 import pytest
 
 from bot.state import StateDB, StateUnavailable
+from retrieval.clock import Clock
 from retrieval.models import RefreshReport
 
 
@@ -115,7 +116,7 @@ def test_safe_to_use_from_many_threads(state):
     assert len(exported(state)) == 8
 
 
-class Clock:
+class Ticker:
     def __init__(self) -> None:
         self.now = 0.0
 
@@ -125,8 +126,8 @@ class Clock:
 
 def test_an_unwritable_database_degrades_with_a_warning_once_a_minute(tmp_path, caplog):
     folder = tmp_path / "state"
-    clock = Clock()
-    state = StateDB(folder / "state.sqlite3", clock=clock)
+    clock = Ticker()
+    state = StateDB(folder / "state.sqlite3", clock=Clock(monotonic=clock))
     question_id = state.remember_question("kept?", ["a.md#0001"])
     # Writes really fail (even as root): the database's folder is now a file.
     shutil.rmtree(folder)

@@ -13,6 +13,7 @@ import pytest_asyncio
 import yarl
 from fake_discord import FakeDiscord
 
+from bot.context import BotContext
 from bot.discord_bot import CitebotBot
 from bot.state import StateDB
 from retrieval.engine import Engine
@@ -107,8 +108,9 @@ def state(settings) -> StateDB:
 
 @pytest_asyncio.fixture(scope="session")
 async def bot(fake, engine, settings, state) -> CitebotBot:
-    client = CitebotBot(engine=engine, settings=settings, state=state, guild_ready_timeout=0.01,
-                        progress_delay=0.0, progress_interval=0.0)
+    context = BotContext.create(engine=engine, settings=settings, state=state,
+                                progress_delay=0.0, progress_interval=0.0)
+    client = CitebotBot(context=context, guild_ready_timeout=0.01)
     task = asyncio.create_task(client.start("fake-token"))
     await asyncio.wait_for(client.wait_until_ready(), 15)
     yield client
@@ -129,3 +131,26 @@ def discord_rules(fake):
         if isinstance(message, dict) and ("content" in message or "embeds" in message):
             assert message["allowed_mentions"]["parse"] == [], request
             assert not message["allowed_mentions"].get("replied_user"), request
+
+
+def _files(folder: Path) -> dict[Path, bytes]:
+    return {path: path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+
+@pytest.fixture(autouse=True)
+def corpus_restored(corpus, engine):
+    """Each test starts from the same documents, whatever the tests before it added or
+    removed: files are put back as they were and the session engine re-indexed."""
+    before = _files(corpus)
+    yield
+    after = _files(corpus)
+    if after == before:
+        return
+    for path in after.keys() - before.keys():
+        path.unlink()
+    for path, content in before.items():
+        if after.get(path) != content:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+    engine.hold_next_refresh = False
+    engine.refresh(requested_by="test teardown")

@@ -47,6 +47,7 @@ class FakeDiscord:
     requests: list[Recorded] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     identify: list[dict] = field(default_factory=list)
+    greeted: int = 0  # connections sent READY and GUILD_CREATE: a test may dispatch after it
     commands: dict[str, list[dict]] = field(default_factory=dict)  # sync route -> payload
     messages: dict[str, dict] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)  # attachment id -> bytes on the "CDN"
@@ -185,6 +186,7 @@ class FakeDiscord:
                 "application": {"id": str(self.app_id), "flags": 0},
             }, socket=socket)
             await self.dispatch("GUILD_CREATE", self.guild(), socket=socket)
+            self.greeted += 1
 
     def guild(self) -> dict:
         return {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -46,3 +47,12 @@ def assert_verbatim(quote: str, corpus: Path) -> tuple[str, int]:
                 assert text[offset:offset + len(quote)] == quote
                 return path.relative_to(corpus).as_posix(), offset
     raise AssertionError(f"quote not found verbatim in any document: {quote!r}")
+
+
+def with_context(bot, monkeypatch, **changes) -> None:
+    """The running bot with parts of its context replaced (engine=, state=, settings=) for one
+    test: the bot and its cogs each hold the context."""
+    context = dataclasses.replace(bot.context, **changes)
+    monkeypatch.setattr(bot, "context", context)
+    for cog in bot.cogs.values():
+        monkeypatch.setattr(cog, "context", context)

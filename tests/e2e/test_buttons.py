@@ -11,6 +11,7 @@ from fake_discord import EPHEMERAL
 from helpers import quotes_in
 
 from bot import cli
+from bot.context import BotContext
 from bot.discord_bot import CitebotBot
 
 QUESTION = "What is the coalition of the willing?"
@@ -85,8 +86,8 @@ async def test_votes_land_in_sqlite_and_export_as_json_lines(bot, fake, state, t
 async def test_buttons_work_after_a_restart(bot, fake, engine, settings, state):
     message = await ask(fake, QUESTION)
     # A new bot process knows nothing of the message; the custom_id and SQLite are enough.
-    restarted = CitebotBot(engine=engine, settings=settings, state=state,
-                           guild_ready_timeout=0.01)
+    context = BotContext.create(engine=engine, settings=settings, state=state)
+    restarted = CitebotBot(context=context, guild_ready_timeout=0.01)
     task = asyncio.create_task(restarted.start("fake-token"))
     try:
         await asyncio.wait_for(restarted.wait_until_ready(), 15)

@@ -8,6 +8,8 @@ import re
 from fake_discord import EPHEMERAL
 from helpers import assert_verbatim, quotes_in, sources_in
 
+from bot.wording import counted
+
 SEED = "001-coalition-of-the-willing.md"
 
 
@@ -72,9 +74,9 @@ async def test_sources_lists_documents_with_links_and_passages(bot, fake, engine
     assert len(lines) == len(documents)
     for doc, line in zip(documents, lines, strict=True):
         assert f"]({doc.source_url})" in line
-        assert f"— {doc.passages} passages · indexed {doc.indexed_at[:10]}" in line
+        assert f"— {counted(doc.passages, 'passage')} · indexed {doc.indexed_at[:10]}" in line
     assert embed["footer"]["text"] == (
-        f"{len(documents)} documents · {sum(d.passages for d in documents)} passages")
+        f"{len(documents)} documents · {counted(sum(d.passages for d in documents), 'passage')}")
 
 
 async def test_an_error_inside_a_command_gets_an_error_id_and_the_bot_carries_on(

@@ -12,7 +12,7 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 from fake_discord import EPHEMERAL, MANAGE_GUILD
-from helpers import quotes_in
+from helpers import quotes_in, with_context
 
 from retrieval import webpages
 
@@ -88,7 +88,8 @@ async def web_pages():
 def private_urls_refused(bot, monkeypatch):
     """The bot as configured by default (allow_private_urls = false), except that the local
     test server's own address counts as public, so only what it redirects to is judged."""
-    monkeypatch.setattr(bot, "settings", bot.settings.replace(documents={"allow_private_urls": False}))
+    with_context(bot, monkeypatch,
+                 settings=bot.context.settings.replace(documents={"allow_private_urls": False}))
     real = webpages.address_problem
     monkeypatch.setattr(webpages, "address_problem", lambda address: "" if address
                         == ipaddress.ip_address("127.0.0.1") else real(address))
@@ -96,7 +97,8 @@ def private_urls_refused(bot, monkeypatch):
 
 @pytest.fixture
 def private_urls_allowed(bot, monkeypatch):
-    monkeypatch.setattr(bot, "settings", bot.settings.replace(documents={"allow_private_urls": True}))
+    with_context(bot, monkeypatch,
+                 settings=bot.context.settings.replace(documents={"allow_private_urls": True}))
 
 
 async def test_docs_are_refused_to_a_member_and_nothing_is_downloaded(bot, fake, corpus, state):

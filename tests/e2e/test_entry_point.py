@@ -100,13 +100,12 @@ async def test_citebot_run_serves_discord_end_to_end(tmp_path, corpus):
         assert {c["name"] for c in fake.commands[guild_sync]} == {
             "ask", "summary", "sources", "reindex", "docs"}
         for _ in range(600):  # the index is built before the gateway connection
-            if fake.identify:
+            if fake.greeted:  # identified, then sent READY and GUILD_CREATE
                 break
             await asyncio.sleep(0.1)
-        assert fake.identify, log.read_text()
+        assert fake.greeted, log.read_text()
         intents = discord.Intents._from_value(fake.identify[0]["intents"])
         assert not intents.message_content  # no ask channels: no privileged intent asked for
-        await asyncio.sleep(0.2)  # READY and GUILD_CREATE
 
         interaction = fake.slash("ask", question="What did Macron suggest?")
         await fake.dispatch("INTERACTION_CREATE", interaction)
@@ -125,7 +124,7 @@ async def test_citebot_run_serves_discord_end_to_end(tmp_path, corpus):
     assert fake.unknown == []
     assert "Traceback" not in output and TOKEN not in output
     assert "connected as Citebot" in output
-    assert "serving 1 documents: Russia-Ukraine war" in output
+    assert "serving 1 document: Russia-Ukraine war" in output
 
 
 async def test_without_the_message_content_intent_the_bot_starts_anyway(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from fake_discord import MANAGE_GUILD
-from helpers import quotes_in
+from helpers import quotes_in, with_context
 
 from bot.state import StateDB
 from retrieval.engine import Engine
@@ -26,7 +26,7 @@ async def test_reindex_skips_links_out_of_the_folder_and_files_over_the_limit(
     (docs / "huge.txt").write_text("harbour " * 2000)  # 16 kB, over the 0.01 MB limit
     limited = settings.replace(documents={"dir": docs, "max_file_mb": 0.01},
                                index={"dir": tmp_path / "index"})
-    monkeypatch.setattr(bot, "engine", Engine(limited, embedder=real_embedder))
+    with_context(bot, monkeypatch, engine=Engine(limited, embedder=real_embedder))
 
     interaction = fake.slash("reindex", member=fake.member(permissions=MANAGE_GUILD))
     await fake.dispatch("INTERACTION_CREATE", interaction)
@@ -50,7 +50,7 @@ async def test_answers_go_out_without_buttons_when_the_database_cannot_be_writte
     (tmp_path / "state").write_text("a file where the database's folder should be")
     with caplog.at_level(logging.WARNING, logger="bot.state"):
         broken = StateDB(tmp_path / "state" / "state.sqlite3")  # as `citebot run` starts
-        monkeypatch.setattr(bot, "state", broken)
+        with_context(bot, monkeypatch, state=broken)
         for _ in range(2):
             interaction = fake.slash("ask", question="What did Macron suggest?")
             await fake.dispatch("INTERACTION_CREATE", interaction)

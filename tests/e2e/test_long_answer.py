@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from helpers import quotes_in, unescape
+from helpers import quotes_in, unescape, with_context
 
 from bot.render import EMBED_TOTAL_LIMIT
 from retrieval.engine import Engine
@@ -58,7 +58,7 @@ def assert_within_limits(embed: dict) -> None:
 async def test_long_answer_fits_whole_quotes_and_leaves_the_rest_to_more_quotes(
     bot, fake, long_engine, monkeypatch
 ):
-    monkeypatch.setattr(bot, "engine", long_engine)
+    with_context(bot, monkeypatch, engine=long_engine)
     question = ("What did the lighthouse keeper check at dusk and write in the log book about "
                 + " and ".join(TOPICS) + " before the winter storms on the northern coast?")
     assert len(question) > 256

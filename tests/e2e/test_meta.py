@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from helpers import assert_verbatim, quotes_in
 
+from bot.wording import counted
+
 
 async def test_tldr_through_ask_is_the_collection_summary(bot, fake, corpus):
     interaction = fake.slash("ask", question="tl;dr?")
@@ -45,5 +47,5 @@ async def test_what_docs_do_you_have_lists_the_documents(bot, fake, engine):
     [embed] = reply.body["embeds"]
     assert embed["title"] == "Documents in the index"
     for document in engine.documents():
-        assert f"{document.passages} passages" in embed["description"]
+        assert counted(document.passages, "passage") in embed["description"]
     assert "coalition of the willing" in embed["description"]

@@ -87,8 +87,9 @@ def assert_previous_snapshot_intact(tmp_path, good):
 
 def test_kill_during_embedding_keeps_the_previous_snapshot(tmp_path):
     docs, good = indexed(tmp_path, 300)
-    process = start_index(tmp_path, docs)
-    time.sleep(6)  # model loaded, embedding the 300 new documents
+    process = start_index(tmp_path, docs, "-v")
+    # Killed once the build logs that it is embedding the new documents' texts.
+    wait_for_line(stream_lines(process.stderr), "retrieval.indexer: embedding ")
     assert process.poll() is None, "the build finished before it could be killed"
     process.send_signal(signal.SIGKILL)
     process.wait()

@@ -1,12 +1,14 @@
 """The engine with a fake embedder: index lifecycle, incremental refresh, safety."""
 
-import fcntl
+import logging
 import threading
 import time
+from datetime import UTC, datetime
 
 import pytest
 
 from retrieval import indexer
+from retrieval.clock import Clock
 from retrieval.engine import Engine
 from retrieval.errors import (
     CorruptIndex,
@@ -17,6 +19,7 @@ from retrieval.errors import (
     QuestionError,
     RefreshCancelled,
 )
+from retrieval.file_lock import exclusive
 from retrieval.snapshot import current_snapshot_path
 from tests.conftest import SEED_ID, FakeEmbedder, make_settings
 
@@ -28,6 +31,14 @@ def docs(tmp_path):
     (docs / "cats.md").write_text("# Cats\n\nCats purr when happy. Cats sleep all day.\n")
     (docs / "dogs.md").write_text("# Dogs\n\nDogs bark at strangers. Dogs love long walks.\n")
     return docs
+
+
+def wait_until(condition, timeout=30.0):
+    """Poll `condition` (observable state another thread changes) until true or `timeout`."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.01)
 
 
 def engine_for(tmp_path, docs, embedder=None, **sections):
@@ -154,14 +165,16 @@ def test_questions_are_validated_with_friendly_messages(tmp_path, docs):
         engine.ask("x" * 1001)
 
 
-def test_single_flight_a_second_refresh_shares_the_running_one(tmp_path, docs):
-    class SlowEmbedder(FakeEmbedder):
+def test_single_flight_a_second_refresh_shares_the_running_one(tmp_path, docs, caplog):
+    embedding, release = threading.Event(), threading.Event()
+
+    class HeldEmbedder(FakeEmbedder):
         def encode(self, texts, *, progress=None):
-            time.sleep(0.3)
+            embedding.set()
+            assert release.wait(30)
             return super().encode(texts, progress=progress)
 
-    embedder = SlowEmbedder()
-    engine = engine_for(tmp_path, docs, embedder)
+    engine = engine_for(tmp_path, docs, HeldEmbedder())
     results = {}
 
     def refresh(who):
@@ -169,22 +182,28 @@ def test_single_flight_a_second_refresh_shares_the_running_one(tmp_path, docs):
 
     first = threading.Thread(target=refresh, args=("alice",))
     first.start()
-    time.sleep(0.1)
+    assert embedding.wait(30)
     assert engine.running_refresh()[0] == "alice"
-    refresh("bob")
-    first.join()
+    second = threading.Thread(target=refresh, args=("bob",))
+    with caplog.at_level(logging.INFO, logger="retrieval.engine"):
+        second.start()
+        wait_until(lambda: "asked by bob joins the one alice started" in caplog.text)
+    release.set()
+    first.join(30)
+    second.join(30)
     assert results["bob"] is results["alice"]
     assert results["bob"].requested_by == "alice"
     assert engine.running_refresh() is None
 
 
 def test_questions_are_answered_from_the_old_snapshot_during_a_refresh(tmp_path, docs):
-    gate = threading.Event()
+    embedding_birds, gate = threading.Event(), threading.Event()
 
     class GatedEmbedder(FakeEmbedder):
         def encode(self, texts, *, progress=None):
             if any("Birds" in t for t in texts):
-                gate.wait(5)
+                embedding_birds.set()
+                assert gate.wait(30)
             return super().encode(texts, progress=progress)
 
     engine = engine_for(tmp_path, docs, GatedEmbedder())
@@ -192,7 +211,7 @@ def test_questions_are_answered_from_the_old_snapshot_during_a_refresh(tmp_path,
     (docs / "birds.md").write_text("# Birds\n\nBirds sing at dawn.\n")
     worker = threading.Thread(target=engine.refresh)
     worker.start()
-    time.sleep(0.1)
+    assert embedding_birds.wait(30)  # the refresh is under way
     assert engine.ask("do dogs bark?").quotes[0].document == "dogs.md"
     gate.set()
     worker.join()
@@ -289,10 +308,58 @@ def test_a_cancelled_refresh_stops_between_batches_and_keeps_the_live_snapshot(t
 def test_a_refresh_waiting_for_another_process_lock_is_cancelled_too(tmp_path, docs):
     engine = engine_for(tmp_path, docs)
     engine.load()
-    with open(tmp_path / "index" / ".lock", "a") as other_process:
-        fcntl.flock(other_process, fcntl.LOCK_EX)  # a `citebot index` running elsewhere
+    with exclusive(tmp_path / "index" / ".lock"):  # a `citebot index` running elsewhere
         worker = threading.Thread(target=lambda: pytest.raises(RefreshCancelled, engine.refresh))
         worker.start()
         engine.cancel_refreshes()
         worker.join(5)
         assert not worker.is_alive()
+
+
+def test_the_engine_dates_its_refreshes_and_index_by_the_clock_it_is_given(tmp_path, docs):
+    clock = Clock(wall=lambda: datetime(2026, 3, 4, 10, 20, 30, tzinfo=UTC))
+    engine = Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder(), clock=clock)
+    report = engine.load()
+    assert report.started_at == "2026-03-04T10:20:30+00:00"
+    assert engine.stats().built_at == "2026-03-04T10:20:30+00:00"
+    assert {d.indexed_at for d in engine.documents()} == {"2026-03-04T10:20:30+00:00"}
+
+
+def test_the_documents_list_is_made_once_per_snapshot_and_anew_after_a_refresh(
+    tmp_path, docs, monkeypatch
+):
+    engine = engine_for(tmp_path, docs)
+    engine.load()
+    listed = engine.documents()
+    assert [d.id for d in listed] == ["cats.md", "dogs.md"]
+
+    def counted_again(doc_id):
+        raise AssertionError("documents() listed the same snapshot again")
+
+    monkeypatch.setattr(engine.snapshot, "chunks_of", counted_again)
+    assert engine.documents() == listed  # served from the cache: no passage counting
+    listed.clear()  # a caller changing its copy changes nothing for the next one
+    assert len(engine.documents()) == 2
+    monkeypatch.undo()  # the refresh re-uses the old snapshot's passages
+    (docs / "birds.md").write_text("# Birds\n\nBirds sing at dawn.\n")
+    engine.refresh()
+    assert [d.id for d in engine.documents()] == ["birds.md", "cats.md", "dogs.md"]
+
+
+
+@pytest.mark.parametrize("line_end", ["\r\n", "\r"])
+def test_windows_line_ends_give_the_same_paragraphs_and_citations_as_unix_ones(tmp_path, line_end):
+    text = ("# Harbour\n\nThe harbour opens at dawn.\nBoats leave at six.\n\n"
+            "The lighthouse keeper has a cat.\nIt sleeps by the fog horn.\n")
+    answers = {}
+    for name, ends in (("unix", "\n"), ("windows", line_end)):
+        docs = tmp_path / name / "docs"
+        docs.mkdir(parents=True)
+        (docs / "harbour.md").write_bytes(text.replace("\n", ends).encode())
+        engine = engine_for(tmp_path / name, docs)
+        engine.load()
+        answers[name] = engine.ask("Where does the lighthouse keeper's cat sleep?")
+        assert engine.stats().chunks == 2  # two paragraphs, not one per line
+    unix, windows = answers["unix"].quotes[0], answers["windows"].quotes[0]
+    assert windows.paragraph == unix.paragraph == 2
+    assert windows.text == unix.text and "\r" not in windows.text

@@ -32,16 +32,25 @@ def texts(count: int, words: int = 12) -> list[str]:
     return [" ".join(["word"] * words)] * count
 
 
-def test_picks_are_returned_in_document_order():
+def rows(picks: list[tuple[int, float]]) -> list[int]:
+    return [row for row, _ in picks]
+
+
+def test_picks_come_in_document_order_or_best_first():
     vectors = unit_rows([1, 0, 0], [0.9, 0.1, 0], [0, 1, 0], [0.8, 0.2, 0.1], [0, 0, 1])
-    picked = summarize_rows(vectors, texts(5), 3, WEIGHTS)
-    assert picked == sorted(picked) and len(picked) == 3
+    in_order = summarize_rows(vectors, texts(5), 3, WEIGHTS)
+    best_first = summarize_rows(vectors, texts(5), 3, WEIGHTS, by_score=True)
+    assert sorted(best_first) == in_order and len(in_order) == 3
+    assert rows(in_order) == sorted(rows(in_order))
+    # The first pick of a best-first list has the highest score; MMR may order the rest
+    # by novelty, so only the first is certain.
+    assert best_first[0][1] == max(score for _, score in in_order)
 
 
 def test_never_picks_a_near_duplicate():
     # Sentence 3 repeats sentence 0 (a photo caption): the summary takes only one of them.
     vectors = unit_rows([1, 0, 0], [0, 1, 0], [0.1, 0, 1], [1, 0.001, 0])
-    picked = summarize_rows(vectors, texts(4), 3, WEIGHTS)
+    picked = rows(summarize_rows(vectors, texts(4), 3, WEIGHTS))
     assert not {0, 3} <= set(picked)
     assert len(picked) == 3
 
@@ -61,7 +70,7 @@ def test_earlier_sentences_win_a_tie():
 
 def test_asking_for_more_sentences_than_there_are():
     vectors = unit_rows([1, 0], [0, 1])
-    assert summarize_rows(vectors, texts(2), 5, WEIGHTS) == [0, 1]
+    assert rows(summarize_rows(vectors, texts(2), 5, WEIGHTS)) == [0, 1]
     assert summarize_rows(np.zeros((0, 2), dtype=np.float32), [], 3, WEIGHTS) == []
     assert summarize_rows(vectors, texts(2), 0, WEIGHTS) == []
 
@@ -111,7 +120,7 @@ def test_a_learned_scorer_reads_its_features_and_the_vectors():
     first = LEARNED_FEATURES.index("first")
     lead_only = LearnedScorer("digest", 0.0, tuple(float(i == first) for i in range(16)),
                               (0.0, 0.0, 0.0), redundancy=0.0)
-    assert summarize_rows(vectors, texts(3), 1, lead_only) == [0]
+    assert rows(summarize_rows(vectors, texts(3), 1, lead_only)) == [0]
     # A direction of the vector space the scorer learned to value outweighs the opening.
     topical = LearnedScorer("digest", 0.0, lead_only.feature_weights, (0.0, 0.0, 2.0), 0.0)
-    assert summarize_rows(vectors, texts(3), 1, topical) == [2]
+    assert rows(summarize_rows(vectors, texts(3), 1, topical)) == [2]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from datetime import date
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from retrieval.clock import Clock
 from retrieval.documents import load_documents
 from retrieval.errors import DocumentRefused, UnknownDocument
 from retrieval.uploads import Library, choose_suffix, safe_file_name, sniff
@@ -132,7 +133,7 @@ def test_uploads_at_the_same_time_lose_nothing(tmp_path):
 
 def test_remove_moves_the_file_beside_the_documents_dir_never_over_another(tmp_path):
     docs = tmp_path / "docs"
-    library = Library(docs, max_file_mb=1, today=lambda: date(2026, 3, 4))
+    library = Library(docs, max_file_mb=1, clock=Clock(wall=lambda: datetime(2026, 3, 4, tzinfo=UTC)))
     for _ in range(2):
         library.add(NOTE, "ferry.md", title="Ferries")
         change = library.remove("uploads/ferry.md")

@@ -1,11 +1,11 @@
-"""The pure parts of the bot's listener: what counts as a question, mentions, cooldowns."""
+"""The bot's Discord-free rules: what counts as a question, mentions, moderators, cooldowns."""
 
 from __future__ import annotations
 
 import pytest
 from discord import app_commands
 
-from bot.commands import UserCooldowns, looks_like_question, strip_mention
+from bot.rules import UserCooldowns, looks_like_question, may_moderate, strip_mention
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -37,7 +37,29 @@ def test_cooldown_allows_uses_per_window_then_refuses_with_a_wait():
     assert 0 < refused.value.retry_after <= 60
 
 
+def allowed(cooldowns: UserCooldowns, user_id: int, tries: int) -> int:
+    """How many of `tries` questions in a row the user may ask."""
+    count = 0
+    for _ in range(tries):
+        try:
+            cooldowns.check(user_id)
+            count += 1
+        except app_commands.CommandOnCooldown:
+            pass
+    return count
+
+
 def test_zero_seconds_turns_the_cooldown_off():
-    cooldowns = UserCooldowns(uses=1, seconds=0)
-    for _ in range(5):
-        cooldowns.check(1)
+    assert allowed(UserCooldowns(uses=1, seconds=60), 1, tries=5) == 1
+    assert allowed(UserCooldowns(uses=1, seconds=0), 1, tries=5) == 5
+
+
+@pytest.mark.parametrize(("manages_server", "roles", "expected"), [
+    (True, [], True),  # Manage Server is always enough
+    (False, [5, 7], True),  # a moderator role
+    (False, [5], False),
+    (False, [], False),
+])
+def test_moderators_manage_the_server_or_have_a_moderator_role(manages_server, roles, expected):
+    assert may_moderate(manages_server=manages_server, role_ids=iter(roles),
+                        moderator_role_ids=(7, 9)) is expected

@@ -1,0 +1,30 @@
+"""What Citebot says when it has nothing to quote, how it heads a summary and counts things:
+one text for the terminal and Discord."""
+
+from __future__ import annotations
+
+from retrieval.models import Summary
+
+NO_ANSWER = "The documents don't answer this: no passage matches the question closely enough."
+NO_MORE_QUOTES = "No more quotes answer this question."
+CLOSEST_DOCUMENTS = "Closest documents:"
+
+
+def counted(count: int, noun: str) -> str:
+    """`1 passage`, `2 passages`: a count with its noun, singular for one."""
+    return f"{count} {noun}{'s' * (count != 1)}"
+
+
+def no_summary(topic: str | None) -> str:
+    """A summary with nothing to quote; `topic` as it is to be shown (escaped for Discord)."""
+    about = f" about “{topic}”" if topic else ""
+    return f"The documents say nothing{about} that I could quote."
+
+
+def summary_heading(summary: Summary, document_title: str | None = None) -> str:
+    """`Summary of <document>`, `Summary: <topic>` or `Summary of the collection`."""
+    if summary.scope == "document":
+        return f"Summary of {document_title or summary.document}"
+    if summary.scope == "topic":
+        return f"Summary: {summary.topic}"
+    return "Summary of the collection"
