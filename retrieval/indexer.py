@@ -94,6 +94,14 @@ def build_snapshot(
     reusable = previous if not reason else None
     changes = document_changes(reusable.manifest if reusable else {}, documents)
     now = datetime.now(UTC).isoformat(timespec="seconds")
+    unchanged = set(changes["unchanged"])  # a set: a list lookup per document is quadratic
+    if reusable and reusable.path and not (changes["added"] or changes["changed"] or changes["removed"]):
+        # The snapshot on disk is already the next one: nothing to split, copy or write.
+        if progress:
+            progress(1, 1)
+        return BuildResult(snapshot=reusable, added=(), changed=(), removed=(),
+                           unchanged=tuple(changes["unchanged"]), embedded=0,
+                           full_rebuild=False, reason="")
 
     chunks: list[Chunk] = []
     sentences: list[Sentence] = []
@@ -103,7 +111,7 @@ def build_snapshot(
     kept: list[Document] = []
     too_large: list[Skipped] = []
     for document in documents:
-        if reusable and document.id in changes["unchanged"]:
+        if reusable and document.id in unchanged:
             c_rows, s_rows = reusable.chunks_of(document.id), reusable.sentences_of(document.id)
             chunks.extend(reusable.chunks[r] for r in c_rows)
             sentences.extend(reusable.sentences[r] for r in s_rows)

@@ -87,12 +87,20 @@ class Snapshot:
         return self.documents[self.doc_rows[doc_id]]
 
     def chunks_of(self, doc_id: str) -> range:
-        rows = np.flatnonzero(self.chunk_doc == self.doc_rows[doc_id])
-        return range(int(rows[0]), int(rows[-1]) + 1) if len(rows) else range(0)
+        return _rows_of(self._chunk_spans, self.doc_rows[doc_id])
 
     def sentences_of(self, doc_id: str) -> range:
-        rows = np.flatnonzero(self.sentence_doc == self.doc_rows[doc_id])
-        return range(int(rows[0]), int(rows[-1]) + 1) if len(rows) else range(0)
+        return _rows_of(self._sentence_spans, self.doc_rows[doc_id])
+
+    # Each document's first and last row, found once: a scan per document is quadratic when
+    # a refresh or the documents list asks for every document in turn.
+    @cached_property
+    def _chunk_spans(self) -> tuple[np.ndarray, np.ndarray]:
+        return _spans(self.chunk_doc, len(self.documents))
+
+    @cached_property
+    def _sentence_spans(self) -> tuple[np.ndarray, np.ndarray]:
+        return _spans(self.sentence_doc, len(self.documents))
 
 
 def write_snapshot(index_dir: Path, snapshot: Snapshot) -> Path:
@@ -160,12 +168,13 @@ def read_snapshot(path: Path, manifest: dict | None = None) -> Snapshot:
         raise CorruptIndex(f"index files fail their checksums: {', '.join(damaged)} in {path}")
     try:
         documents = [_document(row) for row in _read_json(path / "documents.json")]
+        texts = {d.id: d.text for d in documents}
         chunk_rows = _read_json(path / "chunks.json")
         rows = np.load(path / "sentences.npy")
         chunk_index = faiss.read_index(str(path / "chunks.faiss"))
         sentence_index = faiss.read_index(str(path / "sentences.faiss"))
         chunks = [
-            Chunk(text=documents_text(documents, r["doc_id"])[r["start"] : r["end"]], **r)
+            Chunk(text=texts[r["doc_id"]][r["start"] : r["end"]], **r)
             for r in chunk_rows
         ]
         sentences = [
@@ -185,11 +194,20 @@ def read_snapshot(path: Path, manifest: dict | None = None) -> Snapshot:
         raise CorruptIndex(f"the index in {path} cannot be loaded: {error}") from None
 
 
-def documents_text(documents: list[Document], doc_id: str) -> str:
-    for document in documents:
-        if document.id == doc_id:
-            return document.text
-    raise KeyError(doc_id)
+def _spans(row_doc: np.ndarray, documents: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per document row: its first row and one past its last (0, 0 for none)."""
+    first = np.zeros(documents, dtype=np.int64)
+    end = np.zeros(documents, dtype=np.int64)
+    held, first_rows = np.unique(row_doc, return_index=True)
+    first[held] = first_rows
+    held, from_end = np.unique(row_doc[::-1], return_index=True)
+    end[held] = len(row_doc) - from_end
+    return first, end
+
+
+def _rows_of(spans: tuple[np.ndarray, np.ndarray], doc_row: int) -> range:
+    first, end = spans
+    return range(int(first[doc_row]), int(end[doc_row]))
 
 
 def remove_stale(index_dir: Path, keep: str | None) -> None:
