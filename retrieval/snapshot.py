@@ -3,7 +3,9 @@
     index_dir/
       CURRENT                 name of the live snapshot (replaced atomically)
       snap-<time>-<id>/       manifest.json, documents.json, chunks.json, sentences.npy,
-                              chunks.faiss, sentences.faiss
+                              chunks.faiss, sentences.faiss, and the BM25 indexes with their
+                              spellings maps in lexical-chunks/ and lexical-sentences/
+                              (format 2; a format-1 snapshot has none and builds them on load)
       .build-<id>/            a snapshot being written (removed if a build was interrupted)
 """
 
@@ -30,9 +32,11 @@ from retrieval.places import section_of
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2
+READABLE_FORMATS = (1, 2)  # format 1 lacks the saved BM25 indexes: they are built on load
 POINTER = "CURRENT"
 _FILES = ("documents.json", "chunks.json", "sentences.npy", "chunks.faiss", "sentences.faiss")
+_LEXICAL = {"chunk_lexical": "lexical-chunks", "sentence_lexical": "lexical-sentences"}
 
 
 @dataclass
@@ -80,7 +84,8 @@ class Snapshot:
 
     def prepare(self) -> Snapshot:
         """Build what answering needs now, so the first question does not wait for it."""
-        self.chunk_lexical, self.sentence_lexical  # noqa: B018
+        self.chunk_lexical  # noqa: B018
+        self.sentence_lexical.prepare_typos()  # questions are respelled against sentences
         return self
 
     def document(self, doc_id: str) -> Document:
@@ -119,8 +124,13 @@ def write_snapshot(index_dir: Path, snapshot: Snapshot) -> Path:
             np.save(handle, rows)
         faiss.write_index(snapshot.chunk_index, str(build / "chunks.faiss"))
         faiss.write_index(snapshot.sentence_index, str(build / "sentences.faiss"))
-        for name in ("sentences.npy", "chunks.faiss", "sentences.faiss"):
+        # Saved so that a load reads BM25 rather than re-tokenising every text.
+        for attribute, folder in _LEXICAL.items():
+            getattr(snapshot, attribute).save(build / folder)
+        for name in _checksums(build):
             _fsync_file(build / name)
+        for folder in _LEXICAL.values():
+            _fsync_dir(build / folder)
         manifest = dict(snapshot.manifest, format=FORMAT, files=_checksums(build))
         _write_json(build / "manifest.json", manifest)
         _fsync_dir(build)
@@ -153,7 +163,7 @@ def read_manifest(path: Path) -> dict:
         manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise CorruptIndex(f"the index manifest in {path} cannot be read: {error}") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+    if not isinstance(manifest, dict) or manifest.get("format") not in READABLE_FORMATS:
         raise CorruptIndex(f"the index in {path} has an unknown format")
     return manifest
 
@@ -163,7 +173,10 @@ def read_snapshot(path: Path, manifest: dict | None = None) -> Snapshot:
     manifest = manifest or read_manifest(path)
     expected = manifest.get("files", {})
     actual = _checksums(path)
-    damaged = [name for name in _FILES if expected.get(name) != actual.get(name)]
+    required = [*_FILES, *(name for name in expected if name not in _FILES)]
+    damaged = [name for name in required if expected.get(name) != actual.get(name)]
+    if manifest.get("format") == FORMAT and not any(n.startswith("lexical-") for n in expected):
+        damaged.append("lexical-*")
     if damaged:
         raise CorruptIndex(f"index files fail their checksums: {', '.join(damaged)} in {path}")
     try:
@@ -181,7 +194,7 @@ def read_snapshot(path: Path, manifest: dict | None = None) -> Snapshot:
             Sentence(d.id, int(c), int(s), int(e), d.text[int(s) : int(e)])
             for d, c, s, e in ((documents[int(r[0])], r[1], r[2], r[3]) for r in rows)
         ]
-        return Snapshot(
+        snapshot = Snapshot(
             manifest=manifest,
             documents=documents,
             chunks=chunks,
@@ -190,6 +203,13 @@ def read_snapshot(path: Path, manifest: dict | None = None) -> Snapshot:
             sentence_vectors=_vectors(sentence_index),
             path=path,
         )
+        for attribute, folder in _LEXICAL.items():
+            if (path / folder).is_dir():
+                lexical = LexicalIndex.load(path / folder)
+                if lexical.size != (len(chunks) if attribute == "chunk_lexical" else len(sentences)):
+                    raise ValueError(f"{folder} does not hold one entry per text")
+                setattr(snapshot, attribute, lexical)  # in place of building it
+        return snapshot
     except (OSError, ValueError, KeyError, TypeError, IndexError, RuntimeError) as error:
         raise CorruptIndex(f"the index in {path} cannot be loaded: {error}") from None
 
@@ -285,10 +305,11 @@ def _write_pointer(index_dir: Path, name: str) -> None:
 
 
 def _checksums(path: Path) -> dict[str, str]:
+    """sha256 of every file of a snapshot but its manifest, by path inside it."""
     sums = {}
-    for name in _FILES:
-        file = path / name
-        if file.is_file():
+    for file in sorted(path.rglob("*")):
+        name = file.relative_to(path).as_posix()
+        if file.is_file() and name != "manifest.json":
             digest = hashlib.sha256()
             with open(file, "rb") as handle:
                 while block := handle.read(1 << 20):

@@ -1,11 +1,19 @@
-"""Snapshot tables: each document's rows, found without scanning per document."""
+"""Snapshots on disk: each document's rows, the saved BM25 indexes, damaged and old formats."""
 
 from __future__ import annotations
 
+import json
+import shutil
+
+import pytest
+
+from retrieval.engine import Engine
+from retrieval.errors import CorruptIndex
 from retrieval.documents import document_from_bytes
 from retrieval.indexer import build_snapshot
 from retrieval.settings import ChunkSettings
-from retrieval.snapshot import read_snapshot, write_snapshot
+from retrieval.snapshot import current_snapshot_path, read_snapshot, write_snapshot
+from tests.conftest import FakeEmbedder, make_settings
 
 
 def documents(*texts: str):
@@ -45,3 +53,67 @@ def test_a_rebuild_with_nothing_changed_returns_the_snapshot_on_disk_and_embeds_
     again = built(fake_embedder, docs, previous=on_disk)
     assert again.snapshot is on_disk and again.embedded == 0 and not fake_embedder.encoded
     assert again.unchanged == ("0.md", "1.md")
+
+
+def test_a_loaded_snapshot_reads_bm25_and_spellings_as_written(tmp_path, fake_embedder):
+    docs = documents("# One\n\nMacron suggested a coalition. Macron spoke.",
+                     "# Two\n\nThe purchased missiles arrived.")
+    snapshot = built(fake_embedder, docs).snapshot
+    write_snapshot(tmp_path, snapshot)
+    loaded = read_snapshot(snapshot.path)
+    assert "sentence_lexical" in vars(loaded) and "chunk_lexical" in vars(loaded)  # not rebuilt
+    for attribute in ("sentence_lexical", "chunk_lexical"):
+        built_index, read_index = getattr(snapshot, attribute), getattr(loaded, attribute)
+        terms = built_index.terms("what did macron purchase")
+        assert list(read_index.scores(terms)) == list(built_index.scores(terms))
+    typed = "What did Macorn sugest about purhcased?"
+    assert loaded.sentence_lexical.respelled(typed) == snapshot.sentence_lexical.respelled(typed)
+    assert loaded.sentence_lexical.respelled(typed) == "What did Macron suggested about purchased?"
+
+
+def test_the_spellings_map_keeps_the_commonest_spelling_first_seen_among_equals():
+    from retrieval.lexical import LexicalIndex
+
+    index = LexicalIndex(["Running fast.", "running slow.", "Running again.", "Runs home."])
+    assert index.spellings()["run"] == "Running"
+    assert LexicalIndex(["Colour red.", "colour blue."]).spellings()["colour"] == "Colour"
+
+
+@pytest.fixture
+def docs(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "cats.md").write_text("# Cats\n\nCats purr when happy. Cats sleep all day.\n")
+    (docs / "dogs.md").write_text("# Dogs\n\nDogs bark at strangers. Dogs love long walks.\n")
+    return docs
+
+
+@pytest.mark.parametrize("damage", [
+    lambda folder: (folder / "lexical-sentences" / "vocab.index.json").write_text("{}"),
+    lambda folder: (folder / "lexical-chunks" / "data.csc.index.npy").write_bytes(b"garbage"),
+    lambda folder: (folder / "lexical-sentences" / "spellings.json").unlink(),
+    lambda folder: shutil.rmtree(folder / "lexical-chunks"),
+])
+def test_a_damaged_or_missing_bm25_file_is_refused_and_rebuilt(tmp_path, docs, damage):
+    Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder()).load()
+    damage(current_snapshot_path(tmp_path / "index"))
+    with pytest.raises(CorruptIndex, match="fail their checksums: .*lexical-"):
+        Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder()).load(rebuild=False)
+    engine = Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder())
+    assert engine.load() is not None
+    assert "Cats purr when happy." in engine.ask("what do cats do when happy?").quotes[0].text
+
+
+def test_a_format_1_snapshot_without_saved_bm25_still_loads_and_answers(tmp_path, docs):
+    Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder()).load()
+    folder = current_snapshot_path(tmp_path / "index")
+    for lexical in folder.glob("lexical-*"):
+        shutil.rmtree(lexical)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["format"] = 1
+    manifest["files"] = {k: v for k, v in manifest["files"].items() if not k.startswith("lexical-")}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    embedder = FakeEmbedder()
+    engine = Engine(make_settings(tmp_path, docs), embedder=embedder)
+    assert engine.load(rebuild=False) is None and embedder.encoded == []
+    assert "Cats purr when happy." in engine.ask("what do cats do when happy?").quotes[0].text
