@@ -35,6 +35,8 @@ sys.path.insert(0, str(REPO))
 
 from retrieval.embedder import Embedder, ModelIdentity  # noqa: E402
 from retrieval.engine import Engine  # noqa: E402
+from retrieval.nearest import NearestIndex  # noqa: E402
+from retrieval.scoring import POOL_FACTOR  # noqa: E402
 from retrieval.settings import Settings  # noqa: E402
 
 EVAL = REPO.parent / "shared" / "eval"
@@ -153,6 +155,7 @@ def measure(size: int, real: bool, asked: int, build_only: bool = False) -> dict
             engine.ask(question)
     times = [timed(lambda q=question: engine.ask(q)) * 1000 for question in asking]
     serving_rss, _ = rss_gb()
+    recall = search_recall(engine, embedder, asking, settings.retrieval.candidates * POOL_FACTOR)
     unchanged = timed(lambda: engine.refresh(requested_by="bench"))
     changed_files = sorted(docs.glob("*.md"))[: max(1, files // 100)]
     for path in changed_files:
@@ -165,8 +168,32 @@ def measure(size: int, real: bool, asked: int, build_only: bool = False) -> dict
         "answer_p50_ms": float(np.median(times)), "serves_s": serves,
         "unchanged_s": unchanged, "changed_s": report.seconds, "changed_embedded": report.embedded,
         "first_typo_s": first_typo, "rss_serving_gb": serving_rss, "rss_peak_gb": peak,
-        "embedder": "real MiniLM" if real else "FAKE hashed words",
+        "embedder": "real MiniLM" if real else "FAKE hashed words", **recall,
     }
+
+
+def search_recall(engine: Engine, embedder, asked: list[str], depth: int) -> dict:
+    """IVF against exact search over the snapshot's sentence vectors, for the same questions:
+    the share of exact search's `depth` nearest that IVF finds, and each one's time per search."""
+    vectors = engine.snapshot.sentence_vectors
+    exact = NearestIndex(vectors)
+    approximate = engine.snapshot.sentence_index
+    if not approximate.approximate:
+        approximate = NearestIndex.build(vectors, approximate_above=0)
+    found, times = [], {"exact": [], "ivf": []}
+    for question in asked:
+        vector = np.asarray(embedder.encode_query(question), dtype=np.float32).reshape(1, -1)
+        began = time.perf_counter()
+        _, truth = exact.search(vector, depth)
+        times["exact"].append(time.perf_counter() - began)
+        began = time.perf_counter()
+        _, rows = approximate.search(vector, depth)
+        times["ivf"].append(time.perf_counter() - began)
+        found.append(len(set(truth[0]) & set(rows[0])) / max(1, len(truth[0])))
+    return {"ivf_recall": float(np.mean(found)), "depth": depth,
+            "exact_search_ms": float(np.median(times["exact"])) * 1000,
+            "ivf_search_ms": float(np.median(times["ivf"])) * 1000,
+            "serving_approximate": engine.snapshot.sentence_index.approximate}
 
 
 ROWS = (
@@ -178,6 +205,9 @@ ROWS = (
     ("RSS serving, GB", "rss_serving_gb", "{:.2f}"),
     ("RSS peak during load, questions and refreshes, GB", "rss_peak_gb", "{:.2f}"),
     ("full build (not a target; fake encoding included), s", "build_s", "{:.0f}"),
+    ("search over sentence vectors, exact, ms", "exact_search_ms", "{:.1f}"),
+    ("search over sentence vectors, IVF, ms", "ivf_search_ms", "{:.1f}"),
+    ("IVF recall of exact search's nearest (pool depth)", "ivf_recall", "{:.3f}"),
 )
 
 
@@ -203,7 +233,9 @@ def _exponent(results: list[dict], key: str) -> str:
 
 
 def _child(command: list[str]) -> dict:
-    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"{' '.join(command)} failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

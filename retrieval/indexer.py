@@ -12,6 +12,7 @@ import numpy as np
 from retrieval.documents import Skipped
 from retrieval.embedder import Embedder
 from retrieval.models import Chunk, Document, Sentence
+from retrieval.nearest import APPROXIMATE_ABOVE
 from retrieval.passages import split_document
 from retrieval.places import section_of
 from retrieval.settings import ChunkSettings
@@ -86,6 +87,7 @@ def build_snapshot(
     previous: Snapshot | None,
     progress: Progress | None = None,
     max_texts_per_document: int | None = None,
+    approximate_above: int = APPROXIMATE_ABOVE,
 ) -> BuildResult:
     """The next snapshot; a document that splits into more than `max_texts_per_document`
     passages and sentences is left out, with the reason, before anything is embedded."""
@@ -174,6 +176,7 @@ def build_snapshot(
         sentences=sentences,
         chunk_vectors=_stack(chunk_vectors, dimension),
         sentence_vectors=_stack(sentence_vectors, dimension),
+        approximate_above=approximate_above,
     )
     if too_large or not reusable:
         changes = document_changes(previous.manifest if previous else {}, documents)

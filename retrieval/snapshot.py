@@ -3,9 +3,11 @@
     index_dir/
       CURRENT                 name of the live snapshot (replaced atomically)
       snap-<time>-<id>/       manifest.json, documents.json, chunks.json, sentences.npy,
-                              chunks.faiss, sentences.faiss, and the BM25 indexes with their
-                              spellings maps in lexical-chunks/ and lexical-sentences/
-                              (format 2; a format-1 snapshot has none and builds them on load)
+                              chunk-vectors.npy, sentence-vectors.npy (memory-mapped on load),
+                              chunks.ivf, sentences.ivf (past [index] approximate_above only),
+                              and the BM25 indexes with their spellings maps in lexical-chunks/
+                              and lexical-sentences/ (format 2; format 1 kept its vectors in
+                              chunks.faiss and sentences.faiss, and BM25 is built on its load)
       .build-<id>/            a snapshot being written (removed if a build was interrupted)
 """
 
@@ -28,6 +30,7 @@ import numpy as np
 from retrieval.errors import CorruptIndex
 from retrieval.lexical import LexicalIndex
 from retrieval.models import Block, Chunk, Document, Place, Sentence
+from retrieval.nearest import APPROXIMATE_ABOVE, NearestIndex
 from retrieval.places import section_of
 
 log = logging.getLogger(__name__)
@@ -35,7 +38,11 @@ log = logging.getLogger(__name__)
 FORMAT = 2
 READABLE_FORMATS = (1, 2)  # format 1 lacks the saved BM25 indexes: they are built on load
 POINTER = "CURRENT"
-_FILES = ("documents.json", "chunks.json", "sentences.npy", "chunks.faiss", "sentences.faiss")
+_FILES = {
+    1: ("documents.json", "chunks.json", "sentences.npy", "chunks.faiss", "sentences.faiss"),
+    2: ("documents.json", "chunks.json", "sentences.npy", "chunk-vectors.npy",
+        "sentence-vectors.npy"),
+}
 _LEXICAL = {"chunk_lexical": "lexical-chunks", "sentence_lexical": "lexical-sentences"}
 
 
@@ -50,13 +57,15 @@ class Snapshot:
     chunk_vectors: np.ndarray
     sentence_vectors: np.ndarray
     path: Path | None = None
+    # Built at construction unless loaded: exact search up to `approximate_above` vectors.
+    chunk_index: NearestIndex | None = None
+    sentence_index: NearestIndex | None = None
+    approximate_above: int = APPROXIMATE_ABOVE
     # Derived at construction: row numbers tying sentences to chunks and documents.
     doc_rows: dict[str, int] = field(init=False)
     sentence_chunk: np.ndarray = field(init=False)
     sentence_doc: np.ndarray = field(init=False)
     chunk_doc: np.ndarray = field(init=False)
-    chunk_index: faiss.Index = field(init=False)
-    sentence_index: faiss.Index = field(init=False)
 
     def __post_init__(self) -> None:
         self.doc_rows = {d.id: row for row, d in enumerate(self.documents)}
@@ -70,8 +79,10 @@ class Snapshot:
         self.sentence_chunk = np.array(
             [first_chunk[s.doc_id] + s.chunk for s in self.sentences], dtype=np.int32
         )
-        self.chunk_index = _flat_index(self.chunk_vectors)
-        self.sentence_index = _flat_index(self.sentence_vectors)
+        if self.chunk_index is None:
+            self.chunk_index = NearestIndex.build(self.chunk_vectors, self.approximate_above)
+        if self.sentence_index is None:
+            self.sentence_index = NearestIndex.build(self.sentence_vectors, self.approximate_above)
 
     # BM25 is built on first use: a snapshot read only to re-use its vectors never needs it.
     @cached_property
@@ -122,8 +133,11 @@ def write_snapshot(index_dir: Path, snapshot: Snapshot) -> Path:
         ).reshape(-1, 4)
         with open(build / "sentences.npy", "wb") as handle:
             np.save(handle, rows)
-        faiss.write_index(snapshot.chunk_index, str(build / "chunks.faiss"))
-        faiss.write_index(snapshot.sentence_index, str(build / "sentences.faiss"))
+        # The vectors once, as arrays a load maps into memory (shared by processes serving it).
+        for name, index in (("chunk", snapshot.chunk_index), ("sentence", snapshot.sentence_index)):
+            np.save(build / f"{name}-vectors.npy", np.asarray(index.vectors, dtype=np.float32))
+            if index.ivf is not None:
+                faiss.write_index(index.ivf, str(build / f"{name}s.ivf"))
         # Saved so that a load reads BM25 rather than re-tokenising every text.
         for attribute, folder in _LEXICAL.items():
             getattr(snapshot, attribute).save(build / folder)
@@ -173,7 +187,7 @@ def read_snapshot(path: Path, manifest: dict | None = None) -> Snapshot:
     manifest = manifest or read_manifest(path)
     expected = manifest.get("files", {})
     actual = _checksums(path)
-    required = [*_FILES, *(name for name in expected if name not in _FILES)]
+    required = [*_FILES[manifest["format"]], *expected]
     damaged = [name for name in required if expected.get(name) != actual.get(name)]
     if manifest.get("format") == FORMAT and not any(n.startswith("lexical-") for n in expected):
         damaged.append("lexical-*")
@@ -184,8 +198,6 @@ def read_snapshot(path: Path, manifest: dict | None = None) -> Snapshot:
         texts = {d.id: d.text for d in documents}
         chunk_rows = _read_json(path / "chunks.json")
         rows = np.load(path / "sentences.npy")
-        chunk_index = faiss.read_index(str(path / "chunks.faiss"))
-        sentence_index = faiss.read_index(str(path / "sentences.faiss"))
         chunks = [
             Chunk(text=texts[r["doc_id"]][r["start"] : r["end"]], **r)
             for r in chunk_rows
@@ -194,14 +206,20 @@ def read_snapshot(path: Path, manifest: dict | None = None) -> Snapshot:
             Sentence(d.id, int(c), int(s), int(e), d.text[int(s) : int(e)])
             for d, c, s, e in ((documents[int(r[0])], r[1], r[2], r[3]) for r in rows)
         ]
+        legacy = manifest["format"] == 1
+        chunk_index, sentence_index = _nearest(path, "chunk", legacy), _nearest(path, "sentence", legacy)
+        if (len(chunk_index.vectors), len(sentence_index.vectors)) != (len(chunks), len(sentences)):
+            raise ValueError("the vectors do not match the passages and sentences")
         snapshot = Snapshot(
             manifest=manifest,
             documents=documents,
             chunks=chunks,
             sentences=sentences,
-            chunk_vectors=_vectors(chunk_index),
-            sentence_vectors=_vectors(sentence_index),
+            chunk_vectors=chunk_index.vectors,
+            sentence_vectors=sentence_index.vectors,
             path=path,
+            chunk_index=chunk_index,
+            sentence_index=sentence_index,
         )
         for attribute, folder in _LEXICAL.items():
             if (path / folder).is_dir():
@@ -247,11 +265,15 @@ def _with_title(snapshot: Snapshot, chunk: Chunk) -> str:
     return "\n".join([document.title, *section_of(document, chunk.start), chunk.text])
 
 
-def _flat_index(vectors: np.ndarray) -> faiss.Index:
-    index = faiss.IndexFlatIP(vectors.shape[1])
-    if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    return index
+def _nearest(path: Path, name: str, legacy: bool) -> NearestIndex:
+    """A snapshot's vectors and search index as written (format 1: from its FAISS file)."""
+    if legacy:
+        return NearestIndex(_vectors(faiss.read_index(str(path / f"{name}s.faiss"))))
+    vectors = np.load(path / f"{name}-vectors.npy", mmap_mode="r")
+    if vectors.ndim != 2 or vectors.dtype != np.float32:
+        raise ValueError(f"{name}-vectors.npy is not a table of float32 vectors")
+    ivf = path / f"{name}s.ivf"
+    return NearestIndex(vectors, faiss.read_index(str(ivf)) if ivf.is_file() else None)
 
 
 def _vectors(index: faiss.Index) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import numpy as np
 import pytest
 
 from retrieval.engine import Engine
@@ -104,16 +105,66 @@ def test_a_damaged_or_missing_bm25_file_is_refused_and_rebuilt(tmp_path, docs, d
     assert "Cats purr when happy." in engine.ask("what do cats do when happy?").quotes[0].text
 
 
-def test_a_format_1_snapshot_without_saved_bm25_still_loads_and_answers(tmp_path, docs):
-    Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder()).load()
-    folder = current_snapshot_path(tmp_path / "index")
+def as_format_1(folder) -> None:
+    """Rewrite a snapshot as format 1 wrote it: vectors in FAISS files, no saved BM25."""
+    import faiss
+
+    from retrieval.snapshot import _checksums
+
+    for name in ("chunk", "sentence"):
+        vectors = np.load(folder / f"{name}-vectors.npy")
+        index = faiss.IndexFlatIP(vectors.shape[1])
+        index.add(vectors)
+        faiss.write_index(index, str(folder / f"{name}s.faiss"))
+        (folder / f"{name}-vectors.npy").unlink()
     for lexical in folder.glob("lexical-*"):
         shutil.rmtree(lexical)
     manifest = json.loads((folder / "manifest.json").read_text())
-    manifest["format"] = 1
-    manifest["files"] = {k: v for k, v in manifest["files"].items() if not k.startswith("lexical-")}
+    manifest.update(format=1, files=_checksums(folder))
     (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_a_format_1_snapshot_still_loads_and_answers_without_embedding(tmp_path, docs):
+    Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder()).load()
+    as_format_1(current_snapshot_path(tmp_path / "index"))
     embedder = FakeEmbedder()
     engine = Engine(make_settings(tmp_path, docs), embedder=embedder)
     assert engine.load(rebuild=False) is None and embedder.encoded == []
+    assert "Cats purr when happy." in engine.ask("what do cats do when happy?").quotes[0].text
+    (docs / "birds.md").write_text("# Birds\n\nBirds sing at dawn.\n")
+    report = engine.refresh()  # the next snapshot is written as format 2, re-using the vectors
+    assert report.embedded == 2 and not report.full_rebuild
+    assert (current_snapshot_path(tmp_path / "index") / "sentence-vectors.npy").is_file()
+
+
+def test_past_the_threshold_search_is_approximate_and_finds_what_exact_search_finds(tmp_path):
+    from retrieval.nearest import NearestIndex
+
+    rng = np.random.default_rng(0)
+    topics = rng.normal(size=(100, 32))  # texts gather around topics, as sentences do
+    vectors = (topics[rng.integers(0, 100, 5000)] + 0.5 * rng.normal(size=(5000, 32)))
+    vectors = vectors.astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    exact, approximate = NearestIndex.build(vectors, 10_000), NearestIndex.build(vectors, 1000)
+    assert not exact.approximate and approximate.approximate
+    queries = vectors[:50] + 0.05 * rng.normal(size=(50, 32)).astype(np.float32)
+    _, truth = exact.search(queries, 10)
+    assert list(truth[:, 0]) == list(range(50))  # each query's own vector is nearest
+    _, found = approximate.search(queries, 10)
+    recall = np.mean([len(set(t) & set(f)) / 10 for t, f in zip(truth, found)])
+    assert recall > 0.9
+
+
+def test_an_approximate_snapshot_is_written_and_loaded_with_its_ivf_index(tmp_path, docs):
+    engine = Engine(make_settings(tmp_path, docs, index={"approximate_above": 1000}),
+                    embedder=FakeEmbedder())
+    engine.load()
+    assert not engine.snapshot.sentence_index.approximate  # 4 sentences: exact
+    many = "\n\n".join(f"Fact {n} says item{n} weighs {n} grams." for n in range(1200))
+    (docs / "facts.md").write_text(f"# Facts\n\n{many}\n")
+    engine.refresh()
+    folder = current_snapshot_path(tmp_path / "index")
+    assert (folder / "sentences.ivf").is_file() and (folder / "chunks.ivf").is_file()
+    loaded = read_snapshot(folder)
+    assert loaded.sentence_index.approximate and isinstance(loaded.sentence_vectors, np.memmap)
     assert "Cats purr when happy." in engine.ask("what do cats do when happy?").quotes[0].text
