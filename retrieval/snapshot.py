@@ -108,6 +108,22 @@ class Snapshot:
     def sentences_of(self, doc_id: str) -> range:
         return _rows_of(self._sentence_spans, self.doc_rows[doc_id])
 
+    def sentences_in_chunks(self, chunk_rows: np.ndarray) -> np.ndarray:
+        """Rows of the sentences whose first passage is one of `chunk_rows`, in order: found by
+        binary search (sentences follow their passages' order), not a pass over every row."""
+        if not self._sentence_chunk_sorted:
+            return np.flatnonzero(np.isin(self.sentence_chunk, chunk_rows))
+        chunk_rows = np.unique(chunk_rows)
+        starts = np.searchsorted(self.sentence_chunk, chunk_rows, side="left")
+        ends = np.searchsorted(self.sentence_chunk, chunk_rows, side="right")
+        if not len(chunk_rows):
+            return np.zeros(0, dtype=np.int64)
+        return np.concatenate([np.arange(a, b) for a, b in zip(starts, ends)])
+
+    @cached_property
+    def _sentence_chunk_sorted(self) -> bool:
+        return bool(np.all(self.sentence_chunk[1:] >= self.sentence_chunk[:-1]))
+
     # Each document's first and last row, found once: a scan per document is quadratic when
     # a refresh or the documents list asks for every document in turn.
     @cached_property

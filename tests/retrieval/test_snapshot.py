@@ -168,3 +168,11 @@ def test_an_approximate_snapshot_is_written_and_loaded_with_its_ivf_index(tmp_pa
     loaded = read_snapshot(folder)
     assert loaded.sentence_index.approximate and isinstance(loaded.sentence_vectors, np.memmap)
     assert "Cats purr when happy." in engine.ask("what do cats do when happy?").quotes[0].text
+
+
+def test_the_sentences_of_some_passages_are_the_ones_a_full_scan_finds(fake_embedder):
+    paragraphs = "\n\n".join(f"Point {n} is here. It has detail {n}." for n in range(30))
+    snapshot = built(fake_embedder, documents(f"# A\n\n{paragraphs}", "# B\n\nOne. Two.")).snapshot
+    for chunks in ([0], [3, 1, 3], [len(snapshot.chunks) - 1], [], list(range(len(snapshot.chunks)))):
+        scan = np.flatnonzero(np.isin(snapshot.sentence_chunk, chunks))
+        assert list(snapshot.sentences_in_chunks(np.array(chunks, dtype=np.int64))) == list(scan)
