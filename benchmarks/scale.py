@@ -40,7 +40,7 @@ from retrieval.nearest import NearestIndex  # noqa: E402
 from retrieval.scoring import POOL_FACTOR  # noqa: E402
 from retrieval.settings import Settings  # noqa: E402
 
-EVAL = REPO.parent / "shared" / "eval"
+EVAL = Path(os.environ.get("CITEBOT_EVAL_DIR", REPO.parent / "shared" / "eval"))
 WORK = Path(os.environ.get("CITEBOT_SCALE_DIR", "/tmp/citebot-scale"))  # collections, indexes
 TYPO_QUESTION = "What did the prosecuter say about the vidoe footage?"
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
@@ -93,6 +93,8 @@ def make_collection(size: int, docs: Path) -> int:
     shutil.rmtree(docs, ignore_errors=True)
     docs.mkdir(parents=True)
     sources, written, files, copy = source_texts(), 0, 0, 0
+    if not sources:
+        sys.exit(f"no articles under {EVAL} (set CITEBOT_EVAL_DIR)")
     while written < size:
         for name, title, text in sources:
             if written >= size:

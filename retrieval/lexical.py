@@ -46,15 +46,15 @@ class LexicalIndex:
         if texts:
             self._bm25.index(self._tokenize([fold(t) for t in texts]), show_progress=False)
 
-    def save(self, directory: Path) -> None:
-        """Write the BM25 arrays and the spellings map (what `load` reads) into `directory`."""
+    def save(self, directory: Path, *, spellings: bool = True) -> None:
+        """Write the BM25 arrays and the spellings map (what `load` reads) into `directory`;
+        without `spellings` a loaded copy keeps typos' stems as they are (for an index whose
+        `respelled` is never asked: questions are respelled against sentences)."""
         directory.mkdir()
         if self._size:
             self._bm25.save(str(directory), show_progress=False)
-        (directory / SPELLINGS).write_text(
-            json.dumps({"size": self._size, "spellings": self.spellings()}, ensure_ascii=False),
-            encoding="utf-8",
-        )
+        saved = {"size": self._size, "spellings": self.spellings() if spellings else {}}
+        (directory / SPELLINGS).write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex:

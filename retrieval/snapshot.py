@@ -156,7 +156,9 @@ def write_snapshot(index_dir: Path, snapshot: Snapshot) -> Path:
                 faiss.write_index(index.ivf, str(build / f"{name}s.ivf"))
         # Saved so that a load reads BM25 rather than re-tokenising every text.
         for attribute, folder in _LEXICAL.items():
-            getattr(snapshot, attribute).save(build / folder)
+            # Only sentences respell questions: the passages' spellings map is never read.
+            getattr(snapshot, attribute).save(build / folder,
+                                              spellings=attribute == "sentence_lexical")
         for name in _checksums(build):
             _fsync_file(build / name)
         for folder in _LEXICAL.values():
