@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench-qa bench-summaries bench-topics bench-refresh bench-ingest clean
+.PHONY: setup demo test lint bench-qa bench-summaries bench-topics bench-refresh bench-ingest bench-scale clean
 
 setup: $(STAMP)
 
@@ -42,6 +42,10 @@ bench-refresh: setup
 
 bench-ingest: setup
 	$(BIN)/python benchmarks/ingest.py $(ARGS)
+
+# Growth with collection size (10k and 100k sentences; ARGS="--sizes 1000000" for 1M).
+bench-scale: setup
+	nice -n 10 $(BIN)/python benchmarks/scale.py $(ARGS)
 
 # .citebot holds the default index and the state database (votes, audit log).
 clean:

@@ -326,6 +326,7 @@ class Engine:
                 progress=_cancellable(progress, self._cancelled),
                 max_texts_per_document=self.settings.documents.max_texts_per_document,
                 clock=self.clock,
+                approximate_above=self.settings.index.approximate_above,
             )
             nothing_changed = previous is not None and previous.path is not None and not (
                 result.full_rebuild or result.added or result.changed or result.removed

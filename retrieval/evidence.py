@@ -40,7 +40,7 @@ def question_signals(
     )
     candidates = np.union1d(
         np.union1d(np.flatnonzero(dense_sentence > -1), _top(lexical_sentence, depth)),
-        np.flatnonzero(np.isin(snapshot.sentence_chunk, passages)),
+        snapshot.sentences_in_chunks(passages),
     )
     # Exact cosines for every candidate and its passage, whether or not FAISS listed it.
     dense_sentence[candidates] = snapshot.sentence_vectors[candidates] @ vector[0]

@@ -12,6 +12,7 @@ from retrieval.clock import SYSTEM_CLOCK, Clock
 from retrieval.documents import Skipped
 from retrieval.embedder import Embedder
 from retrieval.models import Chunk, Document, RefreshReport, Sentence
+from retrieval.nearest import APPROXIMATE_ABOVE
 from retrieval.passages import split_document
 from retrieval.places import section_of
 from retrieval.settings import ChunkSettings
@@ -116,6 +117,7 @@ def build_snapshot(
     progress: Progress | None = None,
     max_texts_per_document: int | None = None,
     clock: Clock = SYSTEM_CLOCK,
+    approximate_above: int = APPROXIMATE_ABOVE,
 ) -> BuildResult:
     """The next snapshot; a document that splits into more than `max_texts_per_document`
     passages and sentences is left out, with the reason, before anything is embedded."""
@@ -124,6 +126,14 @@ def build_snapshot(
     reusable = previous if not reason else None
     changes = document_changes(reusable.manifest if reusable else {}, documents)
     now = clock.iso()
+    unchanged = set(changes["unchanged"])  # a set: a list lookup per document is quadratic
+    if reusable and reusable.path and not (changes["added"] or changes["changed"] or changes["removed"]):
+        # The snapshot on disk is already the next one: nothing to split, copy or write.
+        if progress:
+            progress(1, 1)
+        return BuildResult(snapshot=reusable, added=(), changed=(), removed=(),
+                           unchanged=tuple(changes["unchanged"]), embedded=0,
+                           full_rebuild=False, reason="")
 
     chunks: list[Chunk] = []
     sentences: list[Sentence] = []
@@ -133,7 +143,7 @@ def build_snapshot(
     kept: list[Document] = []
     too_large: list[Skipped] = []
     for document in documents:
-        if reusable and document.id in changes["unchanged"]:
+        if reusable and document.id in unchanged:
             c_rows, s_rows = reusable.chunks_of(document.id), reusable.sentences_of(document.id)
             chunks.extend(reusable.chunks[r] for r in c_rows)
             sentences.extend(reusable.sentences[r] for r in s_rows)
@@ -196,6 +206,7 @@ def build_snapshot(
         sentences=sentences,
         chunk_vectors=_stack(chunk_vectors, dimension),
         sentence_vectors=_stack(sentence_vectors, dimension),
+        approximate_above=approximate_above,
     )
     if too_large or not reusable:
         changes = document_changes(previous.manifest if previous else {}, documents)

@@ -7,11 +7,13 @@ question word the texts never use is read as the one text word it is a single ty
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 
 import bm25s
 import numpy as np
@@ -27,18 +29,44 @@ _WORD = re.compile(r"\w\w+")  # what bm25s counts as a word
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
+SPELLINGS = "spellings.json"
+
+
 class LexicalIndex:
-    """Scores every text against a query; built in memory from the snapshot's text table."""
+    """Scores every text against a query; built from the snapshot's text table, or loaded
+    memory-mapped from where `save` wrote it."""
 
     def __init__(self, texts: Sequence[str]):
         self._stemmer = Stemmer.Stemmer("english")
         self._size = len(texts)
         self._bm25 = bm25s.BM25()
-        self._texts = texts
+        self._texts: Sequence[str] | None = texts
         self._variants: dict[str, set[str]] | None = None
         self._spellings: dict[str, str] | None = None
         if texts:
             self._bm25.index(self._tokenize([fold(t) for t in texts]), show_progress=False)
+
+    def save(self, directory: Path, *, spellings: bool = True) -> None:
+        """Write the BM25 arrays and the spellings map (what `load` reads) into `directory`;
+        without `spellings` a loaded copy keeps typos' stems as they are (for an index whose
+        `respelled` is never asked: questions are respelled against sentences)."""
+        directory.mkdir()
+        if self._size:
+            self._bm25.save(str(directory), show_progress=False)
+        saved = {"size": self._size, "spellings": self.spellings() if spellings else {}}
+        (directory / SPELLINGS).write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path) -> LexicalIndex:
+        """The index `save` wrote; its arrays stay on disk, paged in as questions need them."""
+        saved = json.loads((directory / SPELLINGS).read_text(encoding="utf-8"))
+        index = cls(())
+        index._size, index._spellings, index._texts = int(saved["size"]), saved["spellings"], None
+        if index._size:
+            index._bm25 = bm25s.BM25.load(str(directory), mmap=True, show_progress=False)
+            if index._bm25.scores["indptr"][-1] != len(index._bm25.scores["indices"]):
+                raise ValueError(f"the BM25 arrays in {directory} do not match")
+        return index
 
     def _tokenize(self, texts: list[str]):
         return bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer, show_progress=False)
@@ -66,15 +94,10 @@ class LexicalIndex:
         vocabulary = self._bm25.vocab_dict if self._size else {}
         if term in vocabulary or len(term) < MIN_TYPO_LENGTH or not vocabulary:
             return term
-        if self._variants is None:  # built whole, then published: threads may race here
-            variants: dict[str, set[str]] = {}
-            for known in vocabulary:
-                for variant in _deletions(known) | {known}:
-                    variants.setdefault(variant, set()).add(known)
-            self._variants = variants
+        variants = self._typo_variants()
         near = set()
         for variant in _deletions(term) | {term}:
-            near.update(self._variants.get(variant, ()))
+            near.update(variants.get(variant, ()))
         near = [t for t in near if _one_edit_apart(term, t)]
         if not near:
             return term
@@ -99,14 +122,36 @@ class LexicalIndex:
         return _WORD.sub(respell, query)
 
     def _spelling(self, term: str) -> str:
+        return self.spellings().get(term, term)
+
+    def spellings(self) -> dict[str, str]:
+        """Each stem of the texts and the word the texts spell it with most often (the first
+        seen among equals)."""
         if self._spellings is None:
-            counts: dict[str, Counter] = {}
-            for text in self._texts:
-                for word in _WORD.findall(text):
-                    stem = self._stem(fold(word).lower())
-                    counts.setdefault(stem, Counter())[word] += 1
-            self._spellings = {stem: c.most_common(1)[0][0] for stem, c in counts.items()}
-        return self._spellings.get(term, term)
+            counts: Counter = Counter()
+            for text in self._texts or ():
+                counts.update(_WORD.findall(text))
+            spellings: dict[str, str] = {}
+            best: dict[str, int] = {}
+            for word, count in counts.items():  # first-seen order: ties keep the first word
+                stem = self._stem(fold(word).lower())
+                if count > best.get(stem, 0):
+                    spellings[stem], best[stem] = word, count
+            self._spellings = spellings
+        return self._spellings
+
+    def prepare_typos(self) -> None:
+        """Build the typo map now, so the first question with a typo does not wait for it."""
+        self._typo_variants()
+
+    def _typo_variants(self) -> dict[str, set[str]]:
+        if self._variants is None:  # built whole, then published: threads may race here
+            variants: dict[str, set[str]] = {}
+            for known in self._bm25.vocab_dict if self._size else ():
+                for variant in _deletions(known) | {known}:
+                    variants.setdefault(variant, set()).add(known)
+            self._variants = variants
+        return self._variants
 
     def _frequency(self, term_id: int) -> int:
         indptr = self._bm25.scores["indptr"]

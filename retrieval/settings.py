@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from retrieval.errors import ConfigError
+from retrieval.nearest import APPROXIMATE_ABOVE
 
 DEFAULT_CONFIG = Path("config/citebot.toml")
 
@@ -35,6 +36,8 @@ class DocumentSettings:
 class IndexSettings:
     dir: Path = Path(".citebot/index")
     state_db: Path = Path(".citebot/state.sqlite3")
+    # Past this many sentences (or passages) search is approximate (IVF), exact cosines kept.
+    approximate_above: int = field(default=APPROXIMATE_ABOVE, metadata=_range(1_000, 1_000_000_000))
 
 
 @dataclass(frozen=True)

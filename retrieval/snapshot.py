@@ -3,7 +3,11 @@
     index_dir/
       CURRENT                 name of the live snapshot (replaced atomically)
       snap-<time>-<id>/       manifest.json, documents.json, chunks.json, sentences.npy,
-                              chunks.faiss, sentences.faiss
+                              chunk-vectors.npy, sentence-vectors.npy (memory-mapped on load),
+                              chunks.ivf, sentences.ivf (past [index] approximate_above only),
+                              and the BM25 indexes with their spellings maps in lexical-chunks/
+                              and lexical-sentences/ (format 2; format 1 kept its vectors in
+                              chunks.faiss and sentences.faiss, and BM25 is built on its load)
       .build-<id>/            a snapshot being written (removed if a build was interrupted)
 """
 
@@ -26,13 +30,20 @@ import numpy as np
 from retrieval.errors import CorruptIndex
 from retrieval.lexical import LexicalIndex
 from retrieval.models import Block, Chunk, Document, Place, Sentence
+from retrieval.nearest import APPROXIMATE_ABOVE, NearestIndex
 from retrieval.places import section_of
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2
+READABLE_FORMATS = (1, 2)  # format 1 lacks the saved BM25 indexes: they are built on load
 POINTER = "CURRENT"
-_FILES = ("documents.json", "chunks.json", "sentences.npy", "chunks.faiss", "sentences.faiss")
+_FILES = {
+    1: ("documents.json", "chunks.json", "sentences.npy", "chunks.faiss", "sentences.faiss"),
+    2: ("documents.json", "chunks.json", "sentences.npy", "chunk-vectors.npy",
+        "sentence-vectors.npy"),
+}
+_LEXICAL = {"chunk_lexical": "lexical-chunks", "sentence_lexical": "lexical-sentences"}
 
 
 @dataclass
@@ -46,13 +57,15 @@ class Snapshot:
     chunk_vectors: np.ndarray
     sentence_vectors: np.ndarray
     path: Path | None = None
+    # Built at construction unless loaded: exact search up to `approximate_above` vectors.
+    chunk_index: NearestIndex | None = None
+    sentence_index: NearestIndex | None = None
+    approximate_above: int = APPROXIMATE_ABOVE
     # Derived at construction: row numbers tying sentences to chunks and documents.
     doc_rows: dict[str, int] = field(init=False)
     sentence_chunk: np.ndarray = field(init=False)
     sentence_doc: np.ndarray = field(init=False)
     chunk_doc: np.ndarray = field(init=False)
-    chunk_index: faiss.Index = field(init=False)
-    sentence_index: faiss.Index = field(init=False)
 
     def __post_init__(self) -> None:
         self.doc_rows = {d.id: row for row, d in enumerate(self.documents)}
@@ -66,8 +79,10 @@ class Snapshot:
         self.sentence_chunk = np.array(
             [first_chunk[s.doc_id] + s.chunk for s in self.sentences], dtype=np.int32
         )
-        self.chunk_index = _flat_index(self.chunk_vectors)
-        self.sentence_index = _flat_index(self.sentence_vectors)
+        if self.chunk_index is None:
+            self.chunk_index = NearestIndex.build(self.chunk_vectors, self.approximate_above)
+        if self.sentence_index is None:
+            self.sentence_index = NearestIndex.build(self.sentence_vectors, self.approximate_above)
 
     # BM25 is built on first use: a snapshot read only to re-use its vectors never needs it.
     @cached_property
@@ -80,19 +95,44 @@ class Snapshot:
 
     def prepare(self) -> Snapshot:
         """Build what answering needs now, so the first question does not wait for it."""
-        self.chunk_lexical, self.sentence_lexical  # noqa: B018
+        self.chunk_lexical  # noqa: B018
+        self.sentence_lexical.prepare_typos()  # questions are respelled against sentences
         return self
 
     def document(self, doc_id: str) -> Document:
         return self.documents[self.doc_rows[doc_id]]
 
     def chunks_of(self, doc_id: str) -> range:
-        rows = np.flatnonzero(self.chunk_doc == self.doc_rows[doc_id])
-        return range(int(rows[0]), int(rows[-1]) + 1) if len(rows) else range(0)
+        return _rows_of(self._chunk_spans, self.doc_rows[doc_id])
 
     def sentences_of(self, doc_id: str) -> range:
-        rows = np.flatnonzero(self.sentence_doc == self.doc_rows[doc_id])
-        return range(int(rows[0]), int(rows[-1]) + 1) if len(rows) else range(0)
+        return _rows_of(self._sentence_spans, self.doc_rows[doc_id])
+
+    def sentences_in_chunks(self, chunk_rows: np.ndarray) -> np.ndarray:
+        """Rows of the sentences whose first passage is one of `chunk_rows`, in order: found by
+        binary search (sentences follow their passages' order), not a pass over every row."""
+        if not self._sentence_chunk_sorted:
+            return np.flatnonzero(np.isin(self.sentence_chunk, chunk_rows))
+        chunk_rows = np.unique(chunk_rows)
+        starts = np.searchsorted(self.sentence_chunk, chunk_rows, side="left")
+        ends = np.searchsorted(self.sentence_chunk, chunk_rows, side="right")
+        if not len(chunk_rows):
+            return np.zeros(0, dtype=np.int64)
+        return np.concatenate([np.arange(a, b) for a, b in zip(starts, ends)])
+
+    @cached_property
+    def _sentence_chunk_sorted(self) -> bool:
+        return bool(np.all(self.sentence_chunk[1:] >= self.sentence_chunk[:-1]))
+
+    # Each document's first and last row, found once: a scan per document is quadratic when
+    # a refresh or the documents list asks for every document in turn.
+    @cached_property
+    def _chunk_spans(self) -> tuple[np.ndarray, np.ndarray]:
+        return _spans(self.chunk_doc, len(self.documents))
+
+    @cached_property
+    def _sentence_spans(self) -> tuple[np.ndarray, np.ndarray]:
+        return _spans(self.sentence_doc, len(self.documents))
 
 
 def write_snapshot(index_dir: Path, snapshot: Snapshot) -> Path:
@@ -109,10 +149,20 @@ def write_snapshot(index_dir: Path, snapshot: Snapshot) -> Path:
         ).reshape(-1, 4)
         with open(build / "sentences.npy", "wb") as handle:
             np.save(handle, rows)
-        faiss.write_index(snapshot.chunk_index, str(build / "chunks.faiss"))
-        faiss.write_index(snapshot.sentence_index, str(build / "sentences.faiss"))
-        for name in ("sentences.npy", "chunks.faiss", "sentences.faiss"):
+        # The vectors once, as arrays a load maps into memory (shared by processes serving it).
+        for name, index in (("chunk", snapshot.chunk_index), ("sentence", snapshot.sentence_index)):
+            np.save(build / f"{name}-vectors.npy", np.asarray(index.vectors, dtype=np.float32))
+            if index.ivf is not None:
+                faiss.write_index(index.ivf, str(build / f"{name}s.ivf"))
+        # Saved so that a load reads BM25 rather than re-tokenising every text.
+        for attribute, folder in _LEXICAL.items():
+            # Only sentences respell questions: the passages' spellings map is never read.
+            getattr(snapshot, attribute).save(build / folder,
+                                              spellings=attribute == "sentence_lexical")
+        for name in _checksums(build):
             _fsync_file(build / name)
+        for folder in _LEXICAL.values():
+            _fsync_dir(build / folder)
         manifest = dict(snapshot.manifest, format=FORMAT, files=_checksums(build))
         _write_json(build / "manifest.json", manifest)
         _fsync_dir(build)
@@ -145,7 +195,7 @@ def read_manifest(path: Path) -> dict:
         manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise CorruptIndex(f"the index manifest in {path} cannot be read: {error}") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+    if not isinstance(manifest, dict) or manifest.get("format") not in READABLE_FORMATS:
         raise CorruptIndex(f"the index in {path} has an unknown format")
     return manifest
 
@@ -155,41 +205,65 @@ def read_snapshot(path: Path, manifest: dict | None = None) -> Snapshot:
     manifest = manifest or read_manifest(path)
     expected = manifest.get("files", {})
     actual = _checksums(path)
-    damaged = [name for name in _FILES if expected.get(name) != actual.get(name)]
+    required = [*_FILES[manifest["format"]], *expected]
+    damaged = [name for name in required if expected.get(name) != actual.get(name)]
+    if manifest.get("format") == FORMAT and not any(n.startswith("lexical-") for n in expected):
+        damaged.append("lexical-*")
     if damaged:
         raise CorruptIndex(f"index files fail their checksums: {', '.join(damaged)} in {path}")
     try:
         documents = [_document(row) for row in _read_json(path / "documents.json")]
+        texts = {d.id: d.text for d in documents}
         chunk_rows = _read_json(path / "chunks.json")
         rows = np.load(path / "sentences.npy")
-        chunk_index = faiss.read_index(str(path / "chunks.faiss"))
-        sentence_index = faiss.read_index(str(path / "sentences.faiss"))
         chunks = [
-            Chunk(text=documents_text(documents, r["doc_id"])[r["start"] : r["end"]], **r)
+            Chunk(text=texts[r["doc_id"]][r["start"] : r["end"]], **r)
             for r in chunk_rows
         ]
         sentences = [
             Sentence(d.id, int(c), int(s), int(e), d.text[int(s) : int(e)])
             for d, c, s, e in ((documents[int(r[0])], r[1], r[2], r[3]) for r in rows)
         ]
-        return Snapshot(
+        legacy = manifest["format"] == 1
+        chunk_index, sentence_index = _nearest(path, "chunk", legacy), _nearest(path, "sentence", legacy)
+        if (len(chunk_index.vectors), len(sentence_index.vectors)) != (len(chunks), len(sentences)):
+            raise ValueError("the vectors do not match the passages and sentences")
+        snapshot = Snapshot(
             manifest=manifest,
             documents=documents,
             chunks=chunks,
             sentences=sentences,
-            chunk_vectors=_vectors(chunk_index),
-            sentence_vectors=_vectors(sentence_index),
+            chunk_vectors=chunk_index.vectors,
+            sentence_vectors=sentence_index.vectors,
             path=path,
+            chunk_index=chunk_index,
+            sentence_index=sentence_index,
         )
+        for attribute, folder in _LEXICAL.items():
+            if (path / folder).is_dir():
+                lexical = LexicalIndex.load(path / folder)
+                if lexical.size != (len(chunks) if attribute == "chunk_lexical" else len(sentences)):
+                    raise ValueError(f"{folder} does not hold one entry per text")
+                setattr(snapshot, attribute, lexical)  # in place of building it
+        return snapshot
     except (OSError, ValueError, KeyError, TypeError, IndexError, RuntimeError) as error:
         raise CorruptIndex(f"the index in {path} cannot be loaded: {error}") from None
 
 
-def documents_text(documents: list[Document], doc_id: str) -> str:
-    for document in documents:
-        if document.id == doc_id:
-            return document.text
-    raise KeyError(doc_id)
+def _spans(row_doc: np.ndarray, documents: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per document row: its first row and one past its last (0, 0 for none)."""
+    first = np.zeros(documents, dtype=np.int64)
+    end = np.zeros(documents, dtype=np.int64)
+    held, first_rows = np.unique(row_doc, return_index=True)
+    first[held] = first_rows
+    held, from_end = np.unique(row_doc[::-1], return_index=True)
+    end[held] = len(row_doc) - from_end
+    return first, end
+
+
+def _rows_of(spans: tuple[np.ndarray, np.ndarray], doc_row: int) -> range:
+    first, end = spans
+    return range(int(first[doc_row]), int(end[doc_row]))
 
 
 def remove_stale(index_dir: Path, keep: str | None) -> None:
@@ -209,11 +283,15 @@ def _with_title(snapshot: Snapshot, chunk: Chunk) -> str:
     return "\n".join([document.title, *section_of(document, chunk.start), chunk.text])
 
 
-def _flat_index(vectors: np.ndarray) -> faiss.Index:
-    index = faiss.IndexFlatIP(vectors.shape[1])
-    if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    return index
+def _nearest(path: Path, name: str, legacy: bool) -> NearestIndex:
+    """A snapshot's vectors and search index as written (format 1: from its FAISS file)."""
+    if legacy:
+        return NearestIndex(_vectors(faiss.read_index(str(path / f"{name}s.faiss"))))
+    vectors = np.load(path / f"{name}-vectors.npy", mmap_mode="r")
+    if vectors.ndim != 2 or vectors.dtype != np.float32:
+        raise ValueError(f"{name}-vectors.npy is not a table of float32 vectors")
+    ivf = path / f"{name}s.ivf"
+    return NearestIndex(vectors, faiss.read_index(str(ivf)) if ivf.is_file() else None)
 
 
 def _vectors(index: faiss.Index) -> np.ndarray:
@@ -267,10 +345,11 @@ def _write_pointer(index_dir: Path, name: str) -> None:
 
 
 def _checksums(path: Path) -> dict[str, str]:
+    """sha256 of every file of a snapshot but its manifest, by path inside it."""
     sums = {}
-    for name in _FILES:
-        file = path / name
-        if file.is_file():
+    for file in sorted(path.rglob("*")):
+        name = file.relative_to(path).as_posix()
+        if file.is_file() and name != "manifest.json":
             digest = hashlib.sha256()
             with open(file, "rb") as handle:
                 while block := handle.read(1 << 20):

@@ -116,8 +116,8 @@ def test_no_rebuild_reports_a_stale_index_clearly(tmp_path, docs):
 def test_a_corrupted_snapshot_is_refused_and_rebuilt(tmp_path, docs):
     engine_for(tmp_path, docs).load()
     snapshot = current_snapshot_path(tmp_path / "index")
-    (snapshot / "sentences.faiss").write_bytes(b"garbage")
-    with pytest.raises(CorruptIndex, match="fail their checksums: sentences.faiss"):
+    (snapshot / "sentence-vectors.npy").write_bytes(b"garbage")
+    with pytest.raises(CorruptIndex, match="fail their checksums: sentence-vectors.npy"):
         engine_for(tmp_path, docs).load(rebuild=False)
     engine = engine_for(tmp_path, docs)
     report = engine.load()

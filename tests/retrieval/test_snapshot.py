@@ -1,52 +1,178 @@
-"""Snapshots on disk through their public functions: round trip, damage refused, the pointer."""
+"""Snapshots on disk: each document's rows, the saved BM25 indexes, damaged and old formats."""
 
 from __future__ import annotations
 
+import json
+import shutil
+
+import numpy as np
 import pytest
 
-from retrieval.documents import document_from_bytes
+from retrieval.engine import Engine
 from retrieval.errors import CorruptIndex
+from retrieval.documents import document_from_bytes
 from retrieval.indexer import build_snapshot
 from retrieval.settings import ChunkSettings
-from retrieval.snapshot import current_snapshot_path, read_snapshot, remove_stale, write_snapshot
-from tests.conftest import FakeEmbedder
+from retrieval.snapshot import current_snapshot_path, read_snapshot, write_snapshot
+from tests.conftest import FakeEmbedder, make_settings
+
+
+def documents(*texts: str):
+    return [
+        document_from_bytes(text.encode(), ".md", f"{number}.md", stem=str(number))
+        for number, text in enumerate(texts)
+    ]
+
+
+def built(fake_embedder, docs, previous=None):
+    return build_snapshot(docs, embedder=fake_embedder, chunking=ChunkSettings(), previous=previous)
+
+
+def test_each_documents_rows_are_its_own_and_contiguous(fake_embedder):
+    snapshot = built(fake_embedder, documents(
+        "# One\n\nAlpha is first. Beta is second.",
+        "# Two\n\nGamma is third.\n\nDelta is in another paragraph. Epsilon too.",
+        "# Three\n\nZeta is last.",
+    )).snapshot
+    for document in snapshot.documents:
+        sentences, chunks = snapshot.sentences_of(document.id), snapshot.chunks_of(document.id)
+        assert [snapshot.sentences[r].doc_id for r in sentences] == [document.id] * len(sentences)
+        assert [snapshot.chunks[r].doc_id for r in chunks] == [document.id] * len(chunks)
+        assert len(sentences) == sum(s.doc_id == document.id for s in snapshot.sentences)
+    assert [snapshot.sentences[r].text for r in snapshot.sentences_of("1.md")] == [
+        "Gamma is third.", "Delta is in another paragraph.", "Epsilon too."]
+
+
+def test_a_rebuild_with_nothing_changed_returns_the_snapshot_on_disk_and_embeds_nothing(
+    tmp_path, fake_embedder
+):
+    docs = documents("# One\n\nAlpha is first.", "# Two\n\nBeta is second.")
+    first = built(fake_embedder, docs).snapshot
+    write_snapshot(tmp_path, first)
+    on_disk = read_snapshot(first.path)
+    fake_embedder.encoded.clear()
+    again = built(fake_embedder, docs, previous=on_disk)
+    assert again.snapshot is on_disk and again.embedded == 0 and not fake_embedder.encoded
+    assert again.unchanged == ("0.md", "1.md")
+
+
+def test_a_loaded_snapshot_reads_bm25_and_spellings_as_written(tmp_path, fake_embedder):
+    docs = documents("# One\n\nMacron suggested a coalition. Macron spoke.",
+                     "# Two\n\nThe purchased missiles arrived.")
+    snapshot = built(fake_embedder, docs).snapshot
+    write_snapshot(tmp_path, snapshot)
+    loaded = read_snapshot(snapshot.path)
+    assert "sentence_lexical" in vars(loaded) and "chunk_lexical" in vars(loaded)  # not rebuilt
+    for attribute in ("sentence_lexical", "chunk_lexical"):
+        built_index, read_index = getattr(snapshot, attribute), getattr(loaded, attribute)
+        terms = built_index.terms("what did macron purchase")
+        assert list(read_index.scores(terms)) == list(built_index.scores(terms))
+    typed = "What did Macorn sugest about purhcased?"
+    assert loaded.sentence_lexical.respelled(typed) == snapshot.sentence_lexical.respelled(typed)
+    assert loaded.sentence_lexical.respelled(typed) == "What did Macron suggested about purchased?"
+
+
+def test_the_spellings_map_keeps_the_commonest_spelling_first_seen_among_equals():
+    from retrieval.lexical import LexicalIndex
+
+    index = LexicalIndex(["Running fast.", "running slow.", "Running again.", "Runs home."])
+    assert index.spellings()["run"] == "Running"
+    assert LexicalIndex(["Colour red.", "colour blue."]).spellings()["colour"] == "Colour"
 
 
 @pytest.fixture
-def built():
-    documents = [
-        document_from_bytes(b"# Cats\n\nCats purr. Cats sleep all day.\n", ".md", "cats.md",
-                            stem="cats"),
-        document_from_bytes(b"# Dogs\n\nDogs bark at the postman.\n", ".md", "dogs.md",
-                            stem="dogs"),
-    ]
-    return build_snapshot(documents, embedder=FakeEmbedder(), chunking=ChunkSettings(),
-                          previous=None).snapshot
+def docs(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "cats.md").write_text("# Cats\n\nCats purr when happy. Cats sleep all day.\n")
+    (docs / "dogs.md").write_text("# Dogs\n\nDogs bark at strangers. Dogs love long walks.\n")
+    return docs
 
 
-def test_a_written_snapshot_reads_back_the_same_and_becomes_current(tmp_path, built):
-    assert current_snapshot_path(tmp_path) is None
-    path = write_snapshot(tmp_path, built)
-    assert current_snapshot_path(tmp_path) == path
-    again = read_snapshot(path)
-    assert [d.id for d in again.documents] == ["cats.md", "dogs.md"]
-    assert [c.text for c in again.chunks] == [c.text for c in built.chunks]
-    assert [s.text for s in again.sentences] == [s.text for s in built.sentences]
-    assert again.document("dogs.md").text == built.document("dogs.md").text
+@pytest.mark.parametrize("damage", [
+    lambda folder: (folder / "lexical-sentences" / "vocab.index.json").write_text("{}"),
+    lambda folder: (folder / "lexical-chunks" / "data.csc.index.npy").write_bytes(b"garbage"),
+    lambda folder: (folder / "lexical-sentences" / "spellings.json").unlink(),
+    lambda folder: shutil.rmtree(folder / "lexical-chunks"),
+])
+def test_a_damaged_or_missing_bm25_file_is_refused_and_rebuilt(tmp_path, docs, damage):
+    Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder()).load()
+    damage(current_snapshot_path(tmp_path / "index"))
+    with pytest.raises(CorruptIndex, match="fail their checksums: .*lexical-"):
+        Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder()).load(rebuild=False)
+    engine = Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder())
+    assert engine.load() is not None
+    assert "Cats purr when happy." in engine.ask("what do cats do when happy?").quotes[0].text
 
 
-def test_a_damaged_file_is_refused(tmp_path, built):
-    path = write_snapshot(tmp_path, built)
-    victim = max((p for p in path.iterdir() if p.is_file() and p.name != "manifest.json"),
-                 key=lambda p: p.stat().st_size)
-    victim.write_bytes(victim.read_bytes()[:-1] + b"!")
-    with pytest.raises(CorruptIndex):
-        read_snapshot(path)
+def as_format_1(folder) -> None:
+    """Rewrite a snapshot as format 1 wrote it: vectors in FAISS files, no saved BM25."""
+    import faiss
+
+    from retrieval.snapshot import _checksums
+
+    for name in ("chunk", "sentence"):
+        vectors = np.load(folder / f"{name}-vectors.npy")
+        index = faiss.IndexFlatIP(vectors.shape[1])
+        index.add(vectors)
+        faiss.write_index(index, str(folder / f"{name}s.faiss"))
+        (folder / f"{name}-vectors.npy").unlink()
+    for lexical in folder.glob("lexical-*"):
+        shutil.rmtree(lexical)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest.update(format=1, files=_checksums(folder))
+    (folder / "manifest.json").write_text(json.dumps(manifest))
 
 
-def test_a_newer_snapshot_replaces_the_pointer_and_stale_ones_are_removed(tmp_path, built):
-    old = write_snapshot(tmp_path, built)
-    new = write_snapshot(tmp_path, built)
-    assert new != old and current_snapshot_path(tmp_path) == new
-    remove_stale(tmp_path, keep=new.name)
-    assert not old.exists() and new.exists()
+def test_a_format_1_snapshot_still_loads_and_answers_without_embedding(tmp_path, docs):
+    Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder()).load()
+    as_format_1(current_snapshot_path(tmp_path / "index"))
+    embedder = FakeEmbedder()
+    engine = Engine(make_settings(tmp_path, docs), embedder=embedder)
+    assert engine.load(rebuild=False) is None and embedder.encoded == []
+    assert "Cats purr when happy." in engine.ask("what do cats do when happy?").quotes[0].text
+    (docs / "birds.md").write_text("# Birds\n\nBirds sing at dawn.\n")
+    report = engine.refresh()  # the next snapshot is written as format 2, re-using the vectors
+    assert report.embedded == 2 and not report.full_rebuild
+    assert (current_snapshot_path(tmp_path / "index") / "sentence-vectors.npy").is_file()
+
+
+def test_past_the_threshold_search_is_approximate_and_finds_what_exact_search_finds(tmp_path):
+    from retrieval.nearest import NearestIndex
+
+    rng = np.random.default_rng(0)
+    topics = rng.normal(size=(100, 32))  # texts gather around topics, as sentences do
+    vectors = (topics[rng.integers(0, 100, 5000)] + 0.5 * rng.normal(size=(5000, 32)))
+    vectors = vectors.astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    exact, approximate = NearestIndex.build(vectors, 10_000), NearestIndex.build(vectors, 1000)
+    assert not exact.approximate and approximate.approximate
+    queries = vectors[:50] + 0.05 * rng.normal(size=(50, 32)).astype(np.float32)
+    _, truth = exact.search(queries, 10)
+    assert list(truth[:, 0]) == list(range(50))  # each query's own vector is nearest
+    _, found = approximate.search(queries, 10)
+    recall = np.mean([len(set(t) & set(f)) / 10 for t, f in zip(truth, found)])
+    assert recall > 0.9
+
+
+def test_an_approximate_snapshot_is_written_and_loaded_with_its_ivf_index(tmp_path, docs):
+    engine = Engine(make_settings(tmp_path, docs, index={"approximate_above": 1000}),
+                    embedder=FakeEmbedder())
+    engine.load()
+    assert not engine.snapshot.sentence_index.approximate  # 4 sentences: exact
+    many = "\n\n".join(f"Fact {n} says item{n} weighs {n} grams." for n in range(1200))
+    (docs / "facts.md").write_text(f"# Facts\n\n{many}\n")
+    engine.refresh()
+    folder = current_snapshot_path(tmp_path / "index")
+    assert (folder / "sentences.ivf").is_file() and (folder / "chunks.ivf").is_file()
+    loaded = read_snapshot(folder)
+    assert loaded.sentence_index.approximate and isinstance(loaded.sentence_vectors, np.memmap)
+    assert "Cats purr when happy." in engine.ask("what do cats do when happy?").quotes[0].text
+
+
+def test_the_sentences_of_some_passages_are_the_ones_a_full_scan_finds(fake_embedder):
+    paragraphs = "\n\n".join(f"Point {n} is here. It has detail {n}." for n in range(30))
+    snapshot = built(fake_embedder, documents(f"# A\n\n{paragraphs}", "# B\n\nOne. Two.")).snapshot
+    for chunks in ([0], [3, 1, 3], [len(snapshot.chunks) - 1], [], list(range(len(snapshot.chunks)))):
+        scan = np.flatnonzero(np.isin(snapshot.sentence_chunk, chunks))
+        assert list(snapshot.sentences_in_chunks(np.array(chunks, dtype=np.int64))) == list(scan)
