@@ -20,10 +20,10 @@ demo: setup
 	$(BIN)/citebot ask "What did Macron suggest?"
 	$(BIN)/citebot ask "How many air defence missiles can Kyiv buy?"
 
-test: setup
+test: setup lint
 	$(BIN)/python -m pytest -q
 
-# Formatting and lint (ruff, pinned in the test extras); not part of `make test` yet.
+# Formatting and lint (ruff, pinned in the test extras); `make test` runs it first.
 lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .

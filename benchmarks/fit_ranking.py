@@ -67,24 +67,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--config", type=Path, default=REPO / "config" / "citebot.toml")
     parser.add_argument("--index-dir", type=Path, default=DEFAULT_INDEX)
-    parser.add_argument("--half", choices=("even", "odd"),
-                        help="fit on the questions of every other article only (a held-out check: "
-                        "score the other half with qa.py --half)")
-    parser.add_argument("--skip-ordering", action="store_true",
-                        help="keep the configured ordering weights; fit relevance only")
+    parser.add_argument(
+        "--half",
+        choices=("even", "odd"),
+        help="fit on the questions of every other article only (a held-out check: "
+        "score the other half with qa.py --half)",
+    )
+    parser.add_argument(
+        "--skip-ordering",
+        action="store_true",
+        help="keep the configured ordering weights; fit relevance only",
+    )
     args = parser.parse_args(argv)
 
     questions, offcorpus = read_half(args.data, args.half)
     settings = load_settings(args.config).replace(
         documents={"dir": str(args.data / "corpus")}, index={"dir": str(args.index_dir)}
     )
-    embedder = Embedder(settings.model.name, batch_size=settings.model.batch_size,
-                        cache_size=100_000)
+    embedder = Embedder(
+        settings.model.name, batch_size=settings.model.batch_size, cache_size=100_000
+    )
     engine = Engine(settings, embedder=embedder)
     engine.load()
-    kinds = build_collections(SimpleNamespace(sets=FITTED_ON, index_dir=args.index_dir,
-                                              seed_chat=None),
-                              settings, embedder, engine, questions, offcorpus)
+    kinds = build_collections(
+        SimpleNamespace(sets=FITTED_ON, index_dir=args.index_dir, seed_chat=None),
+        settings,
+        embedder,
+        engine,
+        questions,
+        offcorpus,
+    )
     fitted = {name: getattr(settings.retrieval, name) for name in FUSED_WEIGHTS + SENTENCE_WEIGHTS}
     if not args.skip_ordering:  # on the whole collection and on each article alone
         fitted = fit_ordering([kinds[0], *kinds[2][1]], settings)
@@ -94,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     for number, row in enumerate(kinds):
         for collection in row[1] if isinstance(row, tuple) else [row]:
             for item, label in [(q, 1) for q in collection.questions] + [
-                    (q, 0) for q in collection.offcorpus]:
+                (q, 0) for q in collection.offcorpus
+            ]:
                 x.append(top_evidence(collection, item["question"], retrieval))
                 y.append(label)
                 kind.append(number)
@@ -111,9 +124,11 @@ def main(argv: list[str] | None = None) -> int:
         mine = kind == number
         inside, outside = probability[mine & (y == 1)], probability[mine & (y == 0)]
         threshold = float(np.quantile(inside, 0.05))
-        print(f"relevance, set {FITTED_ON[number]}: answering 95% of in-corpus questions "
-              f"(min_score {threshold:.2f}) abstains on {(outside < threshold).mean():.3f} of "
-              f"off-corpus ones (in-sample)")
+        print(
+            f"relevance, set {FITTED_ON[number]}: answering 95% of in-corpus questions "
+            f"(min_score {threshold:.2f}) abstains on {(outside < threshold).mean():.3f} of "
+            f"off-corpus ones (in-sample)"
+        )
     print("\n[retrieval]")
     for name, value in {**fitted, **{k: round(float(v), 2) for k, v in relevance.items()}}.items():
         print(f"{name} = {value}")
@@ -152,8 +167,9 @@ def fit_ordering(collections: list[Collection], settings) -> dict[str, float]:
             padding = np.zeros((POOL - pool, 8))
             padding[:, :4] = -10.0
             pools.append(np.vstack([np.column_stack([features[picked], per_sentence]), padding]))
-            labels.append([any(g in sentence_texts[r] for g in golds) for r in rows]
-                          + [False] * (POOL - pool))
+            labels.append(
+                [any(g in sentence_texts[r] for g in golds) for r in rows] + [False] * (POOL - pool)
+            )
     pool_x, pool_y = np.stack(pools), np.array(labels, dtype=np.float64)
     fitted = fit_listwise(pool_x, pool_y)
     fitted = fitted / fitted[:4].sum()

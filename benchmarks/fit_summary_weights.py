@@ -87,8 +87,11 @@ def oracle_labels(pair) -> np.ndarray:
     chosen: list[int] = []
     best = 0.0
     while len(chosen) < COUNT:
-        gains = [(Rouge.quick(pair, [*chosen, i]).sum(), i)
-                 for i in range(len(pair[1])) if i not in chosen]
+        gains = [
+            (Rouge.quick(pair, [*chosen, i]).sum(), i)
+            for i in range(len(pair[1]))
+            if i not in chosen
+        ]
         if not gains or max(gains)[0] <= best:
             break
         best, pick = max(gains)
@@ -135,8 +138,9 @@ def fit(designs, articles, labels, pairs, digest: str) -> LearnedScorer:
 
 
 def _with(scorer: LearnedScorer, redundancy: float) -> LearnedScorer:
-    return LearnedScorer(scorer.model_digest, scorer.bias, scorer.feature_weights,
-                         scorer.vector_weights, redundancy)
+    return LearnedScorer(
+        scorer.model_digest, scorer.bias, scorer.feature_weights, scorer.vector_weights, redundancy
+    )
 
 
 def row(label: str, scores: np.ndarray, lead: np.ndarray | None = None) -> None:
@@ -177,10 +181,16 @@ def main(argv: list[str] | None = None) -> int:
     embedder = Embedder(settings.model.name, batch_size=settings.model.batch_size)
     digest = embedder.identity.digest
     rouge = Rouge()
-    train = [a for a in embedded_articles(load_articles(args.train), args.train, embedder,
-                                          settings.chunking, args.cache) if a.texts]
-    dev = embedded_articles(load_articles(args.dev), args.dev, embedder, settings.chunking,
-                            args.cache)
+    train = [
+        a
+        for a in embedded_articles(
+            load_articles(args.train), args.train, embedder, settings.chunking, args.cache
+        )
+        if a.texts
+    ]
+    dev = embedded_articles(
+        load_articles(args.dev), args.dev, embedder, settings.chunking, args.cache
+    )
     pairs = [rouge.pair(a) for a in train]
     labels = [oracle_labels(p) for p in pairs]
     designs = [design(a) for a in train]
@@ -191,23 +201,34 @@ def main(argv: list[str] | None = None) -> int:
     print("| --- | ---: | ---: | ---: | --- |")
     held_out, lead_total = np.zeros(3), np.zeros(3)
     for fold in range(args.folds):
-        fit_on, score_on = numbers[numbers % args.folds != fold], numbers[numbers % args.folds == fold]
-        scorer = fit(*([items[i] for i in fit_on] for items in (designs, train, labels, pairs)),
-                     digest)
+        fit_on, score_on = (
+            numbers[numbers % args.folds != fold],
+            numbers[numbers % args.folds == fold],
+        )
+        scorer = fit(
+            *([items[i] for i in fit_on] for items in (designs, train, labels, pairs)), digest
+        )
         scores = sum(rouge.full(train[i], picks(scorer, train[i])) for i in score_on)
-        lead = sum(rouge.full(train[i], list(range(min(COUNT, len(train[i].texts)))))
-                   for i in score_on)
+        lead = sum(
+            rouge.full(train[i], list(range(min(COUNT, len(train[i].texts))))) for i in score_on
+        )
         held_out, lead_total = held_out + scores, lead_total + lead
-        row(f"fold {fold} (redundancy {scorer.redundancy})", scores / len(score_on),
-            lead / len(score_on))
+        row(
+            f"fold {fold} (redundancy {scorer.redundancy})",
+            scores / len(score_on),
+            lead / len(score_on),
+        )
     row("all folds, held out", held_out / len(train), lead_total / len(train))
     row("Lead-3, all folds", lead_total / len(train))
 
     final = fit(designs, train, labels, pairs, digest)
     dev_scores = sum(rouge.full(a, picks(final, a)) for a in dev) / len(dev)
     dev_lead = sum(rouge.full(a, list(range(min(COUNT, len(a.texts))))) for a in dev) / len(dev)
-    row(f"{args.dev.name}, fitted on all of {args.train.name} (redundancy {final.redundancy})",
-        dev_scores, dev_lead)
+    row(
+        f"{args.dev.name}, fitted on all of {args.train.name} (redundancy {final.redundancy})",
+        dev_scores,
+        dev_lead,
+    )
     row(f"{args.dev.name}, Lead-3", dev_lead)
     if args.write:
         write_scorer(final, OUTPUT)

@@ -87,8 +87,11 @@ def speed_table(root: Path, dirs: dict[str, Path]) -> dict[str, list]:
     for name, files, unit in (
         ("PDF (Debian Reference, pypdfium2)", [pdf], "pages"),
         ("HTML (Debian Reference, selectolax)", sorted(dirs["html"].iterdir()), "files"),
-        ("HTML (Administrator's Handbook, selectolax)", sorted((root / HANDBOOK).glob("*.html")),
-         "files"),
+        (
+            "HTML (Administrator's Handbook, selectolax)",
+            sorted((root / HANDBOOK).glob("*.html")),
+            "files",
+        ),
         ("plain text (Debian Reference)", sorted(dirs["text"].iterdir()), "files"),
     ):
         began = time.perf_counter()
@@ -96,8 +99,14 @@ def speed_table(root: Path, dirs: dict[str, Path]) -> dict[str, list]:
         seconds = time.perf_counter() - began
         count = max(p.page or 0 for p in documents[0].places) if unit == "pages" else len(files)
         size = sum(path.stat().st_size for path in files) / 1e6
-        rows[name] = [count, unit, f"{size:.1f}", f"{seconds:.2f}", f"{count / seconds:,.0f}",
-                      f"{sum(len(d.text) for d in documents):,}"]
+        rows[name] = [
+            count,
+            unit,
+            f"{size:.1f}",
+            f"{seconds:.2f}",
+            f"{count / seconds:,.0f}",
+            f"{sum(len(d.text) for d in documents):,}",
+        ]
     return rows
 
 
@@ -106,8 +115,16 @@ def overlap_table(dirs: dict[str, Path]) -> list[list]:
     rows = []
     for name in ("html", "pdf"):
         common = sets[name] & sets["text"]
-        rows.append([f"{name} ∩ text", len(sets[name]), len(sets["text"]), len(common),
-                     f"{len(common) / len(sets['text']):.3f}", f"{len(common) / len(sets[name]):.3f}"])
+        rows.append(
+            [
+                f"{name} ∩ text",
+                len(sets[name]),
+                len(sets["text"]),
+                len(common),
+                f"{len(common) / len(sets['text']):.3f}",
+                f"{len(common) / len(sets[name]):.3f}",
+            ]
+        )
     return rows
 
 
@@ -144,9 +161,13 @@ def compare_table(dirs: dict[str, Path], root: Path) -> list[list]:
     def trafilatura_text():
         import trafilatura
 
-        return "\n\n".join(trafilatura.extract(page.read_text(encoding="utf-8"),
-                                               include_tables=True, include_formatting=False)
-                           or "" for page in pages)
+        return "\n\n".join(
+            trafilatura.extract(
+                page.read_text(encoding="utf-8"), include_tables=True, include_formatting=False
+            )
+            or ""
+            for page in pages
+        )
 
     def beautifulsoup_text():
         from bs4 import BeautifulSoup
@@ -193,7 +214,8 @@ def answers_table(dirs: dict[str, Path], data: Path, questions: list[tuple[str, 
     for name in FORMATS:
         settings = Settings().replace(
             documents={"dir": dirs[name]},
-            index={"dir": data / f"index-{name}", "state_db": data / f"state-{name}.sqlite3"})
+            index={"dir": data / f"index-{name}", "state_db": data / f"state-{name}.sqlite3"},
+        )
         engine = Engine(settings, embedder=embedder)
         began = time.perf_counter()
         report = engine.load()
@@ -205,15 +227,24 @@ def answers_table(dirs: dict[str, Path], data: Path, questions: list[tuple[str, 
             hits += any(normalise(answer) in normalise(q.text) for q in quotes[:3])
             for quote in quotes:
                 total += 1
-                verbatim += quote.text == snapshot.document(quote.document).text[quote.start:quote.end]
+                verbatim += (
+                    quote.text == snapshot.document(quote.document).text[quote.start : quote.end]
+                )
                 if quote.page:
                     pdf_quotes += 1
                     pages_right += _on_page(dirs[name] / quote.document, quote.page, quote.text)
-        rows.append([name, len(questions), f"{hits / len(questions):.3f}",
-                     f"{verbatim}/{total}",
-                     f"{pages_right}/{pdf_quotes}" if pdf_quotes else "—",
-                     f"{build:.0f}" if report else "(cached)", len(snapshot.chunks),
-                     len(snapshot.sentences)])
+        rows.append(
+            [
+                name,
+                len(questions),
+                f"{hits / len(questions):.3f}",
+                f"{verbatim}/{total}",
+                f"{pages_right}/{pdf_quotes}" if pdf_quotes else "—",
+                f"{build:.0f}" if report else "(cached)",
+                len(snapshot.chunks),
+                len(snapshot.sentences),
+            ]
+        )
     return rows
 
 
@@ -241,31 +272,72 @@ def table(header: list[str], rows) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Path("/tmp/citebot-ingest"),
-                        help="where the packages are downloaded, unpacked and indexed")
-    parser.add_argument("--compare", action="store_true",
-                        help="also time other libraries (pypdf, pdfminer.six, trafilatura, bs4)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path("/tmp/citebot-ingest"),
+        help="where the packages are downloaded, unpacked and indexed",
+    )
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="also time other libraries (pypdf, pdfminer.six, trafilatura, bs4)",
+    )
     parser.add_argument("--no-answers", action="store_true", help="skip the hit@3 part")
     args = parser.parse_args()
     root = fetch(args.data)
     dirs = corpora(root, args.data)
     speed = speed_table(root, dirs)
-    print(table(["reader", "pages/files", "unit", "MB", "seconds", "per second", "characters"],
-                [[name, *row] for name, row in speed.items()]))
+    print(
+        table(
+            ["reader", "pages/files", "unit", "MB", "seconds", "per second", "characters"],
+            [[name, *row] for name, row in speed.items()],
+        )
+    )
     print()
-    print(table(["formats", "sentences (first)", "sentences (text)", "in common",
-                 "share of text's", "share of first's"], overlap_table(dirs)))
+    print(
+        table(
+            [
+                "formats",
+                "sentences (first)",
+                "sentences (text)",
+                "in common",
+                "share of text's",
+                "share of first's",
+            ],
+            overlap_table(dirs),
+        )
+    )
     if args.compare:
         print()
-        print(table(["library", "speed", "seconds", "share of the text version's sentences"],
-                    compare_table(dirs, root)))
+        print(
+            table(
+                ["library", "speed", "seconds", "share of the text version's sentences"],
+                compare_table(dirs, root),
+            )
+        )
     if not args.no_answers:
-        questions = [tuple(line.rstrip("\n").split("\t")) for line in
-                     QUESTIONS.read_text(encoding="utf-8").splitlines()[1:] if "\t" in line]
+        questions = [
+            tuple(line.rstrip("\n").split("\t"))
+            for line in QUESTIONS.read_text(encoding="utf-8").splitlines()[1:]
+            if "\t" in line
+        ]
         print()
-        print(table(["format", "questions", "hit@3", "quotes verbatim",
-                     "PDF quotes on the cited page", "index build s", "passages", "sentences"],
-                    answers_table(dirs, args.data, questions)))
+        print(
+            table(
+                [
+                    "format",
+                    "questions",
+                    "hit@3",
+                    "quotes verbatim",
+                    "PDF quotes on the cited page",
+                    "index build s",
+                    "passages",
+                    "sentences",
+                ],
+                answers_table(dirs, args.data, questions),
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -18,11 +18,11 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import resource
 import shutil
 import sys
 import time
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,10 +34,10 @@ sys.path.insert(0, str(REPO))
 
 from retrieval.embedder import Embedder  # noqa: E402
 from retrieval.engine import Engine  # noqa: E402
-from retrieval.phrasing import FORM_WORDS  # noqa: E402
-from retrieval.query import informativeness  # noqa: E402
 from retrieval.indexer import embedding_text  # noqa: E402
 from retrieval.models import Answer  # noqa: E402
+from retrieval.phrasing import FORM_WORDS  # noqa: E402
+from retrieval.query import informativeness  # noqa: E402
 from retrieval.settings import load_settings  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "eval" / "squad-dev"
@@ -151,9 +151,14 @@ def chat_style(question: str) -> str:
 CHAT_FORMS = [
     (r"^(?:in|on|at|during|for|from|to) (what|which)\b", r"\1"),
     (r"^what (?:is|was) the name of\b", "name of"),
-    (r"\bwhat is\b", "whats"), (r"\bwho is\b", "who's"), (r"\bwhere is\b", "wheres"),
-    (r"\bhow is\b", "hows"), (r"\bdo not\b", "dont"), (r"\bdoes not\b", "doesnt"),
-    (r"\bdid not\b", "didnt"), (r"\bis not\b", "isnt"),
+    (r"\bwhat is\b", "whats"),
+    (r"\bwho is\b", "who's"),
+    (r"\bwhere is\b", "wheres"),
+    (r"\bhow is\b", "hows"),
+    (r"\bdo not\b", "dont"),
+    (r"\bdoes not\b", "doesnt"),
+    (r"\bdid not\b", "didnt"),
+    (r"\bis not\b", "isnt"),
 ]
 
 
@@ -163,7 +168,7 @@ def terse(question: str) -> str:
     team represented the AFC at Super Bowl 50?" → "which nfl afc")."""
     words = re.findall(r"[\w'’-]+", question.lower())
     lead = " ".join(words[:2]) if words[:2] in (["how", "many"], ["how", "much"]) else words[0]
-    content = [w for w in words[len(lead.split()):] if w not in FORM_WORDS and w not in STOPWORDS]
+    content = [w for w in words[len(lead.split()) :] if w not in FORM_WORDS and w not in STOPWORDS]
     keep = set(sorted(content, key=informativeness, reverse=True)[: 1 + len(question) % 3])
     return " ".join([lead] + [w for w in content if w in keep])
 
@@ -191,8 +196,9 @@ def probe_engine(settings, embedder: Embedder, snapshot=None) -> Engine:
     return probe
 
 
-def small_collections(settings, embedder, whole: Engine, questions: list[dict],
-                      workdir: Path) -> list[Collection]:
+def small_collections(
+    settings, embedder, whole: Engine, questions: list[dict], workdir: Path
+) -> list[Collection]:
     """(c): each article indexed alone (its vectors re-used from the whole index through an
     ordinary incremental refresh), asked its own questions and 50 questions of other
     articles, which it should refuse."""
@@ -203,14 +209,22 @@ def small_collections(settings, embedder, whole: Engine, questions: list[dict],
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(whole.settings.documents.dir / article, folder / article)
         engine = probe_engine(
-            settings.replace(documents={"dir": str(folder)},
-                             index={"dir": str(workdir / "index" / folder.name)}),
-            embedder, snapshot=whole.snapshot)
+            settings.replace(
+                documents={"dir": str(folder)}, index={"dir": str(workdir / "index" / folder.name)}
+            ),
+            embedder,
+            snapshot=whole.snapshot,
+        )
         engine.refresh(requested_by="benchmark")  # keeps this article's vectors, drops the rest
         others = [q for q in questions if q["article"] != article]
-        rows.append(Collection(
-            f"(c) {article}", engine, [q for q in questions if q["article"] == article],
-            random.Random(number).sample(others, min(50, len(others)))))
+        rows.append(
+            Collection(
+                f"(c) {article}",
+                engine,
+                [q for q in questions if q["article"] == article],
+                random.Random(number).sample(others, min(50, len(others))),
+            )
+        )
     return rows
 
 
@@ -218,17 +232,24 @@ def seed_chat(settings, embedder, data: Path, workdir: Path) -> Collection | Non
     """(d), (e): chat-style questions about the bundled seed, and questions it cannot answer."""
     if not (data / "questions.jsonl").is_file():
         return None
-    engine = probe_engine(settings.replace(documents={"dir": str(REPO / "seeds")},
-                                           index={"dir": str(workdir / "seed-index")}), embedder)
-    return Collection("", engine, read_jsonl(data / "questions.jsonl"),
-                      read_jsonl(data / "offcorpus.jsonl"))
+    engine = probe_engine(
+        settings.replace(
+            documents={"dir": str(REPO / "seeds")}, index={"dir": str(workdir / "seed-index")}
+        ),
+        embedder,
+    )
+    return Collection(
+        "", engine, read_jsonl(data / "questions.jsonl"), read_jsonl(data / "offcorpus.jsonl")
+    )
 
 
 def run(collection: Collection, top_k: int) -> Collection:
-    collection.inside = [ask(collection.engine, q["question"], q["answers"], top_k)
-                         for q in collection.questions]
-    collection.outside = [ask(collection.engine, q["question"], [], top_k)
-                          for q in collection.offcorpus]
+    collection.inside = [
+        ask(collection.engine, q["question"], q["answers"], top_k) for q in collection.questions
+    ]
+    collection.outside = [
+        ask(collection.engine, q["question"], [], top_k) for q in collection.offcorpus
+    ]
     return collection
 
 
@@ -253,22 +274,41 @@ def build_collections(args, settings, embedder, whole: Engine, questions, offcor
         rows.append(Collection("(a) whole collection", probe, questions, offcorpus))
     if "b" in wanted:
         chat = [{**q, "question": chat_style(q["question"])} for q in questions]
-        rows.append(Collection("(b) chat-style", probe, chat,
-                               [{**q, "question": chat_style(q["question"])} for q in offcorpus]))
+        rows.append(
+            Collection(
+                "(b) chat-style",
+                probe,
+                chat,
+                [{**q, "question": chat_style(q["question"])} for q in offcorpus],
+            )
+        )
     if wanted & {"c", "f"}:
-        small = small_collections(settings, embedder, whole, questions,
-                                  args.index_dir.parent / "citebot-bench-small")
+        small = small_collections(
+            settings, embedder, whole, questions, args.index_dir.parent / "citebot-bench-small"
+        )
         if "c" in wanted:
             rows.append(("(c) each article alone", small))
         if "f" in wanted:
-            rows.append(("(f) terse, each article alone", [
-                Collection(c.name, c.engine,
-                           [{**q, "question": terse(q["question"])} for q in c.questions],
-                           [{**q, "question": terse(q["question"])} for q in c.offcorpus])
-                for c in small]))
+            rows.append(
+                (
+                    "(f) terse, each article alone",
+                    [
+                        Collection(
+                            c.name,
+                            c.engine,
+                            [{**q, "question": terse(q["question"])} for q in c.questions],
+                            [{**q, "question": terse(q["question"])} for q in c.offcorpus],
+                        )
+                        for c in small
+                    ],
+                )
+            )
     for key, data in (("d", args.seed_chat), ("e", REPO / "benchmarks" / "seed-chat-extra")):
-        seed = seed_chat(settings, embedder, data, args.index_dir.parent / "citebot-bench-seed") \
-            if key in wanted else None
+        seed = (
+            seed_chat(settings, embedder, data, args.index_dir.parent / "citebot-bench-seed")
+            if key in wanted
+            else None
+        )
         if seed is not None:
             seed.name = f"({key}) {data.name}"
             rows.append(seed)
@@ -286,8 +326,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="random seed for --sample")
     parser.add_argument("--check", type=int, default=100, help="questions re-asked as configured")
     parser.add_argument("--json", type=Path, help="also write the figures here")
-    parser.add_argument("--half", choices=("even", "odd"),
-                        help="only the questions of every other article (see read_half)")
+    parser.add_argument(
+        "--half",
+        choices=("even", "odd"),
+        help="only the questions of every other article (see read_half)",
+    )
     parser.add_argument("--sets", default="abcfde", help="which rows to run (default: all)")
     args = parser.parse_args(argv)
 
@@ -302,8 +345,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.rebuild and args.index_dir.exists():
         shutil.rmtree(args.index_dir)
     # One model for every engine; questions asked twice (in (a) and (c)) are encoded once.
-    embedder = Embedder(settings.model.name, batch_size=settings.model.batch_size,
-                        cache_size=100_000)
+    embedder = Embedder(
+        settings.model.name, batch_size=settings.model.batch_size, cache_size=100_000
+    )
     engine = Engine(settings, embedder=embedder)
     embedder.warm_up()
     report = engine.load()
@@ -325,25 +369,33 @@ def main(argv: list[str] | None = None) -> int:
     latencies = np.array([o.seconds for o in first.inside + first.outside]) * 1000
 
     snapshot = engine.snapshot
-    print(f"Retrieval QA — SQuAD dev: {len(questions)} questions, {len(offcorpus)} off-corpus; "
-          f"{len(snapshot.documents)} documents, {len(snapshot.chunks)} passages, "
-          f"{len(snapshot.sentences)} sentences; min_score = {min_score}")
+    print(
+        f"Retrieval QA — SQuAD dev: {len(questions)} questions, {len(offcorpus)} off-corpus; "
+        f"{len(snapshot.documents)} documents, {len(snapshot.chunks)} passages, "
+        f"{len(snapshot.sentences)} sentences; min_score = {min_score}"
+    )
     print()
-    print("| set | questions | hit@1 | hit@3 | answer rate | off-corpus | abstention | "
-          "quote chars mean / max |")
+    print(
+        "| set | questions | hit@1 | hit@3 | answer rate | off-corpus | abstention | "
+        "quote chars mean / max |"
+    )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     figures = {}
     for row in table:
         point = summarise(row.inside, row.outside, min_score)
         figures[row.name] = point
-        print(f"| {row.name} | {len(row.inside)} | {point['hit@1']:.3f} | {point['hit@3']:.3f} | "
-              f"{point['answer_rate']:.3f} | {len(row.outside)} | "
-              f"{point['offcorpus_abstention']:.3f} | "
-              f"{point['mean_chars']:.0f} / {point['max_chars']} |")
+        print(
+            f"| {row.name} | {len(row.inside)} | {point['hit@1']:.3f} | {point['hit@3']:.3f} | "
+            f"{point['answer_rate']:.3f} | {len(row.outside)} | "
+            f"{point['offcorpus_abstention']:.3f} | "
+            f"{point['mean_chars']:.0f} / {point['max_chars']} |"
+        )
     print()
     rows_out = [
-        (f"query latency p50 / p95 (ms), {first.name}",
-         f"{np.percentile(latencies, 50):.1f} / {np.percentile(latencies, 95):.1f}"),
+        (
+            f"query latency p50 / p95 (ms), {first.name}",
+            f"{np.percentile(latencies, 50):.1f} / {np.percentile(latencies, 95):.1f}",
+        ),
         ("index build (s)", f"{build_seconds:.1f}" if built else "cached (use --rebuild)"),
         ("raw model.encode, same texts (s)", f"{raw_seconds:.1f}" if raw_seconds else "-"),
         ("peak memory (MB)", f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}"),
@@ -360,25 +412,47 @@ def main(argv: list[str] | None = None) -> int:
         points = {row.name: summarise(row.inside, row.outside, threshold) for row in table}
         curve.append({"min_score": threshold, "sets": points})
         mark = " ←" if abs(threshold - min_score) < 1e-9 else ""
-        print(f"| {threshold:.2f}{mark} | " + " | ".join(
-            f"{p['answer_rate']:.3f} / {p['offcorpus_abstention']:.3f} / {p['hit@3']:.3f}"
-            for p in points.values()) + " |")
+        print(
+            f"| {threshold:.2f}{mark} | "
+            + " | ".join(
+                f"{p['answer_rate']:.3f} / {p['offcorpus_abstention']:.3f} / {p['hit@3']:.3f}"
+                for p in points.values()
+            )
+            + " |"
+        )
     print()
     checked = len(first.questions[: args.check]) + len(first.offcorpus[: args.check])
-    print(f"spot check: {checked} questions of {first.name} re-asked with min_score = "
-          f"{min_score}: {mismatches} differ")
+    print(
+        f"spot check: {checked} questions of {first.name} re-asked with min_score = "
+        f"{min_score}: {mismatches} differ"
+    )
     if args.json:
-        args.json.write_text(json.dumps({
-            "figures": {name: {k: float(v) for k, v in point.items()}
-                        for name, point in figures.items()},
-            "latency_ms": {"p50": float(np.percentile(latencies, 50)),
-                           "p95": float(np.percentile(latencies, 95))},
-            "build_seconds": build_seconds if built else None,
-            "raw_encode_seconds": raw_seconds,
-            "curve": [{"min_score": p["min_score"],
-                       "sets": {n: {k: float(v) for k, v in f.items()}
-                                for n, f in p["sets"].items()}} for p in curve],
-        }, indent=1))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "figures": {
+                        name: {k: float(v) for k, v in point.items()}
+                        for name, point in figures.items()
+                    },
+                    "latency_ms": {
+                        "p50": float(np.percentile(latencies, 50)),
+                        "p95": float(np.percentile(latencies, 95)),
+                    },
+                    "build_seconds": build_seconds if built else None,
+                    "raw_encode_seconds": raw_seconds,
+                    "curve": [
+                        {
+                            "min_score": p["min_score"],
+                            "sets": {
+                                n: {k: float(v) for k, v in f.items()} for n, f in p["sets"].items()
+                            },
+                        }
+                        for p in curve
+                    ],
+                },
+                indent=1,
+            )
+        )
     return 1 if mismatches else 0
 
 

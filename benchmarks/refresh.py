@@ -46,7 +46,9 @@ def questions(data: Path, limit: int) -> list[str]:
 
 def touch(files: list[Path], marker: str) -> None:
     for path in files:
-        path.write_text(path.read_text(encoding="utf-8") + f"\nEdited: {marker}.\n", encoding="utf-8")
+        path.write_text(
+            path.read_text(encoding="utf-8") + f"\nEdited: {marker}.\n", encoding="utf-8"
+        )
 
 
 def latencies(engine: Engine, asked: list[str], stop: threading.Event | None = None) -> list[float]:
@@ -68,9 +70,18 @@ def percentile(values: list[float], share: float) -> float:
 def run_cli_index(docs: Path, index: Path) -> float:
     began = time.perf_counter()
     subprocess.run(
-        [str(REPO / ".venv" / "bin" / "citebot"), "index", "--json", "--docs", str(docs),
-         "--index", str(index)],
-        check=True, capture_output=True, cwd=index.parent,
+        [
+            str(REPO / ".venv" / "bin" / "citebot"),
+            "index",
+            "--json",
+            "--docs",
+            str(docs),
+            "--index",
+            str(index),
+        ],
+        check=True,
+        capture_output=True,
+        cwd=index.parent,
     )
     return time.perf_counter() - began
 
@@ -98,23 +109,46 @@ def main() -> None:
 
     # Each row: (what, seconds, texts embedded, the full build it is a share of).
     full = engine.refresh(requested_by="benchmark")
-    rows.append(("full build (in process, model loaded)", full.seconds, full.embedded, full.seconds))
+    rows.append(
+        ("full build (in process, model loaded)", full.seconds, full.embedded, full.seconds)
+    )
     engine.ask("warm up")  # now serving, like the bot: its BM25 is built once, here, not timed
     same = engine.refresh(requested_by="benchmark")
-    rows.append(("refresh, nothing changed (in process)", same.seconds, same.embedded, full.seconds))
+    rows.append(
+        ("refresh, nothing changed (in process)", same.seconds, same.embedded, full.seconds)
+    )
     touch(files[:one_percent], "a")
     changed = engine.refresh(requested_by="benchmark")
-    rows.append((f"refresh, {one_percent} documents (1%) changed (in process)",
-                 changed.seconds, changed.embedded, full.seconds))
+    rows.append(
+        (
+            f"refresh, {one_percent} documents (1%) changed (in process)",
+            changed.seconds,
+            changed.embedded,
+            full.seconds,
+        )
+    )
     process_full = run_cli_index(docs, work / "fresh-index")
-    rows.append(("`citebot index`, full build (whole process)", process_full, full.embedded,
-                 process_full))
-    rows.append(("`citebot index`, nothing changed (whole process)",
-                 run_cli_index(docs, index), 0, process_full))
+    rows.append(
+        ("`citebot index`, full build (whole process)", process_full, full.embedded, process_full)
+    )
+    rows.append(
+        (
+            "`citebot index`, nothing changed (whole process)",
+            run_cli_index(docs, index),
+            0,
+            process_full,
+        )
+    )
     touch(files[one_percent : 2 * one_percent], "b")
     process_changed = run_cli_index(docs, index)
-    rows.append((f"`citebot index`, {one_percent} documents (1%) changed (whole process)",
-                 process_changed, changed.embedded, process_full))
+    rows.append(
+        (
+            f"`citebot index`, {one_percent} documents (1%) changed (whole process)",
+            process_changed,
+            changed.embedded,
+            process_full,
+        )
+    )
 
     engine = Engine(settings, embedder=engine.embedder)
     engine.load(rebuild=False)
@@ -134,13 +168,17 @@ def main() -> None:
     print("| --- | ---: | ---: | ---: |")
     for name, seconds, embedded, whole in rows:
         print(f"| {name} | {seconds:.2f} | {embedded} | {100 * seconds / whole:.1f}% |")
-    print(f"\n1% changed as a process, against the in-process full build: "
-          f"{100 * process_changed / full.seconds:.1f}%")
+    print(
+        f"\n1% changed as a process, against the in-process full build: "
+        f"{100 * process_changed / full.seconds:.1f}%"
+    )
     print("\n| answers (one at a time) | questions | p50 ms | p95 ms |")
     print("| --- | ---: | ---: | ---: |")
-    print(f"| idle | {len(idle)} | {percentile(idle, .5):.1f} | {percentile(idle, .95):.1f} |")
-    print(f"| during a full re-embedding | {len(during)} | {percentile(during, .5):.1f} | "
-          f"{percentile(during, .95):.1f} |")
+    print(f"| idle | {len(idle)} | {percentile(idle, 0.5):.1f} | {percentile(idle, 0.95):.1f} |")
+    print(
+        f"| during a full re-embedding | {len(during)} | {percentile(during, 0.5):.1f} | "
+        f"{percentile(during, 0.95):.1f} |"
+    )
     shutil.rmtree(work, ignore_errors=True)
 
 

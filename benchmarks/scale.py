@@ -100,7 +100,9 @@ def make_collection(size: int, docs: Path) -> int:
             if written >= size:
                 break
             suffix = f"-copy{copy}" if copy else ""
-            (docs / f"{name}{suffix}.md").write_text(f"# {title}{suffix}\n\n{text}\n", encoding="utf-8")
+            (docs / f"{name}{suffix}.md").write_text(
+                f"# {title}{suffix}\n\n{text}\n", encoding="utf-8"
+            )
             written += len(_SENTENCE_END.findall(text)) or 1
             files += 1
         copy += 1
@@ -111,8 +113,11 @@ def make_collection(size: int, docs: Path) -> int:
 def rss_gb() -> tuple[float, float]:
     """(current, peak since the last reset) resident memory of this process, GB."""
     status = Path("/proc/self/status").read_text()
-    value = {k: int(v.split()[0]) for k, v in (line.split(":", 1) for line in status.splitlines())
-             if k in ("VmRSS", "VmHWM")}
+    value = {
+        k: int(v.split()[0])
+        for k, v in (line.split(":", 1) for line in status.splitlines())
+        if k in ("VmRSS", "VmHWM")
+    }
     return value["VmRSS"] / 2**20, value["VmHWM"] / 2**20
 
 
@@ -162,16 +167,25 @@ def measure(size: int, real: bool, asked: int, build_only: bool = False) -> dict
     unchanged = timed(lambda: engine.refresh(requested_by="bench"))
     changed_files = sorted(docs.glob("*.md"))[: max(1, files // 100)]
     for path in changed_files:
-        path.write_text(path.read_text(encoding="utf-8") + f"\nEdited at {time.time()}.\n",
-                        encoding="utf-8")
+        path.write_text(
+            path.read_text(encoding="utf-8") + f"\nEdited at {time.time()}.\n", encoding="utf-8"
+        )
     report = engine.refresh(requested_by="bench")
     _, peak = rss_gb()
     return {
-        "size": size, "sentences": engine.stats().sentences, "files": files,
-        "answer_p50_ms": float(np.median(times)), "serves_s": serves,
-        "unchanged_s": unchanged, "changed_s": report.seconds, "changed_embedded": report.embedded,
-        "first_typo_s": first_typo, "rss_serving_gb": serving_rss, "rss_peak_gb": peak,
-        "embedder": "real MiniLM" if real else "FAKE hashed words", **recall,
+        "size": size,
+        "sentences": engine.stats().sentences,
+        "files": files,
+        "answer_p50_ms": float(np.median(times)),
+        "serves_s": serves,
+        "unchanged_s": unchanged,
+        "changed_s": report.seconds,
+        "changed_embedded": report.embedded,
+        "first_typo_s": first_typo,
+        "rss_serving_gb": serving_rss,
+        "rss_peak_gb": peak,
+        "embedder": "real MiniLM" if real else "FAKE hashed words",
+        **recall,
     }
 
 
@@ -193,10 +207,13 @@ def search_recall(engine: Engine, embedder, asked: list[str], depth: int) -> dic
         _, rows = approximate.search(vector, depth)
         times["ivf"].append(time.perf_counter() - began)
         found.append(len(set(truth[0]) & set(rows[0])) / max(1, len(truth[0])))
-    return {"ivf_recall": float(np.mean(found)), "depth": depth,
-            "exact_search_ms": float(np.median(times["exact"])) * 1000,
-            "ivf_search_ms": float(np.median(times["ivf"])) * 1000,
-            "serving_approximate": engine.snapshot.sentence_index.approximate}
+    return {
+        "ivf_recall": float(np.mean(found)),
+        "depth": depth,
+        "exact_search_ms": float(np.median(times["exact"])) * 1000,
+        "ivf_search_ms": float(np.median(times["ivf"])) * 1000,
+        "serving_approximate": engine.snapshot.sentence_index.approximate,
+    }
 
 
 ROWS = (
@@ -217,8 +234,10 @@ ROWS = (
 def print_table(results: list[dict]) -> None:
     results = sorted(results, key=lambda r: r["sentences"])
     heads = [f"{r['sentences']:,} sentences" for r in results]
-    print(f"\nEmbedder: {results[0]['embedder']}; collection growth exponent = "
-          "log(value ratio) / log(size ratio) between the smallest and largest size\n")
+    print(
+        f"\nEmbedder: {results[0]['embedder']}; collection growth exponent = "
+        "log(value ratio) / log(size ratio) between the smallest and largest size\n"
+    )
     print("| | " + " | ".join(heads) + " | growth |")
     print("| --- |" + " ---: |" * len(results) + " --- |")
     for label, key, form in ROWS:

@@ -198,10 +198,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", type=Path, help="citebot.toml to take the settings from")
     parser.add_argument("--sentences", type=int, default=3)
     parser.add_argument("--limit", type=int, help="only the first N articles")
-    parser.add_argument("--part", choices=("all", "even", "odd"), default="all",
-                        help="score only even- or odd-numbered articles (cross-validation)")
-    parser.add_argument("--methods", default="lead,lexrank,textrank,citebot",
-                        help="comma-separated: lead, lexrank, textrank, citebot, oracle")
+    parser.add_argument(
+        "--part",
+        choices=("all", "even", "odd"),
+        default="all",
+        help="score only even- or odd-numbered articles (cross-validation)",
+    )
+    parser.add_argument(
+        "--methods",
+        default="lead,lexrank,textrank,citebot",
+        help="comma-separated: lead, lexrank, textrank, citebot, oracle",
+    )
     args = parser.parse_args(argv)
 
     from rouge_score import rouge_scorer
@@ -216,9 +223,13 @@ def main(argv: list[str] | None = None) -> int:
             results.append(evaluate("Lead-3", lead, articles, args.sentences, scorer))
         elif method in ("lexrank", "textrank"):
             label = "LexRank (sumy)" if method == "lexrank" else "TextRank (sumy)"
-            results.append(evaluate(label, sumy_summarizer(method), articles, args.sentences, scorer))
+            results.append(
+                evaluate(label, sumy_summarizer(method), articles, args.sentences, scorer)
+            )
         elif method == "oracle":
-            results.append(evaluate("greedy oracle", oracle(scorer), articles, args.sentences, scorer))
+            results.append(
+                evaluate("greedy oracle", oracle(scorer), articles, args.sentences, scorer)
+            )
         elif method == "citebot":
             engine = build_engine(args.data, args.index, args.config)
             results.append(evaluate("Citebot", citebot(engine), articles, args.sentences, scorer))

@@ -59,9 +59,11 @@ def embedded_articles(
         vectors = _cached_vectors(texts, embedder, cache, f"{first}-{first + len(block)}")
         row = 0
         for article, sentences, _ in block:
-            result.append(EmbeddedArticle(
-                article.id, sentences, vectors[row : row + len(sentences)], article.reference
-            ))
+            result.append(
+                EmbeddedArticle(
+                    article.id, sentences, vectors[row : row + len(sentences)], article.reference
+                )
+            )
             row += len(sentences)
     return result
 

@@ -38,7 +38,7 @@ from retrieval.settings import load_settings  # noqa: E402
 DEFAULT_DATA = REPO.parent / "shared" / "eval" / "squad-dev"
 DEFAULT_INDEX = Path("/tmp/citebot-topics-index")
 _NAME_WORD = re.compile(r"^(?:[A-Z][\w'’.-]*|\d[\w,.]*)$")
-_EDGE = ".,;:?!\"“”()"
+_EDGE = '.,;:?!"“”()'
 _WORD = re.compile(r"\w+")
 
 
@@ -77,8 +77,10 @@ def read_topics(data: Path, limit: int) -> tuple[list[Topic], list[Topic]]:
         if topic:
             named.setdefault(topic.lower(), topic)
             answers[(topic.lower(), row["article"])].update(row["answers"])
-    inside = [Topic(named[key], article, tuple(sorted(found)))
-              for (key, article), found in answers.items()]
+    inside = [
+        Topic(named[key], article, tuple(sorted(found)))
+        for (key, article), found in answers.items()
+    ]
     outside = []
     for line in (data / "offcorpus.jsonl").read_text(encoding="utf-8").splitlines():
         topic = topic_of(json.loads(line)["question"])
@@ -105,8 +107,11 @@ def gold_sentences(engine: Engine, topic: Topic) -> set[tuple[str, int]]:
     """(document, start) of the sentences of the topic's article about it."""
     snapshot = engine.snapshot
     rows = snapshot.sentences_of(topic.article)
-    return {(topic.article, snapshot.sentences[r].start)
-            for r in rows if about(topic, snapshot.sentences[r].text)}
+    return {
+        (topic.article, snapshot.sentences[r].start)
+        for r in rows
+        if about(topic, snapshot.sentences[r].text)
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -139,16 +144,22 @@ def main(argv: list[str] | None = None) -> int:
     off_abstained = sum(
         engine.summarize(topic=t.text, sentences=args.sentences).abstained for t in outside
     )
-    print(f"\nTopic summaries on SQuAD dev: {len(inside)} topics from its questions, "
-          f"{len(outside)} from off-corpus questions; up to {args.sentences} sentences\n")
-    print("| topics | precision | precision, any order | recall | abstained | "
-          "sentences / summary | ms (p50) |")
+    print(
+        f"\nTopic summaries on SQuAD dev: {len(inside)} topics from its questions, "
+        f"{len(outside)} from off-corpus questions; up to {args.sentences} sentences\n"
+    )
+    print(
+        "| topics | precision | precision, any order | recall | abstained | "
+        "sentences / summary | ms (p50) |"
+    )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     answered = len(inside) - abstained
-    print(f"| in corpus | {correct / max(1, quoted):.3f} | {loosely / max(1, quoted):.3f} | "
-          f"{found / max(1, wanted):.3f} | "
-          f"{abstained} / {len(inside)} | {quoted / max(1, answered):.2f} | "
-          f"{1000 * statistics.median(seconds):.1f} |")
+    print(
+        f"| in corpus | {correct / max(1, quoted):.3f} | {loosely / max(1, quoted):.3f} | "
+        f"{found / max(1, wanted):.3f} | "
+        f"{abstained} / {len(inside)} | {quoted / max(1, answered):.2f} | "
+        f"{1000 * statistics.median(seconds):.1f} |"
+    )
     print(f"| off corpus | | | | {off_abstained} / {len(outside)} | | |")
     return 0
 

@@ -8,7 +8,7 @@ from retrieval.models import Quote
 
 
 def citation_label(quote: Quote) -> str:
-    """"p. 41 · § 1.2.7 Links" for a PDF, "§ Heading" for a section, else "paragraph N"."""
+    """ "p. 41 · § 1.2.7 Links" for a PDF, "§ Heading" for a section, else "paragraph N"."""
     parts = []
     if quote.page:
         parts.append(f"p. {quote.page}")

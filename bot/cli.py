@@ -65,8 +65,10 @@ def cmd_index(args, settings: Settings) -> int:
     pages = asyncio.run(refetch_pages(library, settings.documents))
     for page in pages:
         if page.outcome.startswith("failed"):
-            print(f"citebot: web page {page.document} {page.outcome}; the last copy is kept",
-                  file=sys.stderr)
+            print(
+                f"citebot: web page {page.document} {page.outcome}; the last copy is kept",
+                file=sys.stderr,
+            )
     report = refresh_recorded(settings, allow_empty=args.allow_empty, quiet=args.json)
     if args.json:
         result = report.as_json()
@@ -92,7 +94,9 @@ def refresh_recorded(settings: Settings, *, allow_empty: bool = False, quiet: bo
         try:
             report = engine.refresh(requested_by="cli", allow_empty=allow_empty, progress=progress)
         except CitebotError as error:
-            state.record_refresh(None, requested_by="cli", started_at=started, outcome=f"error: {error}")
+            state.record_refresh(
+                None, requested_by="cli", started_at=started, outcome=f"error: {error}"
+            )
             raise
     state.record_refresh(report, requested_by="cli", started_at=started, outcome="ok")
     return report
@@ -110,8 +114,18 @@ def cmd_ask(args, settings: Settings) -> int:
         except QuestionError as error:
             status = exit_codes.exit_code_for(error)
             if args.json:
-                print(json.dumps({"question": question, "answered": False, "quotes": [],
-                                  "error": str(error), "seconds": 0.0}, ensure_ascii=False))
+                print(
+                    json.dumps(
+                        {
+                            "question": question,
+                            "answered": False,
+                            "quotes": [],
+                            "error": str(error),
+                            "seconds": 0.0,
+                        },
+                        ensure_ascii=False,
+                    )
+                )
             else:
                 print(f"citebot: {error}", file=sys.stderr)
             continue
@@ -199,8 +213,10 @@ def cmd_audit(args, settings: Settings) -> int:
         print("\nDocuments added, updated and removed:")
     for row in documents:
         digest = f"  {row['size']} bytes  sha256 {row['sha256']}" if row["sha256"] else ""
-        print(f"{row['at']}  {row['requested_by']:<24} {row['action']:<9} {row['document']}  "
-              f"{row['outcome']}{digest}")
+        print(
+            f"{row['at']}  {row['requested_by']:<24} {row['action']:<9} {row['document']}  "
+            f"{row['outcome']}{digest}"
+        )
     return exit_codes.OK
 
 
@@ -286,8 +302,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="citebot", description="Answers questions from documents with verbatim, cited quotes."
     )
-    parser.add_argument("--config", type=Path, help="settings file (default: $CITEBOT_CONFIG "
-                        "or config/citebot.toml)")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        help="settings file (default: $CITEBOT_CONFIG or config/citebot.toml)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -301,33 +320,51 @@ def _parser() -> argparse.ArgumentParser:
 
     index = command("index", cmd_index, "build or refresh the index")
     index.add_argument("--json", action="store_true", help="print the report as one JSON object")
-    index.add_argument("--allow-empty", action="store_true",
-                       help="allow an empty documents dir to replace a non-empty index")
+    index.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="allow an empty documents dir to replace a non-empty index",
+    )
 
     ask = command("ask", cmd_ask, "answer a question (or one per line from stdin)")
     ask.add_argument("question", nargs="?", help="the question; omit to read stdin")
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
-    ask.add_argument("--top-k", type=int, choices=range(1, 11), metavar="1-10",
-                     help="quotes per answer")
-    ask.add_argument("--no-rebuild", action="store_true",
-                     help="fail instead of rebuilding a missing or stale index")
+    ask.add_argument(
+        "--top-k", type=int, choices=range(1, 11), metavar="1-10", help="quotes per answer"
+    )
+    ask.add_argument(
+        "--no-rebuild",
+        action="store_true",
+        help="fail instead of rebuilding a missing or stale index",
+    )
 
-    summarize = command("summarize", cmd_summarize, "summarize the collection, a document or a topic")
+    summarize = command(
+        "summarize", cmd_summarize, "summarize the collection, a document or a topic"
+    )
     scope = summarize.add_mutually_exclusive_group()
     scope.add_argument("--document", help="document id or title")
     scope.add_argument("--topic", help="what the documents say about this")
     scope.add_argument("--each", action="store_true", help="summarize every document, one per line")
     summarize.add_argument("--sentences", type=int, choices=range(1, 11), metavar="1-10")
     summarize.add_argument("--json", action="store_true", help="print JSON")
-    summarize.add_argument("--no-rebuild", action="store_true",
-                           help="fail instead of rebuilding a missing or stale index")
+    summarize.add_argument(
+        "--no-rebuild",
+        action="store_true",
+        help="fail instead of rebuilding a missing or stale index",
+    )
 
     show = command("show", cmd_show, "print a document's stored text, which quote offsets count")
     show.add_argument("document", help="document id or title (or a unique part of either)")
-    show.add_argument("--json", action="store_true",
-                      help="the text with its title, reader, pages, sections and anchors")
-    show.add_argument("--no-rebuild", action="store_true",
-                      help="fail instead of rebuilding a missing or stale index")
+    show.add_argument(
+        "--json",
+        action="store_true",
+        help="the text with its title, reader, pages, sections and anchors",
+    )
+    show.add_argument(
+        "--no-rebuild",
+        action="store_true",
+        help="fail instead of rebuilding a missing or stale index",
+    )
 
     command("run", cmd_run, "run the Discord bot (needs DISCORD_TOKEN)")
 
@@ -339,8 +376,9 @@ def _parser() -> argparse.ArgumentParser:
 
     add_document_commands(command)
 
-    audit = commands.add_parser("audit", help="recent refreshes and document changes: who, "
-                                "when, what changed")
+    audit = commands.add_parser(
+        "audit", help="recent refreshes and document changes: who, when, what changed"
+    )
     audit.add_argument("--limit", type=int, default=20)
     audit.add_argument("--json", action="store_true")
     audit.set_defaults(handler=cmd_audit)

@@ -29,8 +29,9 @@ def cmd_add(args, settings: Settings) -> int:
             if not path.is_file():
                 raise DocumentRefused(f"{target} is not a file (or an http:// or https:// URL)")
             library.check_size(path.name, path.stat().st_size)
-            change = library.add(path.read_bytes(), path.name, title=args.title,
-                                 source_url=args.source)
+            change = library.add(
+                path.read_bytes(), path.name, title=args.title, source_url=args.source
+            )
     except DocumentRefused as error:
         return _refused(state, who, "add", target, error, as_json=args.json)
     return _recorded_and_refreshed(settings, state, who, change, as_json=args.json)
@@ -53,8 +54,11 @@ def add_document_commands(command) -> None:
     add.add_argument("--title", help="the title to cite it by (default: the document's own)")
     add.add_argument("--source", help="where the original of a file is published (http/https)")
     add.add_argument("--json", action="store_true", help="print what changed as JSON")
-    remove = command("remove", cmd_remove, "move a document to removed/<date>/ beside the "
-                     "documents dir, then refresh")
+    remove = command(
+        "remove",
+        cmd_remove,
+        "move a document to removed/<date>/ beside the documents dir, then refresh",
+    )
     remove.add_argument("name", help="the document's id, as `citebot audit` and /sources show")
     remove.add_argument("--json", action="store_true", help="print what changed as JSON")
 
@@ -93,10 +97,16 @@ def _recorded_and_refreshed(settings: Settings, state, who: str, change, *, as_j
     state.record_change(change, requested_by=who)
     report = refresh_recorded(settings, quiet=as_json)
     if as_json:
-        print(json.dumps({"ok": True, "change": asdict(change), "refresh": report.as_json()},
-                         ensure_ascii=False))
+        print(
+            json.dumps(
+                {"ok": True, "change": asdict(change), "refresh": report.as_json()},
+                ensure_ascii=False,
+            )
+        )
     else:
         where = f", moved to {change.moved_to}" if change.moved_to else ""
-        print(f"{change.action}: {change.document} ({change.size:,} bytes, sha256 "
-              f"{change.sha256}){where}\n{report_text(report)}")
+        print(
+            f"{change.action}: {change.document} ({change.size:,} bytes, sha256 "
+            f"{change.sha256}){where}\n{report_text(report)}"
+        )
     return exit_codes.OK

@@ -23,6 +23,7 @@ from retrieval.webpages import refetch_pages
 
 log = logging.getLogger(__name__)
 
+
 def is_moderator(interaction: discord.Interaction) -> bool:
     """Manage Server, or any role in discord.moderator_role_ids; else a polite refusal."""
     if may_moderate(
@@ -75,12 +76,12 @@ class RefreshProgress:
             await self.pending
 
 
-def document_choices(
-    documents: list[DocumentInfo], typed: str
-) -> list[app_commands.Choice[str]]:
+def document_choices(documents: list[DocumentInfo], typed: str) -> list[app_commands.Choice[str]]:
     """Autocomplete for an option naming a document: titles or ids holding what is typed."""
-    return [app_commands.Choice(name=name, value=value)
-            for name, value in render.document_choices(documents, typed)]
+    return [
+        app_commands.Choice(name=name, value=value)
+        for name, value in render.document_choices(documents, typed)
+    ]
 
 
 def requested_by(interaction: discord.Interaction) -> str:
@@ -101,14 +102,21 @@ async def refresh_in_reply(
         started = discord.utils.format_dt(datetime.fromisoformat(running[1]), "R")
         await interaction.edit_original_response(
             content=f"A refresh started by {discord_text(running[0], 200)} {started} "
-            "is running; waiting for it…")
-    progress = RefreshProgress(interaction, delay=context.progress_delay,
-                               interval=context.progress_interval)
+            "is running; waiting for it…"
+        )
+    progress = RefreshProgress(
+        interaction, delay=context.progress_delay, interval=context.progress_interval
+    )
     started_at, report, outcome = context.clock.iso(), None, "error: interrupted"
     try:
-        report = await asyncio.to_thread(functools.partial(
-            context.engine.refresh, requested_by=who, progress=progress.from_worker,
-            join_running=join_running))
+        report = await asyncio.to_thread(
+            functools.partial(
+                context.engine.refresh,
+                requested_by=who,
+                progress=progress.from_worker,
+                join_running=join_running,
+            )
+        )
         outcome = "ok"
     except Exception as error:
         outcome = f"error: {error}"
@@ -119,8 +127,13 @@ async def refresh_in_reply(
         # for the running one and record the next, unless it is someone else's too.
         owned = running is None if join_running else report is None or report.requested_by == who
         if owned:
-            await asyncio.to_thread(context.state.record_refresh, report, requested_by=who,
-                                    started_at=started_at, outcome=outcome)
+            await asyncio.to_thread(
+                context.state.record_refresh,
+                report,
+                requested_by=who,
+                started_at=started_at,
+                outcome=outcome,
+            )
     return report, previous
 
 
@@ -129,8 +142,9 @@ class AskCog(commands.Cog):
         self.bot = bot  # for its own user, to know when it is mentioned
         self.context = context
         settings = context.settings.discord
-        self.cooldowns = UserCooldowns(uses=settings.cooldown_uses,
-                                       seconds=settings.cooldown_seconds)
+        self.cooldowns = UserCooldowns(
+            uses=settings.cooldown_uses, seconds=settings.cooldown_seconds
+        )
         self._warned_until: dict[int, float] = {}
 
     @app_commands.command()
@@ -166,8 +180,7 @@ class AskCog(commands.Cog):
         )
         titles = {doc.id: doc.title for doc in self.context.engine.documents()}
         title = wording.summary_heading(summary, titles.get(summary.document or ""))
-        rendered = render.summary_embed(summary, title=title,
-                                        seconds=time.perf_counter() - started)
+        rendered = render.summary_embed(summary, title=title, seconds=time.perf_counter() - started)
         await interaction.followup.send(embed=rendered.embed)
 
     @summary.autocomplete("document")
@@ -192,7 +205,8 @@ class AskCog(commands.Cog):
         pages = await refetch_pages(self.context.library, self.context.settings.documents)
         report, previous = await refresh_in_reply(self.context, interaction)
         await interaction.edit_original_response(
-            content=None, embed=render.refresh_embed(report, previous=previous, pages=pages))
+            content=None, embed=render.refresh_embed(report, previous=previous, pages=pages)
+        )
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:

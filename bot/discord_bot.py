@@ -96,10 +96,18 @@ class CitebotBot(commands.Bot):
         settings = self.context.settings.state
         while True:
             try:
-                upkeep = await asyncio.to_thread(self.context.state.upkeep, keep_days=settings.keep_days)
-                log.info("state database: %d questions older than %d days pruned; %d questions "
-                         "and %d votes kept; %.1f kB", upkeep.pruned, settings.keep_days,
-                         upkeep.questions, upkeep.votes, upkeep.size_bytes / 1000)
+                upkeep = await asyncio.to_thread(
+                    self.context.state.upkeep, keep_days=settings.keep_days
+                )
+                log.info(
+                    "state database: %d questions older than %d days pruned; %d questions "
+                    "and %d votes kept; %.1f kB",
+                    upkeep.pruned,
+                    settings.keep_days,
+                    upkeep.questions,
+                    upkeep.votes,
+                    upkeep.size_bytes / 1000,
+                )
             except (sqlite3.Error, OSError) as error:
                 log.warning("state database upkeep failed: %s", error)
             await asyncio.sleep(settings.upkeep_hours * 3600)
@@ -108,16 +116,21 @@ class CitebotBot(commands.Bot):
         guild_ids = self.context.settings.discord.sync_guild_ids
         if not guild_ids:
             synced = await self.tree.sync()
-            log.info("synced %d slash commands globally (Discord may take a while to show them)",
-                     len(synced))
+            log.info(
+                "synced %d slash commands globally (Discord may take a while to show them)",
+                len(synced),
+            )
         for guild_id in guild_ids:
             guild = discord.Object(guild_id)
             self.tree.copy_global_to(guild=guild)
             try:
                 synced = await self.tree.sync(guild=guild)
             except discord.Forbidden:
-                log.error("cannot sync commands to guild %s: is the bot in it, invited with the "
-                          "applications.commands scope?", guild_id)
+                log.error(
+                    "cannot sync commands to guild %s: is the bot in it, invited with the "
+                    "applications.commands scope?",
+                    guild_id,
+                )
                 continue
             log.info("synced %d slash commands to guild %s", len(synced), guild_id)
 
@@ -126,9 +139,14 @@ class CitebotBot(commands.Bot):
         shown = ", ".join(titles[:10])
         if len(titles) > 10:
             shown += f" and {len(titles) - 10} more"
-        log.info("connected as %s (id %s) in %d guilds; serving %s: %s",
-                 self.user, self.user.id if self.user else "?", len(self.guilds),
-                 wording.counted(len(titles), "document"), shown or "none")
+        log.info(
+            "connected as %s (id %s) in %d guilds; serving %s: %s",
+            self.user,
+            self.user.id if self.user else "?",
+            len(self.guilds),
+            wording.counted(len(titles), "document"),
+            shown or "none",
+        )
 
     async def on_message(self, message: discord.Message) -> None:
         # No prefix commands: questions in messages are handled by AskCog's listener.
@@ -159,11 +177,17 @@ def run(settings: Settings) -> int:
     package_log.setLevel(min(package_log.getEffectiveLevel(), logging.INFO))
     token = os.environ.get(TOKEN_ENV, "").strip()
     if not token:
-        return _fail(f"{TOKEN_ENV} is not set: put the bot token in the environment or in a "
-                     ".env file (see the README, 'Discord bot').", code=exit_codes.USAGE)
+        return _fail(
+            f"{TOKEN_ENV} is not set: put the bot token in the environment or in a "
+            ".env file (see the README, 'Discord bot').",
+            code=exit_codes.USAGE,
+        )
     if not (token.isascii() and token.isprintable()) or " " in token:
-        return _fail(f"{TOKEN_ENV} does not look like a bot token: it has spaces or characters "
-                     "a token never has.", code=exit_codes.USAGE)
+        return _fail(
+            f"{TOKEN_ENV} does not look like a bot token: it has spaces or characters "
+            "a token never has.",
+            code=exit_codes.USAGE,
+        )
     use_custom_endpoints()
     engine = Engine(settings)
     state = StateDB(settings.index.state_db)
@@ -188,9 +212,14 @@ async def serve(
     A bot whose Message Content intent is not enabled in the Developer Portal starts again
     without it: ask channels stay quiet, /ask and mentions still work.
     """
-    context = BotContext.create(engine=engine, state=state, settings=settings,
-                                clock=engine.clock, progress_delay=progress_delay,
-                                progress_interval=progress_interval)
+    context = BotContext.create(
+        engine=engine,
+        state=state,
+        settings=settings,
+        clock=engine.clock,
+        progress_delay=progress_delay,
+        progress_interval=progress_interval,
+    )
     message_content, loaded = None, False
     while True:
         bot = CitebotBot(context=context, message_content=message_content, **options)
@@ -204,21 +233,30 @@ async def serve(
                     await bot.connect()
             return exit_codes.OK
         except discord.LoginFailure:
-            return _fail(f"Discord rejected the token in {TOKEN_ENV} (401 Unauthorized): copy "
-                         "it again from the Developer Portal, Bot tab.")
+            return _fail(
+                f"Discord rejected the token in {TOKEN_ENV} (401 Unauthorized): copy "
+                "it again from the Developer Portal, Bot tab."
+            )
         except discord.PrivilegedIntentsRequired:
             if not bot.intents.message_content:
                 return _fail("Discord refused a privileged intent that this bot does not use.")
-            log.warning("the Message Content intent is not enabled for this bot in the Developer "
-                        "Portal: ask channels are off; /ask and mentions still work")
+            log.warning(
+                "the Message Content intent is not enabled for this bot in the Developer "
+                "Portal: ask channels are off; /ask and mentions still work"
+            )
             message_content = False
         except RefreshCancelled:
             log.info("stopped while building the index; the previous index is unchanged")
             return exit_codes.OK
         except CitebotError as error:
             return _fail(f"cannot load the index: {error}")
-        except (discord.HTTPException, discord.GatewayNotFound, discord.ConnectionClosed,
-                aiohttp.ClientError, OSError) as error:
+        except (
+            discord.HTTPException,
+            discord.GatewayNotFound,
+            discord.ConnectionClosed,
+            aiohttp.ClientError,
+            OSError,
+        ) as error:
             return _fail(f"cannot connect to Discord: {type(error).__name__}: {error}")
 
 
@@ -227,12 +265,21 @@ async def load_index(engine: Engine, state: StateDB) -> None:
     started_at = engine.clock.iso()
     report = await asyncio.to_thread(engine.load, rebuild=True)
     if report is not None:
-        await asyncio.to_thread(state.record_refresh, report, requested_by="startup",
-                                started_at=started_at, outcome="ok")
+        await asyncio.to_thread(
+            state.record_refresh,
+            report,
+            requested_by="startup",
+            started_at=started_at,
+            outcome="ok",
+        )
     await asyncio.to_thread(engine.embedder.warm_up)  # so the first question needn't wait for it
     stats = engine.stats()
-    log.info("index ready: %s, %s, built %s", wording.counted(stats.documents, "document"),
-             wording.counted(stats.chunks, "passage"), stats.built_at)
+    log.info(
+        "index ready: %s, %s, built %s",
+        wording.counted(stats.documents, "document"),
+        wording.counted(stats.chunks, "passage"),
+        stats.built_at,
+    )
 
 
 @contextmanager

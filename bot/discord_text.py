@@ -28,7 +28,9 @@ def discord_text(
     escaped result is within `limit` too. `markdown=False` is for places Discord shows as plain
     text (autocomplete choices, footers), where a backslash would show.
     """
-    text = "".join(c for c in text if c in _KEPT_FORMAT or unicodedata.category(c) not in ("Cc", "Cf"))
+    text = "".join(
+        c for c in text if c in _KEPT_FORMAT or unicodedata.category(c) not in ("Cc", "Cf")
+    )
     if one_line:
         text = " ".join(text.split())
     escape = _escape if markdown else str
@@ -54,7 +56,7 @@ def shorten(text: str, limit: int) -> str:
 def _escape(text: str) -> str:
     parts, last = [], 0
     for url in _URL.finditer(text):
-        parts.extend((_escape_prose(text[last:url.start()]), url.group()))
+        parts.extend((_escape_prose(text[last : url.start()]), url.group()))
         last = url.end()
     parts.append(_escape_prose(text[last:]))
     return "".join(parts)

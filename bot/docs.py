@@ -18,8 +18,11 @@ from retrieval.webpages import add_page
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
-class DocsCog(commands.GroupCog, group_name="docs",
-              group_description="Add, update, remove and list the documents (moderators only)"):
+class DocsCog(
+    commands.GroupCog,
+    group_name="docs",
+    group_description="Add, update, remove and list the documents (moderators only)",
+):
     def __init__(self, context: BotContext) -> None:
         self.context = context
         super().__init__()
@@ -53,14 +56,16 @@ class DocsCog(commands.GroupCog, group_name="docs",
             if file is not None:
                 library.check_size(file.filename, file.size)  # before downloading it
                 raw = await _downloaded(file)
-                change = await asyncio.to_thread(library.add, raw, file.filename, title=title,
-                                                 source_url=source)
+                change = await asyncio.to_thread(
+                    library.add, raw, file.filename, title=title, source_url=source
+                )
             else:
                 change = await add_page(library, url, self.context.settings.documents, title=title)
         except DocumentRefused as error:
             name = file.filename if file is not None else url
-            await asyncio.to_thread(self.context.state.record_refusal, "add", name, error,
-                                    requested_by=who)
+            await asyncio.to_thread(
+                self.context.state.record_refusal, "add", name, error, requested_by=who
+            )
             raise
         await asyncio.to_thread(self.context.state.record_change, change, requested_by=who)
         await self._refreshed(interaction, change)
@@ -74,8 +79,9 @@ class DocsCog(commands.GroupCog, group_name="docs",
         try:
             change = await asyncio.to_thread(self.context.library.remove, document)
         except UnknownDocument as error:
-            await asyncio.to_thread(self.context.state.record_refusal, "remove", document, error,
-                                    requested_by=who)
+            await asyncio.to_thread(
+                self.context.state.record_refusal, "remove", document, error, requested_by=who
+            )
             raise
         await asyncio.to_thread(self.context.state.record_change, change, requested_by=who)
         await self._refreshed(interaction, change)
@@ -92,18 +98,22 @@ class DocsCog(commands.GroupCog, group_name="docs",
         documents = await asyncio.to_thread(self.context.engine.documents)
         additions = await asyncio.to_thread(self.context.state.last_additions)
         await interaction.response.send_message(
-            embed=render.docs_list_embed(documents, additions), ephemeral=True)
+            embed=render.docs_list_embed(documents, additions), ephemeral=True
+        )
 
     async def _refreshed(self, interaction: discord.Interaction, change: Change) -> None:
         """Index the change (after any refresh that started before it) and report both."""
         report, previous = await refresh_in_reply(self.context, interaction, join_running=False)
         await interaction.edit_original_response(
-            content=None, embed=render.change_embed(change, report, previous=previous))
+            content=None, embed=render.change_embed(change, report, previous=previous)
+        )
 
 
 async def _downloaded(file: discord.Attachment) -> bytes:
     try:
         return await file.read()
     except discord.HTTPException as error:
-        raise DocumentRefused(f"“{file.filename}” could not be downloaded from Discord "
-                              f"({error.status}); please upload it again.") from None
+        raise DocumentRefused(
+            f"“{file.filename}” could not be downloaded from Discord "
+            f"({error.status}); please upload it again."
+        ) from None

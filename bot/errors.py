@@ -1,10 +1,10 @@
 """What a user sees when a command, button or question fails; the unexpected get a logged id.
 
-    AppCommandError (discord.py)
-    ├── CheckFailure
-    │   ├── CommandOnCooldown   -> "try again in N s"
-    │   └── NotModerator        -> the polite refusal of /reindex
-    └── CommandInvokeError      -> its .original: a CitebotError's own text, else an error id
+AppCommandError (discord.py)
+├── CheckFailure
+│   ├── CommandOnCooldown   -> "try again in N s"
+│   └── NotModerator        -> the polite refusal of /reindex
+└── CommandInvokeError      -> its .original: a CitebotError's own text, else an error id
 """
 
 from __future__ import annotations
@@ -44,8 +44,11 @@ def failure_text(error: BaseException, *, context: str) -> str:
 
 async def reply_with_error(interaction: discord.Interaction, error: BaseException) -> None:
     """Answer a failed interaction privately, whether or not it was already deferred."""
-    name = interaction.command.name if interaction.command else (interaction.data or {}).get(
-        "custom_id", "interaction")
+    name = (
+        interaction.command.name
+        if interaction.command
+        else (interaction.data or {}).get("custom_id", "interaction")
+    )
     text = plain_text(failure_text(error, context=f"{name} by user {interaction.user.id}"))
     try:
         if not interaction.response.is_done():

@@ -107,7 +107,9 @@ def source_line(number: int, quote: Quote) -> str:
     if quote.source_url:
         link = f"[{number}] [{label}]"
         at_place = place_url(quote.source_url, quote)
-        target = _safe_url(at_place) if at_place else text_fragment_url(quote.source_url, quote.text)
+        target = (
+            _safe_url(at_place) if at_place else text_fragment_url(quote.source_url, quote.text)
+        )
         candidates.append(f"{link}({target})")
         candidates.append(f"{link}({_safe_url(quote.source_url)})")
     candidates.append(f"[{number}] {label}")
@@ -146,8 +148,9 @@ def _quotes_embed(title: str, quotes: Sequence[Quote], first: int, footer: str) 
     )
     lines = [source_line(first + i, q) for i, q in enumerate(quotes)]
     for index, block in enumerate(_pack_lines(lines, FIELD_VALUE_LIMIT)):
-        embed.add_field(name="Sources" if index == 0 else "Sources (continued)", value=block,
-                        inline=False)
+        embed.add_field(
+            name="Sources" if index == 0 else "Sources (continued)", value=block, inline=False
+        )
     return embed.set_footer(text=footer)
 
 
@@ -165,8 +168,9 @@ def answer_embed(answer: Answer, *, first: int = 1, seconds: float | None = None
     title = discord_text(answer.question, TITLE_LIMIT)
     footer = f"Answered in {answer.seconds if seconds is None else seconds:.2f} s"
     if answer.abstained or not answer.quotes:
-        embed = discord.Embed(title=title, colour=ABSTAIN_COLOUR,
-                              description=_abstention_text(answer, first))
+        embed = discord.Embed(
+            title=title, colour=ABSTAIN_COLOUR, description=_abstention_text(answer, first)
+        )
         return RenderedQuotes(embed.set_footer(text=footer), ())
     return fit_quotes(title, answer.quotes, first=first, footer=footer)
 
@@ -176,8 +180,9 @@ def _abstention_text(answer: Answer, first: int) -> str:
         return wording.NO_MORE_QUOTES
     text = wording.NO_ANSWER
     if answer.closest_documents:
-        names = ", ".join(f"**{discord_text(title, CLOSEST_TITLE_LIMIT)}**"
-                          for title in answer.closest_documents)
+        names = ", ".join(
+            f"**{discord_text(title, CLOSEST_TITLE_LIMIT)}**" for title in answer.closest_documents
+        )
         text += f"\n{wording.CLOSEST_DOCUMENTS} {names}."  # at most 3, each within its limit
     return text
 
@@ -188,8 +193,9 @@ def summary_embed(summary: Summary, *, title: str, seconds: float | None = None)
     title = discord_text(title, TITLE_LIMIT)
     if summary.abstained or not summary.sentences:
         topic = discord_text(summary.topic, 1000) if summary.topic else None
-        embed = discord.Embed(title=title, colour=ABSTAIN_COLOUR,
-                              description=wording.no_summary(topic))
+        embed = discord.Embed(
+            title=title, colour=ABSTAIN_COLOUR, description=wording.no_summary(topic)
+        )
         return RenderedQuotes(embed.set_footer(text=footer), ())
     rendered = fit_quotes(title, summary.sentences, first=1, footer=footer)
     left_out = len(summary.sentences) - len(rendered.shown)
@@ -206,8 +212,10 @@ def sources_embed(documents: Sequence[DocumentInfo]) -> discord.Embed:
     description = "\n".join(_lines_within(lines, DESCRIPTION_LIMIT))
     embed.description = description or "The index holds no documents."
     passages = sum(doc.passages for doc in documents)
-    return embed.set_footer(text=f"{wording.counted(len(documents), 'document')} · "
-                                 f"{wording.counted(passages, 'passage')}")
+    return embed.set_footer(
+        text=f"{wording.counted(len(documents), 'document')} · "
+        f"{wording.counted(passages, 'passage')}"
+    )
 
 
 def _document_line(doc: DocumentInfo) -> str:
@@ -236,28 +244,36 @@ def _short_time(iso: str) -> str:
     return iso
 
 
-def refresh_embed(report: RefreshReport, *, previous: dict | None,
-                  pages: Sequence[PageCheck] = ()) -> discord.Embed:
+def refresh_embed(
+    report: RefreshReport, *, previous: dict | None, pages: Sequence[PageCheck] = ()
+) -> discord.Embed:
     """What a refresh changed, how big the index is now, and the refresh before it; with
     `pages`, what re-fetching the web pages found."""
     title = "Index refreshed" if report.changed_anything else "Index already up to date"
     # Passages and sentences are both embedded: "texts", not "passages".
-    description = (f"{wording.counted(report.chunks, 'passage')} from "
-                   f"{wording.counted(len(report.documents), 'document')} in "
-                   f"{report.seconds:.1f} s ({wording.counted(report.embedded, 'text')} embedded).")
+    description = (
+        f"{wording.counted(report.chunks, 'passage')} from "
+        f"{wording.counted(len(report.documents), 'document')} in "
+        f"{report.seconds:.1f} s ({wording.counted(report.embedded, 'text')} embedded)."
+    )
     if report.full_rebuild and report.reason:
         description += f"\nFull rebuild: {discord_text(report.reason, 800)}"
     # Short description, footer and "previous" keep 4 full lists of ids under the 6,000 total.
     embed = discord.Embed(title=title, colour=REFRESH_COLOUR, description=description)
-    for name, ids in (("Added", report.added), ("Changed", report.changed),
-                      ("Removed", report.removed), ("Skipped", report.skipped)):
+    for name, ids in (
+        ("Added", report.added),
+        ("Changed", report.changed),
+        ("Removed", report.removed),
+        ("Skipped", report.skipped),
+    ):
         if ids:
             embed.add_field(name=f"{name} ({len(ids)})", value=_id_list(ids), inline=False)
     if pages:
         embed.add_field(name=f"Web pages ({len(pages)})", value=_pages_text(pages), inline=False)
     embed.add_field(name="Previous refresh", value=previous_refresh_text(previous), inline=False)
-    return embed.set_footer(text=discord_text(f"Requested by {report.requested_by}", 200,
-                                              markdown=False))
+    return embed.set_footer(
+        text=discord_text(f"Requested by {report.requested_by}", 200, markdown=False)
+    )
 
 
 def _pages_text(pages: Sequence[PageCheck]) -> str:
@@ -265,8 +281,11 @@ def _pages_text(pages: Sequence[PageCheck]) -> str:
     characters, so the five lists of a refresh report stay within an embed's 6,000."""
     counts = Counter(p.outcome for p in pages if not p.outcome.startswith("failed"))
     lines = [", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))] if counts else []
-    lines += [discord_text(f"{p.document}: {p.outcome} (the last copy is kept)", 200)
-              for p in pages if p.outcome.startswith("failed")]
+    lines += [
+        discord_text(f"{p.document}: {p.outcome} (the last copy is kept)", 200)
+        for p in pages
+        if p.outcome.startswith("failed")
+    ]
     return "\n".join(_lines_within(lines, 400))
 
 
@@ -274,11 +293,16 @@ def change_embed(change: Change, report: RefreshReport, *, previous: dict | None
     """What a moderator's add, update or removal did, then the refresh that followed it."""
     embed = refresh_embed(report, previous=previous)
     embed.title = f"Document {change.action}"
-    where = (f"\nMoved to {discord_text(change.moved_to, 300)} on the host (not deleted)."
-             if change.moved_to else "")
-    embed.description = (f"**{discord_text(change.title, 200)}** · {discord_text(change.document, 200)}"
-                         f" · {file_size(change.size)} · SHA-256 {change.sha256[:16]}…{where}\n"
-                         f"{embed.description}")
+    where = (
+        f"\nMoved to {discord_text(change.moved_to, 300)} on the host (not deleted)."
+        if change.moved_to
+        else ""
+    )
+    embed.description = (
+        f"**{discord_text(change.title, 200)}** · {discord_text(change.document, 200)}"
+        f" · {file_size(change.size)} · SHA-256 {change.sha256[:16]}…{where}\n"
+        f"{embed.description}"
+    )
     return embed
 
 
@@ -291,16 +315,25 @@ def docs_list_embed(documents: Sequence[DocumentInfo], additions: dict[str, dict
         how = "on the host"
         if added is not None:
             verb = "added" if added["action"] == "added" else "updated"
-            how = (f"{verb} by {added['requested_by']} {_short_time(added['at'])} · "
-                   f"{file_size(added['size'] or 0)} · SHA-256 {(added['sha256'] or '')[:12]}…")
-        lines.append(f"**{discord_text(doc.title, 150)}** · {discord_text(doc.id, 150)} — "
-                     f"{discord_text(how, 300)}")
-    embed = discord.Embed(title="Documents", colour=ANSWER_COLOUR,
-                          description="\n".join(_lines_within(lines, DESCRIPTION_LIMIT))
-                          or "The index holds no documents.")
+            how = (
+                f"{verb} by {added['requested_by']} {_short_time(added['at'])} · "
+                f"{file_size(added['size'] or 0)} · SHA-256 {(added['sha256'] or '')[:12]}…"
+            )
+        lines.append(
+            f"**{discord_text(doc.title, 150)}** · {discord_text(doc.id, 150)} — "
+            f"{discord_text(how, 300)}"
+        )
+    embed = discord.Embed(
+        title="Documents",
+        colour=ANSWER_COLOUR,
+        description="\n".join(_lines_within(lines, DESCRIPTION_LIMIT))
+        or "The index holds no documents.",
+    )
     added = sum(doc.id in additions for doc in documents)
-    return embed.set_footer(text=f"{wording.counted(len(documents), 'document')} · {added} "
-                                 "added from Discord or citebot add")
+    return embed.set_footer(
+        text=f"{wording.counted(len(documents), 'document')} · {added} "
+        "added from Discord or citebot add"
+    )
 
 
 def file_size(size: int) -> str:
@@ -327,8 +360,10 @@ def previous_refresh_text(previous: dict | None) -> str:
     """One line about an audit-log row, or a note that there is none."""
     if previous is None:
         return "none recorded"
-    text = (f"{_short_time(previous['started_at'])} by {previous['requested_by']}: "
-            f"{previous['outcome']}")
+    text = (
+        f"{_short_time(previous['started_at'])} by {previous['requested_by']}: "
+        f"{previous['outcome']}"
+    )
     return discord_text(text, 300)
 
 

@@ -10,11 +10,40 @@ from discord import app_commands
 
 from retrieval.phrasing import meta_request
 
-QUESTION_WORDS = frozenset({
-    "who", "whom", "whose", "what", "when", "where", "which", "why", "how", "is", "are", "was",
-    "were", "do", "does", "did", "can", "could", "should", "would", "will", "has", "have", "had",
-    "tell", "explain", "describe", "list", "summarise", "summarize",
-})
+QUESTION_WORDS = frozenset(
+    {
+        "who",
+        "whom",
+        "whose",
+        "what",
+        "when",
+        "where",
+        "which",
+        "why",
+        "how",
+        "is",
+        "are",
+        "was",
+        "were",
+        "do",
+        "does",
+        "did",
+        "can",
+        "could",
+        "should",
+        "would",
+        "will",
+        "has",
+        "have",
+        "had",
+        "tell",
+        "explain",
+        "describe",
+        "list",
+        "summarise",
+        "summarize",
+    }
+)
 
 
 def looks_like_question(text: str) -> bool:
@@ -23,8 +52,11 @@ def looks_like_question(text: str) -> bool:
     words = text.split()
     if not words:
         return False
-    return (text.rstrip().endswith("?") or words[0].lower().strip(",:;") in QUESTION_WORDS
-            or meta_request(text) is not None)
+    return (
+        text.rstrip().endswith("?")
+        or words[0].lower().strip(",:;") in QUESTION_WORDS
+        or meta_request(text) is not None
+    )
 
 
 def strip_mention(text: str, user_id: int, role_id: int | None = None) -> str:

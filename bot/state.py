@@ -113,14 +113,20 @@ class StateDB:
             with self._connect() as db:
                 yield db
         except sqlite3.Error as error:
-            raise StateUnavailable(f"the state database {self.path} cannot be read: {error}") from None
+            raise StateUnavailable(
+                f"the state database {self.path} cannot be read: {error}"
+            ) from None
 
     def _cannot_write(self, error: Exception) -> None:
         now = self._clock.monotonic()
         if now - self._warned_at >= WARN_EVERY_SECONDS:
             self._warned_at = now
-            log.warning("the state database %s cannot be written (%s): answers go out without "
-                        "buttons, votes and refreshes are not recorded", self.path, error)
+            log.warning(
+                "the state database %s cannot be written (%s): answers go out without "
+                "buttons, votes and refreshes are not recorded",
+                self.path,
+                error,
+            )
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -200,7 +206,11 @@ class StateDB:
             ) from None
 
     def _record_vote(
-        self, db: sqlite3.Connection, question_id: str, vote: int, guild_id: int | None,
+        self,
+        db: sqlite3.Connection,
+        question_id: str,
+        vote: int,
+        guild_id: int | None,
         user_id: int,
     ) -> bool:
         row = db.execute(
@@ -208,8 +218,10 @@ class StateDB:
         ).fetchone()
         if row is None:
             return False
-        db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('user_salt', ?)",
-                   (secrets.token_hex(16),))
+        db.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('user_salt', ?)",
+            (secrets.token_hex(16),),
+        )
         salt = db.execute("SELECT value FROM meta WHERE key = 'user_salt'").fetchone()[0]
         user_hash = hashlib.sha256(f"{salt}:{user_id}".encode()).hexdigest()[:16]
         db.execute(
@@ -217,8 +229,15 @@ class StateDB:
             " user_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (question_id, user_hash) DO UPDATE SET"
             " vote = excluded.vote, created_at = excluded.created_at",
-            (question_id, row["question"], row["passage_ids"], vote, guild_id, user_hash,
-             self._clock.iso()),
+            (
+                question_id,
+                row["question"],
+                row["passage_ids"],
+                vote,
+                guild_id,
+                user_hash,
+                self._clock.iso(),
+            ),
         )
         return True
 
@@ -252,8 +271,13 @@ class StateDB:
                 cursor = db.execute(
                     "INSERT INTO audit (requested_by, started_at, finished_at, outcome, report)"
                     " VALUES (?, ?, ?, ?, ?)",
-                    (requested_by, started_at, self._clock.iso(), outcome,
-                     json.dumps(report.as_json()) if report is not None else None),
+                    (
+                        requested_by,
+                        started_at,
+                        self._clock.iso(),
+                        outcome,
+                        json.dumps(report.as_json()) if report is not None else None,
+                    ),
                 )
         except sqlite3.Error as error:
             self._cannot_write(error)
@@ -263,17 +287,32 @@ class StateDB:
     def record_change(self, change: Change, *, requested_by: str) -> int | None:
         """Append one add, update or remove to the audit log; None when the database cannot
         be written (the change itself stands)."""
-        return self._record_document(requested_by, change.action, change.document, "ok",
-                                     change.sha256, change.size, change.url)
+        return self._record_document(
+            requested_by,
+            change.action,
+            change.document,
+            "ok",
+            change.sha256,
+            change.size,
+            change.url,
+        )
 
-    def record_refusal(self, action: str, document: str, error: Exception, *,
-                       requested_by: str) -> int | None:
+    def record_refusal(
+        self, action: str, document: str, error: Exception, *, requested_by: str
+    ) -> int | None:
         """Append an add or remove that was refused, with the reason the moderator was given."""
         return self._record_document(requested_by, action, document, f"refused: {error}")
 
-    def _record_document(self, requested_by: str, action: str, document: str, outcome: str,
-                         sha256: str | None = None, size: int | None = None,
-                         url: str | None = None) -> int | None:
+    def _record_document(
+        self,
+        requested_by: str,
+        action: str,
+        document: str,
+        outcome: str,
+        sha256: str | None = None,
+        size: int | None = None,
+        url: str | None = None,
+    ) -> int | None:
         try:
             with self._connect() as db:
                 cursor = db.execute(
@@ -310,11 +349,11 @@ class StateDB:
     def recent_refreshes(self, limit: int = 20) -> list[dict]:
         """The latest refreshes, newest first, each with its report decoded (or None)."""
         with self._reading() as db:
-            rows = db.execute(
-                "SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,)
-            ).fetchall()
-        return [{**dict(row), "report": json.loads(row["report"]) if row["report"] else None}
-                for row in rows]
+            rows = db.execute("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        return [
+            {**dict(row), "report": json.loads(row["report"]) if row["report"] else None}
+            for row in rows
+        ]
 
     def last_refresh(self) -> dict | None:
         """The latest refresh; None when there is none or the database cannot be read."""

@@ -36,8 +36,14 @@ def reply_json(reply: Reply) -> dict:
         result["summary"] = summary_json(reply.summary)
     else:
         result["documents"] = [
-            {"id": d.id, "title": d.title, "source": d.source_url, "passages": d.passages,
-             "indexed_at": d.indexed_at} for d in reply.documents
+            {
+                "id": d.id,
+                "title": d.title,
+                "source": d.source_url,
+                "passages": d.passages,
+                "indexed_at": d.indexed_at,
+            }
+            for d in reply.documents
         ]
     return result
 
@@ -81,7 +87,9 @@ def _quote_text(number: int, quote: Quote) -> str:
     """A quote in quotation marks; a code block or table as its own indented lines."""
     if not quote.code:
         return f"  [{number}] “{quote.shown}”"
-    return "\n".join([f"  [{number}] (code)", *(f"      {line}" for line in quote.shown.splitlines())])
+    return "\n".join(
+        [f"  [{number}] (code)", *(f"      {line}" for line in quote.shown.splitlines())]
+    )
 
 
 def quote_json(quote: Quote) -> dict:
@@ -120,8 +128,16 @@ def document_json(document: Document) -> dict:
         "source": document.source_url,
         "reader": document.reader,
         "text": document.text,
-        "places": [{"start": p.start, "end": p.end, "page": p.page, "section": list(p.section),
-                    "anchor": p.anchor} for p in document.places],
+        "places": [
+            {
+                "start": p.start,
+                "end": p.end,
+                "page": p.page,
+                "section": list(p.section),
+                "anchor": p.anchor,
+            }
+            for p in document.places
+        ],
         "blocks": [{"start": b.start, "end": b.end, "kind": b.kind} for b in document.blocks],
     }
 

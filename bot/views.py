@@ -32,8 +32,11 @@ async def answer_with_buttons(
         if reply.kind == "sources":
             return render.sources_embed(reply.documents), discord.ui.View()
         if reply.kind == "summary":
-            rendered = render.summary_embed(reply.summary, title=wording.summary_heading(reply.summary),
-                                            seconds=time.perf_counter() - started)
+            rendered = render.summary_embed(
+                reply.summary,
+                title=wording.summary_heading(reply.summary),
+                seconds=time.perf_counter() - started,
+            )
             return rendered.embed, discord.ui.View()
         answer = reply.answer
     rendered = render.answer_embed(answer, first=skip + 1, seconds=time.perf_counter() - started)
@@ -57,8 +60,10 @@ def answer_view(question_id: str, *, more_from: int | None) -> discord.ui.View:
 
 
 def too_old(context: BotContext) -> str:
-    return ("Sorry, this answer is too old for its buttons: questions are kept for "
-            f"{wording.counted(context.settings.state.keep_days, 'day')}. Please ask it again.")
+    return (
+        "Sorry, this answer is too old for its buttons: questions are kept for "
+        f"{wording.counted(context.settings.state.keep_days, 'day')}. Please ask it again."
+    )
 
 
 class MoreQuotesButton(
@@ -68,10 +73,13 @@ class MoreQuotesButton(
     """Shows the next quotes for the same question, as a new message."""
 
     def __init__(self, question_id: str, skip: int) -> None:
-        super().__init__(discord.ui.Button(
-            label="More quotes", style=discord.ButtonStyle.secondary,
-            custom_id=f"citebot:more:{question_id}:{skip}",
-        ))
+        super().__init__(
+            discord.ui.Button(
+                label="More quotes",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"citebot:more:{question_id}:{skip}",
+            )
+        )
         self.question_id = question_id
         self.skip = skip
 
@@ -103,10 +111,13 @@ class VoteButton(
     """👍 / 👎 on an answer, stored with the question and the passages it quoted."""
 
     def __init__(self, question_id: str, vote: int) -> None:
-        super().__init__(discord.ui.Button(
-            emoji="👍" if vote > 0 else "👎", style=discord.ButtonStyle.secondary,
-            custom_id=f"citebot:vote:{question_id}:{'up' if vote > 0 else 'down'}",
-        ))
+        super().__init__(
+            discord.ui.Button(
+                emoji="👍" if vote > 0 else "👎",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"citebot:vote:{question_id}:{'up' if vote > 0 else 'down'}",
+            )
+        )
         self.question_id = question_id
         self.vote = vote
 
@@ -120,11 +131,17 @@ class VoteButton(
         try:
             context = context_of(interaction.client)
             recorded = await asyncio.to_thread(
-                context.state.record_vote, self.question_id, vote=self.vote,
-                guild_id=interaction.guild_id, user_id=interaction.user.id,
+                context.state.record_vote,
+                self.question_id,
+                vote=self.vote,
+                guild_id=interaction.guild_id,
+                user_id=interaction.user.id,
             )
-            text = (f"Thanks, your {'👍' if self.vote > 0 else '👎'} is recorded."
-                    if recorded else too_old(context))
+            text = (
+                f"Thanks, your {'👍' if self.vote > 0 else '👎'} is recorded."
+                if recorded
+                else too_old(context)
+            )
             await interaction.response.send_message(text, ephemeral=True)
         except Exception as error:
             await reply_with_error(interaction, error)

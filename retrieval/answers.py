@@ -50,12 +50,18 @@ def compose_answer(
             continue
         first, last = quote_rows(snapshot, item.row, scores, quoted, max_quote_chars)
         quoted.update(range(first, last + 1))
-        quoted_texts.update(filter(None, (sentence_key(snapshot, row)
-                                          for row in range(first, last + 1))))
+        quoted_texts.update(
+            filter(None, (sentence_key(snapshot, row) for row in range(first, last + 1)))
+        )
         start, end = quote_span(snapshot, first, last, max_quote_chars, terms)
         quote = make_quote(snapshot, item.row, start, end, item.relevance)
-        quotes.append(replace(quote, cut_start=start > snapshot.sentences[first].start,
-                              cut_end=end < snapshot.sentences[last].end))
+        quotes.append(
+            replace(
+                quote,
+                cut_start=start > snapshot.sentences[first].start,
+                cut_end=end < snapshot.sentences[last].end,
+            )
+        )
     return Answer(query.typed, tuple(quotes[skip:]), False)
 
 
@@ -63,7 +69,7 @@ def sentence_key(snapshot: Snapshot, row: int) -> str:
     """A sentence's words, lower-cased: equal for copies that differ only in case,
     punctuation or whitespace (curly quotes, a PDF's line breaks); empty for no words."""
     sentence = snapshot.sentences[row]
-    text = snapshot.document(sentence.doc_id).text[sentence.start:sentence.end]
+    text = snapshot.document(sentence.doc_id).text[sentence.start : sentence.end]
     return " ".join(_WORD.findall(text.casefold()))
 
 
@@ -106,8 +112,7 @@ def quote_span(
     if end - start <= max_chars:
         return start, end
     text = snapshot.document(snapshot.sentences[first].doc_id).text
-    words = [(m.start(), m.end(), m.group().lower())
-             for m in _WORD.finditer(text, start, end)]
+    words = [(m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(text, start, end)]
     found = [(s, e, t) for s, e, word in words for t in terms if word.startswith(t)]
     if not found:
         return start, _word_cut(text, start, max_chars)

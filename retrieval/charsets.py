@@ -11,9 +11,13 @@ from __future__ import annotations
 import codecs
 import re
 
-_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF32_LE, "utf-32-le"),
-         (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-         (codecs.BOM_UTF16_BE, "utf-16-be"))
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
 # Both `<meta charset="x">` and `<meta http-equiv="Content-Type" content="text/html; charset=x">`.
 _META_CHARSET = re.compile(rb"<meta\b[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.I)
 _PRESCAN_BYTES = 1024  # browsers look for the declaration this far into the page only
@@ -52,10 +56,12 @@ def _decode(raw: bytes, *, declared: str | None) -> str:
     for bom, encoding in _BOMS:
         if raw.startswith(bom):
             try:
-                return raw[len(bom):].decode(encoding)
+                return raw[len(bom) :].decode(encoding)
             except UnicodeDecodeError:
-                raise ValueError(f"not valid {encoding.upper()} text, although it starts with "
-                                 f"that encoding's byte-order mark") from None
+                raise ValueError(
+                    f"not valid {encoding.upper()} text, although it starts with "
+                    f"that encoding's byte-order mark"
+                ) from None
     if declared:
         try:
             return raw.decode(declared)

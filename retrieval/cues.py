@@ -38,8 +38,9 @@ _ASKS_DEFINITION = re.compile(
 _DEFINES = r"[\"'”’)]*\s*(?:\([^)]*\)\s*)?,?\s*(?:is|are|refers?\s+to|means?|denotes?)\b"
 _QUOTES = "\"'“”‘’«»"
 _ASKS_PERSON = re.compile(r"\bwho(?:m|se)?\b", re.IGNORECASE)
-_ASKS_IDENTITY = re.compile(r"^\s*who\s+(?:is|was|are|were)\s+(?P<name>[^?]{2,40}?)[\s?!.]*$",
-                            re.IGNORECASE)
+_ASKS_IDENTITY = re.compile(
+    r"^\s*who\s+(?:is|was|are|were)\s+(?P<name>[^?]{2,40}?)[\s?!.]*$", re.IGNORECASE
+)
 
 
 def answer_type_pattern(question: str) -> re.Pattern | None:

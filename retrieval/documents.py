@@ -41,7 +41,10 @@ class Declared:
 
 
 def load_documents(
-    root: Path, *, max_file_mb: float = 50.0, max_documents: int = 10_000,
+    root: Path,
+    *,
+    max_file_mb: float = 50.0,
+    max_documents: int = 10_000,
     declared: Mapping[str, Declared] | None = None,
 ) -> tuple[list[Document], list[Skipped]]:
     """Every readable, non-empty document under `root`, sorted by id; the rest as `Skipped`.
@@ -95,8 +98,12 @@ def find_document_files(root: Path) -> tuple[list[tuple[str, Path]], list[Skippe
                 continue
             shown = doc_id + "/" if is_dir else doc_id
             if entry.name.startswith("."):
-                _skip(skipped, shown, f"hidden {'folder' if is_dir else 'file'} "
-                                      "(names starting with '.' are not indexed)")
+                _skip(
+                    skipped,
+                    shown,
+                    f"hidden {'folder' if is_dir else 'file'} "
+                    "(names starting with '.' are not indexed)",
+                )
                 continue
             if entry.is_symlink():
                 problem = outside_reason(real_root, Path(entry.path))
@@ -155,11 +162,15 @@ def with_declared(document: Document, declared: Declared | None) -> Document:
     if declared is None or not (declared.title or declared.source_url):
         return document
     digest = hashlib.sha256(
-        f"{document.sha256}\0{declared.title or ''}\0{declared.source_url or ''}".encode())
-    return replace(document, title=declared.title or document.title,
-                   has_title=document.has_title or bool(declared.title),
-                   source_url=declared.source_url or document.source_url,
-                   sha256=digest.hexdigest())
+        f"{document.sha256}\0{declared.title or ''}\0{declared.source_url or ''}".encode()
+    )
+    return replace(
+        document,
+        title=declared.title or document.title,
+        has_title=document.has_title or bool(declared.title),
+        source_url=declared.source_url or document.source_url,
+        sha256=digest.hexdigest(),
+    )
 
 
 def read_document(path: Path, doc_id: str) -> Document:
@@ -246,7 +257,7 @@ def _meta_key(key: str) -> str:
 
 
 def _first_line(text: str, meta: dict[str, str]) -> str:
-    body = text[_FRONT_MATTER.match(text).end():] if _FRONT_MATTER.match(text) else text
+    body = text[_FRONT_MATTER.match(text).end() :] if _FRONT_MATTER.match(text) else text
     for line in body.splitlines():
         line = line.strip().lstrip("#").strip()
         if line and not _META_LINE.match(line):

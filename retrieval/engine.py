@@ -91,7 +91,9 @@ class Engine:
 
     # -- index lifecycle -------------------------------------------------------------------
 
-    def load(self, *, rebuild: bool = True, progress: Progress | None = None) -> RefreshReport | None:
+    def load(
+        self, *, rebuild: bool = True, progress: Progress | None = None
+    ) -> RefreshReport | None:
         """Load the live snapshot; build or rebuild it when missing, stale or damaged.
 
         With `rebuild=False` a missing or stale index raises IndexMismatch instead.
@@ -111,7 +113,9 @@ class Engine:
                 problem = self._staleness(manifest)
                 if not problem:
                     self._snapshot = read_snapshot(path, manifest).prepare()
-                    log.info("loaded index %s (%d documents)", path.name, len(self._snapshot.documents))
+                    log.info(
+                        "loaded index %s (%d documents)", path.name, len(self._snapshot.documents)
+                    )
                     return None
         except CorruptIndex as error:
             log.warning("%s; rebuilding", error)
@@ -150,12 +154,17 @@ class Engine:
                     owner = False
             if owner or join_running:
                 break
-            log.info("refresh asked by %s waits for the one %s started", requested_by,
-                     running.requested_by)
+            log.info(
+                "refresh asked by %s waits for the one %s started",
+                requested_by,
+                running.requested_by,
+            )
             wait((running.result,))
             join_running = True
         if not owner:
-            log.info("refresh asked by %s joins the one %s started", requested_by, running.requested_by)
+            log.info(
+                "refresh asked by %s joins the one %s started", requested_by, running.requested_by
+            )
             return running.result.result()
         try:
             report = self._refresh(running, allow_empty, progress)
@@ -258,16 +267,19 @@ class Engine:
         listed = self._listed
         if listed is None or listed[0] is not snapshot:
             entries = snapshot.manifest["documents"]
-            listed = self._listed = (snapshot, tuple(
-                DocumentInfo(
-                    id=d.id,
-                    title=d.title,
-                    source_url=d.source_url,
-                    passages=len(snapshot.chunks_of(d.id)),
-                    indexed_at=entries[d.id]["indexed_at"],
-                )
-                for d in snapshot.documents
-            ))
+            listed = self._listed = (
+                snapshot,
+                tuple(
+                    DocumentInfo(
+                        id=d.id,
+                        title=d.title,
+                        source_url=d.source_url,
+                        passages=len(snapshot.chunks_of(d.id)),
+                        indexed_at=entries[d.id]["indexed_at"],
+                    )
+                    for d in snapshot.documents
+                ),
+            )
         return list(listed[1])
 
     def stats(self) -> IndexStats:
@@ -293,9 +305,11 @@ class Engine:
         changes = document_changes(manifest, documents)
         moved = {k: v for k, v in changes.items() if k != "unchanged" and v}
         if moved:
-            return "the documents changed since the index was built (" + ", ".join(
-                f"{len(v)} {k}" for k, v in moved.items()
-            ) + ")"
+            return (
+                "the documents changed since the index was built ("
+                + ", ".join(f"{len(v)} {k}" for k, v in moved.items())
+                + ")"
+            )
         return ""
 
     def _refresh(self, running: RunningRefresh, allow_empty: bool, progress) -> RefreshReport:
@@ -328,8 +342,10 @@ class Engine:
                 clock=self.clock,
                 approximate_above=self.settings.index.approximate_above,
             )
-            nothing_changed = previous is not None and previous.path is not None and not (
-                result.full_rebuild or result.added or result.changed or result.removed
+            nothing_changed = (
+                previous is not None
+                and previous.path is not None
+                and not (result.full_rebuild or result.added or result.changed or result.removed)
             )
             if nothing_changed:
                 snapshot = previous
@@ -356,8 +372,12 @@ class Engine:
     def _load_documents(self) -> tuple[list[Document], list[Skipped]]:
         limits = self.settings.documents
         added = Library(limits.dir, max_file_mb=limits.max_file_mb, clock=self.clock).declared()
-        return load_documents(limits.dir, max_file_mb=limits.max_file_mb,
-                              max_documents=limits.max_documents, declared=added)
+        return load_documents(
+            limits.dir,
+            max_file_mb=limits.max_file_mb,
+            max_documents=limits.max_documents,
+            declared=added,
+        )
 
     def _read_live_quietly(self) -> Snapshot | None:
         """The snapshot on disk, to re-use its vectors; a damaged one is simply not re-used."""

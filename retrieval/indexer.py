@@ -127,13 +127,24 @@ def build_snapshot(
     changes = document_changes(reusable.manifest if reusable else {}, documents)
     now = clock.iso()
     unchanged = set(changes["unchanged"])  # a set: a list lookup per document is quadratic
-    if reusable and reusable.path and not (changes["added"] or changes["changed"] or changes["removed"]):
+    if (
+        reusable
+        and reusable.path
+        and not (changes["added"] or changes["changed"] or changes["removed"])
+    ):
         # The snapshot on disk is already the next one: nothing to split, copy or write.
         if progress:
             progress(1, 1)
-        return BuildResult(snapshot=reusable, added=(), changed=(), removed=(),
-                           unchanged=tuple(changes["unchanged"]), embedded=0,
-                           full_rebuild=False, reason="")
+        return BuildResult(
+            snapshot=reusable,
+            added=(),
+            changed=(),
+            removed=(),
+            unchanged=tuple(changes["unchanged"]),
+            embedded=0,
+            full_rebuild=False,
+            reason="",
+        )
 
     chunks: list[Chunk] = []
     sentences: list[Sentence] = []
@@ -159,8 +170,10 @@ def build_snapshot(
         )
         texts = len(doc_chunks) + len(doc_sentences)
         if max_texts_per_document is not None and texts > max_texts_per_document:
-            why = (f"it makes {texts:,} passages and sentences to embed, over "
-                   f"documents.max_texts_per_document = {max_texts_per_document:,}")
+            why = (
+                f"it makes {texts:,} passages and sentences to embed, over "
+                f"documents.max_texts_per_document = {max_texts_per_document:,}"
+            )
             log.warning("skipping %s: %s", document.id, why)
             too_large.append(Skipped(document.id, why))
             continue
@@ -174,10 +187,16 @@ def build_snapshot(
 
     by_id = {d.id: d for d in documents}
     pending = [
-        *((chunk_vectors, i, located_text(by_id[c.doc_id], c.start, c.text))
-          for i, c in enumerate(chunks) if chunk_vectors[i] is None),
-        *((sentence_vectors, i, located_text(by_id[s.doc_id], s.start, s.text))
-          for i, s in enumerate(sentences) if sentence_vectors[i] is None),
+        *(
+            (chunk_vectors, i, located_text(by_id[c.doc_id], c.start, c.text))
+            for i, c in enumerate(chunks)
+            if chunk_vectors[i] is None
+        ),
+        *(
+            (sentence_vectors, i, located_text(by_id[s.doc_id], s.start, s.text))
+            for i, s in enumerate(sentences)
+            if sentence_vectors[i] is None
+        ),
     ]
     if pending:
         embedder.warm_up()  # so the log line below means the embedding itself has begun

@@ -188,6 +188,8 @@ def _one_edit_apart(a: str, b: str) -> bool:
     i = next((k for k in range(len(a)) if a[k] != b[k]), len(a))
     if len(a) < len(b):
         return a[i:] == b[i + 1 :]
-    return a[i + 1 :] == b[i + 1 :] or (a[i + 1 : i + 2] == b[i : i + 1]
-                                        and a[i : i + 1] == b[i + 1 : i + 2]
-                                        and a[i + 2 :] == b[i + 2 :])
+    return a[i + 1 :] == b[i + 1 :] or (
+        a[i + 1 : i + 2] == b[i : i + 1]
+        and a[i : i + 1] == b[i + 1 : i + 2]
+        and a[i + 2 :] == b[i + 2 :]
+    )

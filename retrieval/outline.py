@@ -13,7 +13,8 @@ MAX_DEPTH = 4  # heading levels looked through for a level that splits the docum
 def prose_rows(document: Document, sentences: Sequence[Sentence], first_row: int) -> list[int]:
     """Rows of the sentences that are prose: a line of a code block or table summarises nothing."""
     return [
-        first_row + i for i, sentence in enumerate(sentences)
+        first_row + i
+        for i, sentence in enumerate(sentences)
         if (block := block_at(document, sentence.start)) is None
         or block.kind not in ("code", "table")
     ]
@@ -35,9 +36,13 @@ def main_sections(
         for row in rows:
             groups.setdefault(paths[row][:depth], []).append(row)
         if len(groups) >= 2:
-            return [group for path, group in sorted(
-                groups.items(), key=lambda item: (len(item[0]) < depth, -len(item[1]), item[1][0])
-            )]
+            return [
+                group
+                for path, group in sorted(
+                    groups.items(),
+                    key=lambda item: (len(item[0]) < depth, -len(item[1]), item[1][0]),
+                )
+            ]
         if all(len(path) <= depth for path in paths.values()):
             return []
     return []

@@ -8,18 +8,49 @@ from dataclasses import dataclass
 
 # Chat spellings of a question word and its verb; "whats" is not a word any document uses.
 _CONTRACTIONS = {
-    "whats": "what is", "what's": "what is", "whos": "who is", "who's": "who is",
-    "wheres": "where is", "where's": "where is", "hows": "how is", "how's": "how is",
-    "whens": "when is", "when's": "when is", "whys": "why is", "why's": "why is",
-    "whatre": "what are", "what're": "what are", "whore": "who are", "who're": "who are",
-    "wat": "what", "wut": "what", "wot": "what", "u": "you", "ur": "your", "r": "are",
-    "pls": "please", "plz": "please", "abt": "about", "bc": "because", "cuz": "because",
-    "isnt": "is not", "doesnt": "does not", "dont": "do not", "didnt": "did not",
-    "cant": "can not", "wont": "will not", "wasnt": "was not", "arent": "are not",
-    "werent": "were not", "hasnt": "has not", "havent": "have not", "shouldnt": "should not",
+    "whats": "what is",
+    "what's": "what is",
+    "whos": "who is",
+    "who's": "who is",
+    "wheres": "where is",
+    "where's": "where is",
+    "hows": "how is",
+    "how's": "how is",
+    "whens": "when is",
+    "when's": "when is",
+    "whys": "why is",
+    "why's": "why is",
+    "whatre": "what are",
+    "what're": "what are",
+    "whore": "who are",
+    "who're": "who are",
+    "wat": "what",
+    "wut": "what",
+    "wot": "what",
+    "u": "you",
+    "ur": "your",
+    "r": "are",
+    "pls": "please",
+    "plz": "please",
+    "abt": "about",
+    "bc": "because",
+    "cuz": "because",
+    "isnt": "is not",
+    "doesnt": "does not",
+    "dont": "do not",
+    "didnt": "did not",
+    "cant": "can not",
+    "wont": "will not",
+    "wasnt": "was not",
+    "arent": "are not",
+    "werent": "were not",
+    "hasnt": "has not",
+    "havent": "have not",
+    "shouldnt": "should not",
 }
 _CONTRACTION = re.compile(
-    r"(?<![\w'’])(" + "|".join(sorted(map(re.escape, _CONTRACTIONS), key=len, reverse=True))
+    r"(?<![\w'’])("
+    + "|".join(sorted(map(re.escape, _CONTRACTIONS), key=len, reverse=True))
     + r")(?![\w'’])",
     re.IGNORECASE,
 )
@@ -27,7 +58,8 @@ _CONTRACTION = re.compile(
 # Words that ask, or shape the asking, rather than say what a question is about. They never
 # count as the question's topic: a document that does not use "mean" or "happened" is not
 # thereby off-topic.
-FORM_WORDS = frozenset("""
+FORM_WORDS = frozenset(
+    """
 what which who whom whose when where why how did do does done doing can could would should
 shall may might must has have had having was were been being am i me my we our you your he
 him his she her its they them their there here than from about also any some many much more
@@ -37,7 +69,8 @@ told know known knows happen happened happening happens say said says saying tal
 talked please thanks thank hey hi hello guys anyone someone somebody anybody exactly really
 actually basically just like info information detail details thing things stuff bit
 whats whos
-""".split())
+""".split()
+)
 
 
 def spelled_out(question: str) -> str:
@@ -57,7 +90,9 @@ class MetaRequest:
 _POLITE = r"(?:(?:hey|hi|ok|so|yo)\W+)?(?:(?:can|could|would) you |please )?"
 _TAIL = r"(?:\s*(?:please|thanks|thx))?[\s?!.]*$"
 _DOCS = r"(?:docs?|documents?|articles?|texts?|files?|pages?|collection|sources?|stuff)"
-_SELF = rf"(?:this|it|that|these|those|everything|all|the whole thing|(?:the|your|this|these) {_DOCS})"
+_SELF = (
+    rf"(?:this|it|that|these|those|everything|all|the whole thing|(?:the|your|this|these) {_DOCS})"
+)
 _SUMMARY_WORD = r"(?:tl\W?;?\W?dr|tldr|summary|summari[sz]e|sum (?:it )?up|recap|overview|gist)"
 _ABOUT_THIS = re.compile(
     rf"^{_POLITE}(?:give me |i want |i need |need |get )?(?:an? |the )?{_SUMMARY_WORD}"

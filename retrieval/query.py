@@ -61,9 +61,7 @@ def read_query(question: str, snapshot: Snapshot) -> Query:
     for word, stem in zip(words, stems, strict=True):
         if word not in _NOT_TOPIC:
             weights[stem] = max(weights.get(stem, 0.0), informativeness(word))
-    terms = tuple(
-        _term(stem, weight, sentences, passages) for stem, weight in weights.items()
-    )
+    terms = tuple(_term(stem, weight, sentences, passages) for stem, weight in weights.items())
     return Query(question, text, stems, terms, answer_type_pattern(text))
 
 

@@ -33,13 +33,25 @@ POOL_FACTOR = 4  # sentences scored in full per candidate kept
 
 # The settings that weigh each column of ranking_features, sentence_features and
 # relevance_features, in column order.
-FUSED_WEIGHTS = ("dense_sentence_weight", "dense_passage_weight",
-                 "lexical_sentence_weight", "lexical_passage_weight")
-SENTENCE_WEIGHTS = ("answer_type_weight", "term_coverage_weight",
-                    "context_coverage_weight", "passage_coverage_weight")
-RELEVANCE_WEIGHTS = ("relevance_sentence_weight", "relevance_passage_weight",
-                     "relevance_coverage_weight", "relevance_unknown_weight",
-                     "relevance_size_weight")
+FUSED_WEIGHTS = (
+    "dense_sentence_weight",
+    "dense_passage_weight",
+    "lexical_sentence_weight",
+    "lexical_passage_weight",
+)
+SENTENCE_WEIGHTS = (
+    "answer_type_weight",
+    "term_coverage_weight",
+    "context_coverage_weight",
+    "passage_coverage_weight",
+)
+RELEVANCE_WEIGHTS = (
+    "relevance_sentence_weight",
+    "relevance_passage_weight",
+    "relevance_coverage_weight",
+    "relevance_unknown_weight",
+    "relevance_size_weight",
+)
 
 
 @dataclass(frozen=True)

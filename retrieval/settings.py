@@ -27,7 +27,9 @@ class DocumentSettings:
     max_texts_per_document: int = field(default=20_000, metadata=_range(10, 10_000_000))
     max_documents: int = field(default=10_000, metadata=_range(1, 10_000_000))
     # Web pages added with /docs add url: (re-fetched on every refresh).
-    allow_private_urls: bool = False  # tests and closed networks only (README: "Managing documents")
+    allow_private_urls: bool = (
+        False  # tests and closed networks only (README: "Managing documents")
+    )
     fetch_timeout_seconds: float = field(default=20.0, metadata=_range(0.1, 300.0))
     max_redirects: int = field(default=5, metadata=_range(0, 20))
 
@@ -184,7 +186,9 @@ def _check(name: str, spec: dataclasses.Field, value: Any, default: Any) -> Any:
         if not isinstance(value, (list, tuple)) or not all(
             isinstance(v, int) and not isinstance(v, bool) for v in value
         ):
-            raise ConfigError(f"{name} must be a list of Discord ids (whole numbers), got {value!r}")
+            raise ConfigError(
+                f"{name} must be a list of Discord ids (whole numbers), got {value!r}"
+            )
         return tuple(value)
     if isinstance(default, Path):
         if not isinstance(value, (str, Path)) or not str(value).strip():

@@ -1,14 +1,14 @@
 """Index snapshots on disk: a directory written whole, checksummed, swapped in atomically.
 
-    index_dir/
-      CURRENT                 name of the live snapshot (replaced atomically)
-      snap-<time>-<id>/       manifest.json, documents.json, chunks.json, sentences.npy,
-                              chunk-vectors.npy, sentence-vectors.npy (memory-mapped on load),
-                              chunks.ivf, sentences.ivf (past [index] approximate_above only),
-                              and the BM25 indexes with their spellings maps in lexical-chunks/
-                              and lexical-sentences/ (format 2; format 1 kept its vectors in
-                              chunks.faiss and sentences.faiss, and BM25 is built on its load)
-      .build-<id>/            a snapshot being written (removed if a build was interrupted)
+index_dir/
+  CURRENT                 name of the live snapshot (replaced atomically)
+  snap-<time>-<id>/       manifest.json, documents.json, chunks.json, sentences.npy,
+                          chunk-vectors.npy, sentence-vectors.npy (memory-mapped on load),
+                          chunks.ivf, sentences.ivf (past [index] approximate_above only),
+                          and the BM25 indexes with their spellings maps in lexical-chunks/
+                          and lexical-sentences/ (format 2; format 1 kept its vectors in
+                          chunks.faiss and sentences.faiss, and BM25 is built on its load)
+  .build-<id>/            a snapshot being written (removed if a build was interrupted)
 """
 
 from __future__ import annotations
@@ -40,8 +40,13 @@ READABLE_FORMATS = (1, 2)  # format 1 lacks the saved BM25 indexes: they are bui
 POINTER = "CURRENT"
 _FILES = {
     1: ("documents.json", "chunks.json", "sentences.npy", "chunks.faiss", "sentences.faiss"),
-    2: ("documents.json", "chunks.json", "sentences.npy", "chunk-vectors.npy",
-        "sentence-vectors.npy"),
+    2: (
+        "documents.json",
+        "chunks.json",
+        "sentences.npy",
+        "chunk-vectors.npy",
+        "sentence-vectors.npy",
+    ),
 }
 _LEXICAL = {"chunk_lexical": "lexical-chunks", "sentence_lexical": "lexical-sentences"}
 
@@ -157,8 +162,9 @@ def write_snapshot(index_dir: Path, snapshot: Snapshot) -> Path:
         # Saved so that a load reads BM25 rather than re-tokenising every text.
         for attribute, folder in _LEXICAL.items():
             # Only sentences respell questions: the passages' spellings map is never read.
-            getattr(snapshot, attribute).save(build / folder,
-                                              spellings=attribute == "sentence_lexical")
+            getattr(snapshot, attribute).save(
+                build / folder, spellings=attribute == "sentence_lexical"
+            )
         for name in _checksums(build):
             _fsync_file(build / name)
         for folder in _LEXICAL.values():
@@ -216,16 +222,16 @@ def read_snapshot(path: Path, manifest: dict | None = None) -> Snapshot:
         texts = {d.id: d.text for d in documents}
         chunk_rows = _read_json(path / "chunks.json")
         rows = np.load(path / "sentences.npy")
-        chunks = [
-            Chunk(text=texts[r["doc_id"]][r["start"] : r["end"]], **r)
-            for r in chunk_rows
-        ]
+        chunks = [Chunk(text=texts[r["doc_id"]][r["start"] : r["end"]], **r) for r in chunk_rows]
         sentences = [
             Sentence(d.id, int(c), int(s), int(e), d.text[int(s) : int(e)])
             for d, c, s, e in ((documents[int(r[0])], r[1], r[2], r[3]) for r in rows)
         ]
         legacy = manifest["format"] == 1
-        chunk_index, sentence_index = _nearest(path, "chunk", legacy), _nearest(path, "sentence", legacy)
+        chunk_index, sentence_index = (
+            _nearest(path, "chunk", legacy),
+            _nearest(path, "sentence", legacy),
+        )
         if (len(chunk_index.vectors), len(sentence_index.vectors)) != (len(chunks), len(sentences)):
             raise ValueError("the vectors do not match the passages and sentences")
         snapshot = Snapshot(
@@ -242,7 +248,9 @@ def read_snapshot(path: Path, manifest: dict | None = None) -> Snapshot:
         for attribute, folder in _LEXICAL.items():
             if (path / folder).is_dir():
                 lexical = LexicalIndex.load(path / folder)
-                if lexical.size != (len(chunks) if attribute == "chunk_lexical" else len(sentences)):
+                if lexical.size != (
+                    len(chunks) if attribute == "chunk_lexical" else len(sentences)
+                ):
                     raise ValueError(f"{folder} does not hold one entry per text")
                 setattr(snapshot, attribute, lexical)  # in place of building it
         return snapshot
@@ -302,24 +310,36 @@ def _vectors(index: faiss.Index) -> np.ndarray:
 
 def _document_row(d: Document) -> dict:
     return {
-        "id": d.id, "title": d.title, "source_url": d.source_url, "date": d.date,
-        "text": d.text, "sha256": d.sha256, "has_title": d.has_title, "reader": d.reader,
+        "id": d.id,
+        "title": d.title,
+        "source_url": d.source_url,
+        "date": d.date,
+        "text": d.text,
+        "sha256": d.sha256,
+        "has_title": d.has_title,
+        "reader": d.reader,
         "places": [[p.start, p.end, p.page, list(p.section), p.anchor] for p in d.places],
         "blocks": [[b.start, b.end, b.kind] for b in d.blocks],
     }
 
 
 def _document(row: dict) -> Document:
-    places = tuple(Place(s, e, page, tuple(section), anchor)
-                   for s, e, page, section, anchor in row.pop("places", []))
+    places = tuple(
+        Place(s, e, page, tuple(section), anchor)
+        for s, e, page, section, anchor in row.pop("places", [])
+    )
     blocks = tuple(Block(*block) for block in row.pop("blocks", []))
     return Document(**row, places=places, blocks=blocks)
 
 
 def _chunk_row(c: Chunk) -> dict:
     return {
-        "id": c.id, "doc_id": c.doc_id, "ordinal": c.ordinal, "paragraph": c.paragraph,
-        "start": c.start, "end": c.end,
+        "id": c.id,
+        "doc_id": c.doc_id,
+        "ordinal": c.ordinal,
+        "paragraph": c.paragraph,
+        "start": c.start,
+        "end": c.end,
     }
 
 

@@ -68,7 +68,9 @@ def summary_weights(settings: SummarySettings) -> SummaryWeights:
     )
 
 
-def document_scorer(snapshot: Snapshot, settings: SummarySettings) -> LearnedScorer | SummaryWeights:
+def document_scorer(
+    snapshot: Snapshot, settings: SummarySettings
+) -> LearnedScorer | SummaryWeights:
     """The learned scorer when the index holds vectors of the model it was fitted for (its
     weights read those vectors), else the [summary] weights, which suit any model."""
     if snapshot.manifest.get("model", {}).get("digest") == SCORER.model_digest:
@@ -83,7 +85,8 @@ def find_document(snapshot: Snapshot, name: str) -> Document:
         if wanted in (document.id.lower(), document.title.lower()):
             return document
     matches = [
-        d for d in snapshot.documents
+        d
+        for d in snapshot.documents
         if wanted and (wanted in d.id.lower() or wanted in d.title.lower())
     ]
     if len(matches) == 1:
@@ -118,7 +121,10 @@ def document_rows(
 
 
 def _best_rows(
-    snapshot: Snapshot, rows: list[int], count: int, scorer: LearnedScorer | SummaryWeights,
+    snapshot: Snapshot,
+    rows: list[int],
+    count: int,
+    scorer: LearnedScorer | SummaryWeights,
     by_score: bool = False,
 ) -> list[tuple[int, float]]:
     """(row, score) of the best `count` of `rows` read as one document; in document order, or

@@ -65,14 +65,30 @@ class LearnedScorer:
         if len(vectors) == 0:
             return np.zeros(0, dtype=np.float32)
         features = learned_features(vectors, texts)
-        return (self.bias + features @ np.asarray(self.feature_weights, dtype=np.float32)
-                + vectors @ np.asarray(self.vector_weights, dtype=np.float32))
+        return (
+            self.bias
+            + features @ np.asarray(self.feature_weights, dtype=np.float32)
+            + vectors @ np.asarray(self.vector_weights, dtype=np.float32)
+        )
 
 
 LEARNED_FEATURES = (
-    "centrality", "lead", "short", "echo", "opens with a quote", "has a digit",
-    "first", "second", "third", "fourth", "fifth", "sixth to tenth", "later",
-    "log words", "relative position", "log sentences",
+    "centrality",
+    "lead",
+    "short",
+    "echo",
+    "opens with a quote",
+    "has a digit",
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth to tenth",
+    "later",
+    "log words",
+    "relative position",
+    "log sentences",
 )
 
 
@@ -86,8 +102,13 @@ def learned_features(vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
     positions = [index == k for k in range(5)] + [(index >= 5) & (index < 10), index >= 10]
     words = np.array([len(t.split()) for t in texts], dtype=np.float32)
     return np.column_stack(
-        [base[:, [0, 1, 3, 4, 5, 6]], *positions, np.log1p(words),
-         index / max(1, count - 1), np.full(count, np.log(count))]
+        [
+            base[:, [0, 1, 3, 4, 5, 6]],
+            *positions,
+            np.log1p(words),
+            index / max(1, count - 1),
+            np.full(count, np.log(count)),
+        ]
     ).astype(np.float32)
 
 
@@ -119,8 +140,15 @@ def sentence_features(
 def feature_weights(weights: SummaryWeights) -> np.ndarray:
     """The weights in the order of `sentence_features`' columns (penalties negative)."""
     return np.array(
-        [weights.centrality, weights.lead, weights.position, -weights.brevity, weights.echo,
-         -weights.quote, weights.numbers],
+        [
+            weights.centrality,
+            weights.lead,
+            weights.position,
+            -weights.brevity,
+            weights.echo,
+            -weights.quote,
+            weights.numbers,
+        ],
         dtype=np.float32,
     )
 
@@ -171,8 +199,17 @@ def select_diverse(
 
 
 _LEARNED_SHAPE = SummaryWeights(
-    centrality=1.0, lead=1.0, lead_sentences=1, position=0.0, position_decay=1.0, brevity=1.0,
-    min_words=10, echo=1.0, quote=1.0, numbers=1.0, redundancy=0.0,
+    centrality=1.0,
+    lead=1.0,
+    lead_sentences=1,
+    position=0.0,
+    position_decay=1.0,
+    brevity=1.0,
+    min_words=10,
+    echo=1.0,
+    quote=1.0,
+    numbers=1.0,
+    redundancy=0.0,
 )
 
 

@@ -34,8 +34,9 @@ TEXT_SUFFIXES = (".md", ".markdown", ".txt", ".rst")
 HTML_SUFFIXES = (".html", ".htm")
 MAX_NAME_BYTES = 120  # well under the 255 bytes most file systems allow, room for a suffix
 # Names Windows reserves whatever the suffix; a copy of the documents dir may end up there.
-_RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{n}" for n in range(10)),
-                       *(f"lpt{n}" for n in range(10))})
+_RESERVED = frozenset(
+    {"con", "prn", "aux", "nul", *(f"com{n}" for n in range(10)), *(f"lpt{n}" for n in range(10))}
+)
 _UNSAFE = re.compile(r"[^\w.-]+")
 # What common non-document files start with, to say what an upload is instead.
 _SIGNATURES = (
@@ -150,15 +151,24 @@ class Library:
         self.uploads = root / UPLOADS
         self._clock = clock
 
-    def add(self, raw: bytes, name: str, *, title: str | None = None,
-            source_url: str | None = None, url: str | None = None, etag: str | None = None,
-            last_modified: str | None = None) -> Change:
+    def add(
+        self,
+        raw: bytes,
+        name: str,
+        *,
+        title: str | None = None,
+        source_url: str | None = None,
+        url: str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> Change:
         """Check `raw` (size, type from its bytes, readable) and save it as uploads/<safe name>;
         the same name again replaces the file: "changed" (or "unchanged" if identical)."""
         self.check_size(name, len(raw))
         if source_url and urlsplit(source_url).scheme.lower() not in ("http", "https"):
-            raise DocumentRefused(f"the source must be an http:// or https:// link, not "
-                                  f"{_shown(source_url)}")
+            raise DocumentRefused(
+                f"the source must be an http:// or https:// link, not {_shown(source_url)}"
+            )
         try:
             suffix = choose_suffix(name, sniff(raw))
         except DocumentRefused as error:
@@ -180,8 +190,13 @@ class Library:
                 action = "unchanged" if _sha256(target) == sha256 else "changed"
             self._write(target, raw)
             entries = self._entries()
-            entries[doc_id] = Entry(title=title, source_url=source_url or None, url=url,
-                                    etag=etag, last_modified=last_modified)
+            entries[doc_id] = Entry(
+                title=title,
+                source_url=source_url or None,
+                url=url,
+                etag=etag,
+                last_modified=last_modified,
+            )
             self._save_entries(entries)
         log.info("%s %s (%d bytes, sha256 %s)", action, doc_id, len(raw), sha256)
         return Change(action, doc_id, title or document.title, sha256, len(raw), url=url)
@@ -191,7 +206,8 @@ class Library:
         if size > self.max_bytes:
             raise DocumentRefused(
                 f"{_shown(name)} is {size / 1_000_000:.1f} MB, over the limit of "
-                f"{self.max_bytes / 1_000_000:g} MB (documents.max_file_mb); nothing was saved")
+                f"{self.max_bytes / 1_000_000:g} MB (documents.max_file_mb); nothing was saved"
+            )
 
     def remove(self, doc_id: str) -> Change:
         """Move the document out of the documents dir into removed/<date>/, keeping its path;
@@ -207,29 +223,45 @@ class Library:
             entry = entries.pop(doc_id, Entry())
             self._save_entries(entries)
         log.info("removed %s to %s", doc_id, target)
-        return Change("removed", doc_id, entry.title or path.stem,
-                      hashlib.sha256(raw).hexdigest(), len(raw), url=entry.url,
-                      moved_to=target.relative_to(beside).as_posix())
+        return Change(
+            "removed",
+            doc_id,
+            entry.title or path.stem,
+            hashlib.sha256(raw).hexdigest(),
+            len(raw),
+            url=entry.url,
+            moved_to=target.relative_to(beside).as_posix(),
+        )
 
     def entries(self) -> dict[str, Entry]:
         """Added documents' registry entries by id; those whose file is gone are left out."""
-        return {doc_id: entry for doc_id, entry in self._entries().items()
-                if (self.root / doc_id).is_file()}
+        return {
+            doc_id: entry
+            for doc_id, entry in self._entries().items()
+            if (self.root / doc_id).is_file()
+        }
 
     def declared(self) -> dict[str, Declared]:
         """Titles and sources to read the added documents with (a web page's is its address)."""
-        return {doc_id: Declared(entry.title, entry.source_url or entry.url)
-                for doc_id, entry in self.entries().items()}
+        return {
+            doc_id: Declared(entry.title, entry.source_url or entry.url)
+            for doc_id, entry in self.entries().items()
+        }
 
     # -- internals -------------------------------------------------------------------------
 
     def _document_path(self, doc_id: str) -> Path:
         parts = PurePosixPath(doc_id).parts
-        unknown = UnknownDocument(f"There is no document named {_shown(doc_id)}: /docs list "
-                                  "(or /sources) shows the names.")
-        if (not parts or doc_id.startswith("/") or any(p in ("..", ".") or p.startswith(".")
-                                                        for p in parts)
-                or not doc_id.lower().endswith(EXTENSIONS)):
+        unknown = UnknownDocument(
+            f"There is no document named {_shown(doc_id)}: /docs list "
+            "(or /sources) shows the names."
+        )
+        if (
+            not parts
+            or doc_id.startswith("/")
+            or any(p in ("..", ".") or p.startswith(".") for p in parts)
+            or not doc_id.lower().endswith(EXTENSIONS)
+        ):
             raise unknown
         path = self.root.joinpath(*parts)
         if not path.is_file() or path.is_symlink() or outside_reason(self.root, path):
@@ -246,11 +278,14 @@ class Library:
 
     def _write(self, target: Path, raw: bytes) -> None:
         if outside_reason(self.root, self.uploads) or self.uploads.is_symlink():
-            raise DocumentRefused(f"the {UPLOADS} folder of the documents dir is a link; "
-                                  "nothing was saved (ask the host to make it a real folder)")
+            raise DocumentRefused(
+                f"the {UPLOADS} folder of the documents dir is a link; "
+                "nothing was saved (ask the host to make it a real folder)"
+            )
         if target.is_symlink() or (target.exists() and not target.is_file()):
-            raise DocumentRefused(f"{_shown(target.name)} exists and is not a plain file; "
-                                  "nothing was saved")
+            raise DocumentRefused(
+                f"{_shown(target.name)} exists and is not a plain file; nothing was saved"
+            )
         part = self.uploads / f".part-{secrets.token_hex(6)}"  # no document suffix: never read
         try:
             with open(part, "xb") as handle:
@@ -279,8 +314,12 @@ class Library:
             return {}
 
     def _save_entries(self, entries: dict[str, Entry]) -> None:
-        data = {"documents": {doc_id: {k: v for k, v in asdict(e).items() if v is not None}
-                              for doc_id, e in sorted(entries.items())}}
+        data = {
+            "documents": {
+                doc_id: {k: v for k, v in asdict(e).items() if v is not None}
+                for doc_id, e in sorted(entries.items())
+            }
+        }
         part = self.uploads / f".part-{secrets.token_hex(6)}"
         part.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
         os.replace(part, self.uploads / REGISTRY)

@@ -58,12 +58,14 @@ def address_problem(address: IPAddress) -> str:
         if embedded is not None:
             problem = address_problem(embedded)
             return problem and f"{problem} inside an IPv6 address"
-    for problem, flagged in (("a loopback address", address.is_loopback),
-                             ("a link-local address", address.is_link_local),
-                             ("a multicast address", address.is_multicast),
-                             ("an unspecified address", address.is_unspecified),
-                             ("a private network address", address.is_private),
-                             ("not a public address", not address.is_global)):
+    for problem, flagged in (
+        ("a loopback address", address.is_loopback),
+        ("a link-local address", address.is_link_local),
+        ("a multicast address", address.is_multicast),
+        ("an unspecified address", address.is_unspecified),
+        ("a private network address", address.is_private),
+        ("not a public address", not address.is_global),
+    ):
         if flagged:
             return problem
     return ""
@@ -115,7 +117,9 @@ class _PublicResolver(AbstractResolver):
         self._inner = aiohttp.ThreadedResolver()
         self._allow_private = allow_private
 
-    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET):
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ):
         results = await self._inner.resolve(host, port, family)
         for result in results if not self._allow_private else ():
             problem = address_problem(ipaddress.ip_address(result["host"].split("%")[0]))
@@ -127,8 +131,9 @@ class _PublicResolver(AbstractResolver):
         await self._inner.close()
 
 
-async def fetch_page(url: str, limits: DocumentSettings, *, etag: str | None = None,
-                     last_modified: str | None = None) -> Page:
+async def fetch_page(
+    url: str, limits: DocumentSettings, *, etag: str | None = None, last_modified: str | None = None
+) -> Page:
     """GET one HTML page within the limits; with `etag`/`last_modified` a 304 answer gives a
     Page without a body. DocumentRefused with the reason for anything else."""
     max_bytes = int(limits.max_file_mb * 1_000_000)
@@ -138,52 +143,71 @@ async def fetch_page(url: str, limits: DocumentSettings, *, etag: str | None = N
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     connector = aiohttp.TCPConnector(
-        resolver=_PublicResolver(allow_private=limits.allow_private_urls), use_dns_cache=False)
+        resolver=_PublicResolver(allow_private=limits.allow_private_urls), use_dns_cache=False
+    )
     timeout = aiohttp.ClientTimeout(total=limits.fetch_timeout_seconds)
     current = url
     try:
-        async with aiohttp.ClientSession(connector=connector, timeout=timeout,
-                                         trust_env=False) as session:
+        async with aiohttp.ClientSession(
+            connector=connector, timeout=timeout, trust_env=False
+        ) as session:
             for _ in range(limits.max_redirects + 1):
                 problem = url_problem(current, allow_private=limits.allow_private_urls)
                 if problem:
-                    raise DocumentRefused(problem if current == url else
-                                          f"it redirects to {current}: {problem}")
+                    raise DocumentRefused(
+                        problem if current == url else f"it redirects to {current}: {problem}"
+                    )
                 async with session.get(current, headers=headers, allow_redirects=False) as answer:
                     if answer.status in _REDIRECTS and "Location" in answer.headers:
                         current = str(answer.url.join(yarl.URL(answer.headers["Location"])))
                         continue
-                    return await _page(url, answer, max_bytes, conditional=bool(etag or last_modified))
-            raise DocumentRefused(f"it redirects more than {limits.max_redirects} times "
-                                  "(documents.max_redirects)")
+                    return await _page(
+                        url, answer, max_bytes, conditional=bool(etag or last_modified)
+                    )
+            raise DocumentRefused(
+                f"it redirects more than {limits.max_redirects} times (documents.max_redirects)"
+            )
     except TimeoutError:
-        raise DocumentRefused(f"the server did not answer within "
-                              f"{limits.fetch_timeout_seconds:g} s") from None
+        raise DocumentRefused(
+            f"the server did not answer within {limits.fetch_timeout_seconds:g} s"
+        ) from None
     except aiohttp.ClientError as error:
         raise DocumentRefused(f"it cannot be fetched ({type(error).__name__}: {error})") from None
 
 
-async def _page(url: str, answer: aiohttp.ClientResponse, max_bytes: int, *,
-                conditional: bool) -> Page:
+async def _page(
+    url: str, answer: aiohttp.ClientResponse, max_bytes: int, *, conditional: bool
+) -> Page:
     if answer.status == 304 and conditional:
         return Page(url, str(answer.url), None)
     if answer.status != 200:
         raise DocumentRefused(f"the server answered {answer.status} {answer.reason or ''}".rstrip())
     content_type = answer.headers.get("Content-Type", "").split(";")[0].strip().lower()
     if content_type and content_type not in _HTML_TYPES:
-        raise DocumentRefused(f"it is {content_type}, not an HTML page (download the file and "
-                              "add it with /docs add file: instead)")
+        raise DocumentRefused(
+            f"it is {content_type}, not an HTML page (download the file and "
+            "add it with /docs add file: instead)"
+        )
     if (answer.content_length or 0) > max_bytes:
-        raise DocumentRefused(f"the page is {answer.content_length / 1_000_000:.1f} MB, over the "
-                              f"limit of {max_bytes / 1_000_000:g} MB (documents.max_file_mb)")
+        raise DocumentRefused(
+            f"the page is {answer.content_length / 1_000_000:.1f} MB, over the "
+            f"limit of {max_bytes / 1_000_000:g} MB (documents.max_file_mb)"
+        )
     body = bytearray()
     async for chunk in answer.content.iter_chunked(65_536):
         body += chunk
         if len(body) > max_bytes:  # a server may send more than it declared, or not declare
-            raise DocumentRefused(f"the page is over the limit of {max_bytes / 1_000_000:g} MB "
-                                  "(documents.max_file_mb)")
-    return Page(url, str(answer.url), bytes(body), answer.headers.get("ETag"),
-                answer.headers.get("Last-Modified"))
+            raise DocumentRefused(
+                f"the page is over the limit of {max_bytes / 1_000_000:g} MB "
+                "(documents.max_file_mb)"
+            )
+    return Page(
+        url,
+        str(answer.url),
+        bytes(body),
+        answer.headers.get("ETag"),
+        answer.headers.get("Last-Modified"),
+    )
 
 
 def page_name(url: str) -> str:
@@ -194,8 +218,9 @@ def page_name(url: str) -> str:
     return safe_file_name(where + ".html", ".html", fallback="page")
 
 
-async def add_page(library: Library, url: str, limits: DocumentSettings, *,
-                   title: str | None = None) -> Change:
+async def add_page(
+    library: Library, url: str, limits: DocumentSettings, *, title: str | None = None
+) -> Change:
     """Fetch `url` and save it in the library as an HTML document citing the final address."""
     url = url.strip()
     try:
@@ -203,8 +228,15 @@ async def add_page(library: Library, url: str, limits: DocumentSettings, *,
     except DocumentRefused as error:
         raise DocumentRefused(f"{url} was not added: {error}") from None
     return await asyncio.to_thread(
-        library.add, page.body or b"", page_name(url), title=title, source_url=page.final_url,
-        url=url, etag=page.etag, last_modified=page.last_modified)
+        library.add,
+        page.body or b"",
+        page_name(url),
+        title=title,
+        source_url=page.final_url,
+        url=url,
+        etag=page.etag,
+        last_modified=page.last_modified,
+    )
 
 
 async def refetch_pages(library: Library, limits: DocumentSettings) -> list[PageCheck]:
@@ -215,15 +247,22 @@ async def refetch_pages(library: Library, limits: DocumentSettings) -> list[Page
         if not entry.url:
             continue
         try:
-            page = await fetch_page(entry.url, limits, etag=entry.etag,
-                                    last_modified=entry.last_modified)
+            page = await fetch_page(
+                entry.url, limits, etag=entry.etag, last_modified=entry.last_modified
+            )
             if page.body is None:
                 checks.append(PageCheck(doc_id, "unchanged"))
                 continue
             change = await asyncio.to_thread(
-                library.add, page.body, doc_id.rsplit("/", 1)[-1], title=entry.title,
-                source_url=page.final_url, url=entry.url, etag=page.etag,
-                last_modified=page.last_modified)
+                library.add,
+                page.body,
+                doc_id.rsplit("/", 1)[-1],
+                title=entry.title,
+                source_url=page.final_url,
+                url=entry.url,
+                etag=page.etag,
+                last_modified=page.last_modified,
+            )
             checks.append(PageCheck(doc_id, change.action))
         except DocumentRefused as error:
             log.warning("web page %s (%s) not re-fetched: %s", doc_id, entry.url, error)

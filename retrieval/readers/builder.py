@@ -33,8 +33,9 @@ class TextBuilder:
         """Running prose. HTML-like text has its whitespace collapsed; `wrap` keeps line breaks
         (a PDF's lines), only squeezing blank lines."""
         if wrap:
-            text = _BLANK_LINES.sub("\n", "\n".join(_SPACES.sub(" ", line).strip()
-                                                  for line in text.splitlines()))
+            text = _BLANK_LINES.sub(
+                "\n", "\n".join(_SPACES.sub(" ", line).strip() for line in text.splitlines())
+            )
         else:
             text = " ".join(text.split())
         if self._append(text.strip()):
@@ -73,8 +74,14 @@ class TextBuilder:
 
     def build(self, reader: str, source_url: str | None = None) -> Extracted:
         self._close_place()
-        return Extracted("".join(self._parts), self.title, tuple(self._places),
-                         tuple(self._blocks), reader, source_url)
+        return Extracted(
+            "".join(self._parts),
+            self.title,
+            tuple(self._places),
+            tuple(self._blocks),
+            reader,
+            source_url,
+        )
 
     def _append(self, text: str) -> tuple[int, int] | None:
         if not text:

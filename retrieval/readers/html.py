@@ -8,16 +8,57 @@ from retrieval.charsets import decode_html
 from retrieval.readers import Extracted, Limits, UnreadableFile
 from retrieval.readers.builder import TextBuilder
 
-_SKIPPED_TAGS = {"script", "style", "noscript", "template", "nav", "header", "footer", "aside",
-                 "form", "button", "select", "iframe", "svg", "canvas", "head", "title"}
+_SKIPPED_TAGS = {
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "button",
+    "select",
+    "iframe",
+    "svg",
+    "canvas",
+    "head",
+    "title",
+}
 # class/id words of navigation and page furniture in generated documentation and CMS themes.
-_FURNITURE = re.compile(r"(?:^|[\s_-])(?:nav\w*|docnav|navheader|navfooter|banner|header|footer|"
-                        r"menu|breadcrumbs?|sidebar-nav|toc|skip|cookie\w*|related|share)(?:$|[\s_-])",
-                        re.I)
+_FURNITURE = re.compile(
+    r"(?:^|[\s_-])(?:nav\w*|docnav|navheader|navfooter|banner|header|footer|"
+    r"menu|breadcrumbs?|sidebar-nav|toc|skip|cookie\w*|related|share)(?:$|[\s_-])",
+    re.I,
+)
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
-_BLOCKS = {"p", "div", "li", "dd", "dt", "blockquote", "section", "article", "main", "ul", "ol",
-           "dl", "figure", "figcaption", "caption", "address", "details", "summary", "br", "hr",
-           "td", "th", "tr", "body"}
+_BLOCKS = {
+    "p",
+    "div",
+    "li",
+    "dd",
+    "dt",
+    "blockquote",
+    "section",
+    "article",
+    "main",
+    "ul",
+    "ol",
+    "dl",
+    "figure",
+    "figcaption",
+    "caption",
+    "address",
+    "details",
+    "summary",
+    "br",
+    "hr",
+    "td",
+    "th",
+    "tr",
+    "body",
+}
 _MAIN = ("main", "[role=main]", "article", "#content", "#main", ".body", ".content", "body")
 
 
@@ -63,8 +104,9 @@ class _Walker:
                 self.pending_anchor = node.attributes.get("id") or node.attributes.get("name")
             if tag in _HEADINGS:
                 self.flush()
-                self.builder.heading(_HEADINGS[tag], node.text(), _anchor(node) or
-                                     self.pending_anchor)
+                self.builder.heading(
+                    _HEADINGS[tag], node.text(), _anchor(node) or self.pending_anchor
+                )
                 self.pending_anchor = None
             elif tag == "pre":
                 self.flush()
@@ -76,20 +118,26 @@ class _Walker:
                 if tag in _BLOCKS:
                     self.flush()
                     stack.append((node, True))
-                stack.extend((child, False) for child in reversed(list(node.iter(include_text=True))))
+                stack.extend(
+                    (child, False) for child in reversed(list(node.iter(include_text=True)))
+                )
 
     def flush(self) -> None:
         text = "".join(self.inline)
         self.inline = []
         if text.strip():
             self.builder.paragraph(text)
-            self.pending_anchor = None  # an empty <a id> names what follows it, not what's after that
+            self.pending_anchor = (
+                None  # an empty <a id> names what follows it, not what's after that
+            )
 
 
 def _published_url(tree) -> str | None:
     """The page's own address, when it declares one (a saved page keeps its canonical link)."""
-    for selector, attribute in (("link[rel=canonical]", "href"), ("meta[property='og:url']",
-                                                                  "content")):
+    for selector, attribute in (
+        ("link[rel=canonical]", "href"),
+        ("meta[property='og:url']", "content"),
+    ):
         node = tree.css_first(selector)
         url = (node.attributes.get(attribute) or "").strip() if node else ""
         if url.startswith(("http://", "https://")):
@@ -131,8 +179,10 @@ def _anchor(heading) -> str | None:
 def _is_layout(table) -> bool:
     """A table used for layout (an admonition box, a figure frame): no row has two cells with
     text, so it is read as prose."""
-    return all(sum(bool(cell.text(strip=True)) for cell in row.css("th, td")) < 2
-               for row in table.css("tr"))
+    return all(
+        sum(bool(cell.text(strip=True)) for cell in row.css("th, td")) < 2
+        for row in table.css("tr")
+    )
 
 
 def _table_text(table) -> str:

@@ -10,13 +10,27 @@ from retrieval.readers.builder import TextBuilder
 
 # pdfium marks a word hyphenated across a line break with U+FFFE and drops the break itself.
 _SOFT_HYPHEN = "\ufffe"
-_LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st",
-                            "ﬆ": "st", "\u00ad": None, _SOFT_HYPHEN: None, "\x00": None})
+_LIGATURES = str.maketrans(
+    {
+        "ﬀ": "ff",
+        "ﬁ": "fi",
+        "ﬂ": "fl",
+        "ﬃ": "ffi",
+        "ﬄ": "ffl",
+        "ﬅ": "st",
+        "ﬆ": "st",
+        "\u00ad": None,
+        _SOFT_HYPHEN: None,
+        "\x00": None,
+    }
+)
 _DIGITS = re.compile(r"\d+")
 _LEADER = re.compile(r"\s*(?:\.\s){3,}\.?\s*")  # a contents line's ". . . . 13": one space
 _SENTENCE_END = re.compile(r"[.!?:][\"'”’)]*$")
 _ITEM = re.compile(r"^(?:[•◦▪‣∙·–—-]|\d{1,3}[.)]|[a-z][.)])\s")
-SHORT_LINE = 0.75  # a line ending a sentence at under this share of the page's width ends a paragraph
+SHORT_LINE = (
+    0.75  # a line ending a sentence at under this share of the page's width ends a paragraph
+)
 
 
 def read(raw: bytes, limits: Limits) -> Extracted:

@@ -7,8 +7,14 @@ from retrieval.readers import Extracted, Limits, UnreadableFile
 from retrieval.readers.builder import TextBuilder
 
 # No file inclusion, no raw HTML, no messages: a document cannot read other files or abort.
-_SAFE = {"file_insertion_enabled": False, "raw_enabled": False, "report_level": 5,
-         "halt_level": 5, "warning_stream": False, "input_encoding": "utf-8"}
+_SAFE = {
+    "file_insertion_enabled": False,
+    "raw_enabled": False,
+    "report_level": 5,
+    "halt_level": 5,
+    "warning_stream": False,
+    "input_encoding": "utf-8",
+}
 
 
 def read(raw: bytes, limits: Limits) -> Extracted:
@@ -40,14 +46,26 @@ def _walk(builder: TextBuilder, node, level: int) -> None:
             title = child.next_node(nodes.title)
             builder.heading(level, title.astext() if title else "", (child["ids"] or [None])[0])
             _walk(builder, child, level + 1)
-        elif isinstance(child, (nodes.title, nodes.comment, nodes.system_message, nodes.target,
-                                nodes.substitution_definition, nodes.docinfo, nodes.Invisible)):
+        elif isinstance(
+            child,
+            (
+                nodes.title,
+                nodes.comment,
+                nodes.system_message,
+                nodes.target,
+                nodes.substitution_definition,
+                nodes.docinfo,
+                nodes.Invisible,
+            ),
+        ):
             continue
         elif isinstance(child, (nodes.literal_block, nodes.doctest_block)):
             builder.literal(child.astext(), "code")
         elif isinstance(child, nodes.table):
-            rows = [" | ".join(" ".join(entry.astext().split()) for entry in row.children)
-                    for row in child.findall(nodes.row)]
+            rows = [
+                " | ".join(" ".join(entry.astext().split()) for entry in row.children)
+                for row in child.findall(nodes.row)
+            ]
             builder.literal("\n".join(rows), "table")
         elif isinstance(child, nodes.TextElement):
             builder.paragraph(child.astext())

@@ -15,8 +15,12 @@ from summary_corpus import EmbeddedArticle  # noqa: E402
 
 ARTICLE = EmbeddedArticle(
     id="000.txt",
-    texts=("a huge magma reservoir was found under yellowstone.", "it is huge.",
-           "scientists mapped it with earthquake waves.", "visitors still come to see geysers."),
+    texts=(
+        "a huge magma reservoir was found under yellowstone.",
+        "it is huge.",
+        "scientists mapped it with earthquake waves.",
+        "visitors still come to see geysers.",
+    ),
     vectors=np.zeros((4, 2), dtype=np.float32),
     reference="huge magma reservoir found under yellowstone.\nscientists used earthquake waves.",
 )

@@ -18,10 +18,18 @@ DOCS = {
     "scored two superb goals in the second half.\n",
 }
 QUESTIONS = [
-    {"id": "1", "question": "Who scored two goals for Brentford?", "answers": ["Stuart Dallas"],
-     "article": "match.md"},
-    {"id": "2", "question": "When was the second magma reservoir found?", "answers": ["2015"],
-     "article": "volcano.md"},
+    {
+        "id": "1",
+        "question": "Who scored two goals for Brentford?",
+        "answers": ["Stuart Dallas"],
+        "article": "match.md",
+    },
+    {
+        "id": "2",
+        "question": "When was the second magma reservoir found?",
+        "answers": ["2015"],
+        "article": "volcano.md",
+    },
 ]
 OFFCORPUS = [{"id": "3", "question": "What is the capital of Peru?"}]
 
@@ -39,16 +47,32 @@ def test_prints_the_table_and_the_trade_off_curve(tmp_path, capsys):
     write_jsonl(data / "offcorpus.jsonl", OFFCORPUS)
     figures = tmp_path / "figures.json"
 
-    code = qa.main(["--data", str(data), "--index-dir", str(tmp_path / "index"), "--rebuild",
-                    "--seed-chat", str(tmp_path / "none"), "--json", str(figures)])
+    code = qa.main(
+        [
+            "--data",
+            str(data),
+            "--index-dir",
+            str(tmp_path / "index"),
+            "--rebuild",
+            "--seed-chat",
+            str(tmp_path / "none"),
+            "--json",
+            str(figures),
+        ]
+    )
 
     out = capsys.readouterr().out
     assert code == 0, out  # 0: the spot check agrees with the after-the-fact threshold rule
-    for row in ("| (a) whole collection | 2 |", "| (b) chat-style | 2 |",
-                "| (c) each article alone | 2 |", "| (f) terse, each article alone | 2 |",
-                "| (e) seed-chat-extra | 30 |",
-                "| index build (s) |", "| raw model.encode, same texts (s) |",
-                "| query latency p50 / p95 (ms), (a) whole collection |"):
+    for row in (
+        "| (a) whole collection | 2 |",
+        "| (b) chat-style | 2 |",
+        "| (c) each article alone | 2 |",
+        "| (f) terse, each article alone | 2 |",
+        "| (e) seed-chat-extra | 30 |",
+        "| index build (s) |",
+        "| raw model.encode, same texts (s) |",
+        "| query latency p50 / p95 (ms), (a) whole collection |",
+    ):
         assert row in out
     assert "| 0.50 |" in out and "0 differ" in out
     result = json.loads(figures.read_text())
@@ -64,5 +88,7 @@ def test_chat_style_and_terse_transforms_are_deterministic_and_documented():
     assert qa.chat_style(question) == "name of the stadium where super bowl 50 was played"
     assert qa.chat_style("Who is the MVP?") == "who's the mvp"
     assert qa.chat_style("In what year did it open?") == "what year did it open"
-    assert qa.terse("Which NFL team represented the AFC at Super Bowl 50?") == "which represented afc"
+    assert (
+        qa.terse("Which NFL team represented the AFC at Super Bowl 50?") == "which represented afc"
+    )
     assert qa.terse("How many screens does it have?") == "how many screens"

@@ -14,12 +14,16 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 import summaries  # noqa: E402
 
 ARTICLES = [
-    ("(cnn) a magma reservoir was found under yellowstone. it is huge. scientists mapped it with "
-     "earthquake waves. the eruption risk has not changed. visitors still come to see geysers.",
-     "huge magma reservoir found under yellowstone.\neruption risk unchanged."),
-    ("brentford beat fulham 4 - 1 on saturday. stuart dallas scored twice. fulham led early. "
-     "the win keeps brentford in the play-off race. fulham fear relegation.",
-     "brentford beat fulham 4 - 1.\nstuart dallas scored twice."),
+    (
+        "(cnn) a magma reservoir was found under yellowstone. it is huge. scientists mapped it with "
+        "earthquake waves. the eruption risk has not changed. visitors still come to see geysers.",
+        "huge magma reservoir found under yellowstone.\neruption risk unchanged.",
+    ),
+    (
+        "brentford beat fulham 4 - 1 on saturday. stuart dallas scored twice. fulham led early. "
+        "the win keeps brentford in the play-off race. fulham fear relegation.",
+        "brentford beat fulham 4 - 1.\nstuart dallas scored twice.",
+    ),
 ]
 
 
@@ -35,8 +39,14 @@ def data(tmp_path: Path) -> Path:
 
 
 def test_prints_a_table_of_every_method(data, tmp_path, capsys):
-    args = ["--data", str(data), "--index", str(tmp_path / "index"),
-            "--methods", "lead,lexrank,textrank,oracle,citebot"]
+    args = [
+        "--data",
+        str(data),
+        "--index",
+        str(tmp_path / "index"),
+        "--methods",
+        "lead,lexrank,textrank,oracle,citebot",
+    ]
     assert summaries.main(args) == 0
     out = capsys.readouterr().out
     for name in ("Lead-3", "LexRank (sumy)", "TextRank (sumy)", "greedy oracle", "Citebot"):
@@ -47,5 +57,6 @@ def test_prints_a_table_of_every_method(data, tmp_path, capsys):
 def test_lead_takes_the_first_sentences_of_the_same_splitter(data):
     article = summaries.load_articles(data)[0]
     assert summaries.lead(article, 2) == [
-        "(cnn) a magma reservoir was found under yellowstone.", "it is huge."
+        "(cnn) a magma reservoir was found under yellowstone.",
+        "it is huge.",
     ]

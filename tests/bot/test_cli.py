@@ -102,8 +102,16 @@ def test_bad_config_value_exits_2_naming_the_key(tmp_path, capsys):
 def test_the_installed_console_script_answers(tmp_path, seed_docs):
     """The real entry point, as `make demo` runs it."""
     citebot = REPO / ".venv" / "bin" / "citebot"
-    command = [str(citebot), "ask", "--docs", str(seed_docs), "--index", str(tmp_path / "i"),
-               "--json", "How many air defence missiles can Kyiv buy?"]
+    command = [
+        str(citebot),
+        "ask",
+        "--docs",
+        str(seed_docs),
+        "--index",
+        str(tmp_path / "i"),
+        "--json",
+        "How many air defence missiles can Kyiv buy?",
+    ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
@@ -141,22 +149,26 @@ def test_feedback_export_writes_json_lines(run, capsys, tmp_path):
 def test_an_unusable_state_database_path_is_one_line_not_a_traceback(tmp_path, seed_docs, capsys):
     (tmp_path / "file").write_text("")
     config = tmp_path / "c.toml"
-    config.write_text(f'[documents]\ndir = "{seed_docs}"\n[index]\n'
-                      f'state_db = "{tmp_path / "file" / "state.sqlite3"}"\n')
+    config.write_text(
+        f'[documents]\ndir = "{seed_docs}"\n[index]\n'
+        f'state_db = "{tmp_path / "file" / "state.sqlite3"}"\n'
+    )
     assert main(["--config", str(config), "audit"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("citebot: ") and "Traceback" not in err and len(err.splitlines()) == 1
 
 
-def test_index_skips_links_out_of_the_folder_and_files_over_the_limit(run, seed_docs, tmp_path,
-                                                                      capsys):
+def test_index_skips_links_out_of_the_folder_and_files_over_the_limit(
+    run, seed_docs, tmp_path, capsys
+):
     (tmp_path / "secret.txt").write_text("root:x:0:0:root:/root:/bin/bash\n")
     (seed_docs / "passwd.md").symlink_to(tmp_path / "secret.txt")
     (seed_docs / ".hidden.md").write_text("# Hidden\n\nNot for the bot.\n")
     (seed_docs / "huge.txt").write_text("word " * 20_000)  # 100 kB
     (tmp_path / "limits.toml").write_text(
         f'[documents]\ndir = "{seed_docs}"\nmax_file_mb = 0.05\n'
-        f'[index]\ndir = "{tmp_path / "index"}"\nstate_db = "{tmp_path / "state.sqlite3"}"\n')
+        f'[index]\ndir = "{tmp_path / "index"}"\nstate_db = "{tmp_path / "state.sqlite3"}"\n'
+    )
     assert main(["--config", str(tmp_path / "limits.toml"), "index", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["documents"] == [SEED_ID]
@@ -171,8 +183,10 @@ def test_index_skips_links_out_of_the_folder_and_files_over_the_limit(run, seed_
 def test_index_with_an_unusable_state_database_still_indexes(run, tmp_path, capsys, caplog):
     (tmp_path / "state").write_text("a file where the database's folder should be")
     config = tmp_path / "broken.toml"
-    config.write_text(f'[index]\ndir = "{tmp_path / "index"}"\n'
-                      f'state_db = "{tmp_path / "state" / "state.sqlite3"}"\n')
+    config.write_text(
+        f'[index]\ndir = "{tmp_path / "index"}"\n'
+        f'state_db = "{tmp_path / "state" / "state.sqlite3"}"\n'
+    )
     assert main(["--config", str(config), "index", "--docs", str(REPO / "seeds")]) == 0
     assert "Indexed 1 document," in capsys.readouterr().out
     assert "cannot be written" in caplog.text

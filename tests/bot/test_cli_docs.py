@@ -58,7 +58,8 @@ def test_refusals_are_explained_and_audited(run, capsys, tmp_path):
     assert "“rules.pdf” was not added: it is a Windows program (.exe)" in capsys.readouterr().err
     assert run("remove", "uploads/nothing.md", "--json") == 3
     assert json.loads(capsys.readouterr().out)["error"].startswith(
-        "There is no document named “uploads/nothing.md”")
+        "There is no document named “uploads/nothing.md”"
+    )
     assert run("audit", "--json") == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     refused = [row for row in rows if row.get("kind") == "document"]
@@ -67,8 +68,10 @@ def test_refusals_are_explained_and_audited(run, capsys, tmp_path):
 
 
 async def test_a_web_page_is_added_and_refetched_by_citebot_index(run, capsys):
-    page = (b"<!doctype html><title>Museum</title><main><p>The museum opens at ten in the "
-            b"morning.</p></main>")
+    page = (
+        b"<!doctype html><title>Museum</title><main><p>The museum opens at ten in the "
+        b"morning.</p></main>"
+    )
     app = web.Application()
     app.router.add_get("/museum", lambda request: web.Response(body=page, content_type="text/html"))
     runner = web.AppRunner(app)

@@ -21,8 +21,10 @@ def run(tmp_path, monkeypatch, real_embedder):
     shutil.copy(FIXTURES / "bad" / "scan.pdf", docs / "scan.pdf")
     monkeypatch.setattr("retrieval.engine.Embedder", lambda *a, **k: real_embedder)
     config = tmp_path / "citebot.toml"
-    config.write_text(f'[documents]\ndir = "{docs}"\n[index]\ndir = "{tmp_path / "index"}"\n'
-                      f'state_db = "{tmp_path / "state.sqlite3"}"\n')
+    config.write_text(
+        f'[documents]\ndir = "{docs}"\n[index]\ndir = "{tmp_path / "index"}"\n'
+        f'state_db = "{tmp_path / "state.sqlite3"}"\n'
+    )
 
     def run(*args):
         monkeypatch.setattr(sys, "stdin", io.StringIO(""))
@@ -39,8 +41,12 @@ def shown_text(run, capsys, document: str) -> str:
 def test_index_lists_the_scan_it_skipped_and_indexes_the_rest(run, capsys):
     assert run("index", "--json") == 0
     report = json.loads(capsys.readouterr().out)
-    assert sorted(report["documents"]) == ["club.html", "equipment.rst", "handbook.pdf",
-                                           "rules.docx"]
+    assert sorted(report["documents"]) == [
+        "club.html",
+        "equipment.rst",
+        "handbook.pdf",
+        "rules.docx",
+    ]
     assert report["skipped"] == ["scan.pdf: no text layer; OCR is not supported"]
 
 
@@ -64,11 +70,14 @@ def test_terminal_citations_name_the_page_and_section_with_a_path_to_open(run, c
     assert "https://chess.example.org/club.html#prizes" in out
 
 
-@pytest.mark.parametrize(("question", "document"), [
-    ("How long may members borrow a chess set?", "equipment.rst"),
-    ("How many guests may a member bring?", "rules.docx"),
-    ("When was the club founded?", "club.html"),
-])
+@pytest.mark.parametrize(
+    ("question", "document"),
+    [
+        ("How long may members borrow a chess set?", "equipment.rst"),
+        ("How many guests may a member bring?", "rules.docx"),
+        ("When was the club founded?", "club.html"),
+    ],
+)
 def test_every_format_answers_verbatim(run, capsys, question, document):
     assert run("ask", "--json", question) == 0
     quote = json.loads(capsys.readouterr().out)["quotes"][0]

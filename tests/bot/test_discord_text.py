@@ -42,9 +42,17 @@ def assert_harmless(shown: str, *, source_url: str | None = None) -> None:
 
 
 def hostile_quote() -> Quote:
-    return Quote(text="The plan has three parts.", document="evil.md", title=HOSTILE,
-                 source_url=URL, start=0, end=25, score=0.9, paragraph=2,
-                 passage_id="evil.md#0001")
+    return Quote(
+        text="The plan has three parts.",
+        document="evil.md",
+        title=HOSTILE,
+        source_url=URL,
+        start=0,
+        end=25,
+        score=0.9,
+        paragraph=2,
+        passage_id="evil.md#0001",
+    )
 
 
 def test_an_answer_citing_a_hostile_title():
@@ -72,17 +80,20 @@ def test_a_summary_of_a_hostile_document_and_a_hostile_topic():
     assert render.fits(rendered.embed)
     assert_harmless(rendered.embed.title)
     assert_harmless(rendered.embed.fields[0].value, source_url=URL)
-    nothing = render.summary_embed(Summary("topic", None, HOSTILE, (), True),
-                                   title=wording.summary_heading(Summary("topic", None, HOSTILE,
-                                                                      (), True)))
+    nothing = render.summary_embed(
+        Summary("topic", None, HOSTILE, (), True),
+        title=wording.summary_heading(Summary("topic", None, HOSTILE, (), True)),
+    )
     assert render.fits(nothing.embed)
     assert_harmless(nothing.embed.title)
     assert_harmless(nothing.embed.description)
 
 
 def test_sources_with_hostile_titles_with_and_without_a_link():
-    documents = [DocumentInfo("a.md", HOSTILE, URL, 3, "2025-03-03T10:20:30+00:00"),
-                 DocumentInfo("b.md", HOSTILE, None, 1, "2025-03-03T10:20:30+00:00")]
+    documents = [
+        DocumentInfo("a.md", HOSTILE, URL, 3, "2025-03-03T10:20:30+00:00"),
+        DocumentInfo("b.md", HOSTILE, None, 1, "2025-03-03T10:20:30+00:00"),
+    ]
     embed = render.sources_embed(documents)
     assert render.fits(embed)
     assert_harmless(embed.description, source_url=URL)
@@ -93,12 +104,25 @@ def test_sources_with_hostile_titles_with_and_without_a_link():
 
 def test_a_refresh_report_naming_hostile_files():
     name = HOSTILE[:300]
-    report = RefreshReport(documents=(name,), added=(name,), changed=(), removed=(),
-                           unchanged=(), skipped=(f"{name}: hidden file",), chunks=1,
-                           embedded=1, seconds=1.0, full_rebuild=True, reason=HOSTILE,
-                           requested_by=HOSTILE)
-    previous = {"started_at": "2025-03-03T10:20:30+00:00", "requested_by": HOSTILE,
-                "outcome": f"error: {HOSTILE}"}
+    report = RefreshReport(
+        documents=(name,),
+        added=(name,),
+        changed=(),
+        removed=(),
+        unchanged=(),
+        skipped=(f"{name}: hidden file",),
+        chunks=1,
+        embedded=1,
+        seconds=1.0,
+        full_rebuild=True,
+        reason=HOSTILE,
+        requested_by=HOSTILE,
+    )
+    previous = {
+        "started_at": "2025-03-03T10:20:30+00:00",
+        "requested_by": HOSTILE,
+        "outcome": f"error: {HOSTILE}",
+    }
     embed = render.refresh_embed(report, previous=previous)
     assert render.fits(embed)
     for shown in (embed.description, *(f.value for f in embed.fields)):
@@ -124,7 +148,8 @@ def test_cutting_never_breaks_an_escape_and_stays_within_the_limit(limit):
 
 def test_plain_text_is_unchanged_and_quotes_keep_their_lines():
     assert discord_text("Macron suggested a one-month ceasefire.") == (
-        "Macron suggested a one-month ceasefire.")
+        "Macron suggested a one-month ceasefire."
+    )
     assert discord_text("see https://example.org/a_b_c now") == "see https://example.org/a_b_c now"
     assert discord_text("a\n- b", one_line=False) == "a\n\\- b"
     assert discord_text("family 👨\u200d👩\u200d👧") == "family 👨\u200d👩\u200d👧"

@@ -15,9 +15,17 @@ URL = "https://www.example.org/news/2025/3/3/a-story?traffic_source=rss"
 
 
 def quote(text: str, *, number: int = 1, url: str | None = URL, title: str = "A story") -> Quote:
-    return Quote(text=text, document="story.md", title=title, source_url=url, start=10 * number,
-                 end=10 * number + len(text), score=0.9, paragraph=number,
-                 passage_id=f"story.md#{number:04d}")
+    return Quote(
+        text=text,
+        document="story.md",
+        title=title,
+        source_url=url,
+        start=10 * number,
+        end=10 * number + len(text),
+        score=0.9,
+        paragraph=number,
+        passage_id=f"story.md#{number:04d}",
+    )
 
 
 def unescape(text: str) -> str:
@@ -39,8 +47,12 @@ def assert_within_limits(embed) -> None:
 
 
 def test_answer_shows_quotes_literally_with_numbered_sources():
-    answer = Answer("What *is* it?", (quote("It is **bold** and _odd_ | `code` > x.", number=1),
-                                       quote("Second one.", number=2)), False, seconds=0.5)
+    answer = Answer(
+        "What *is* it?",
+        (quote("It is **bold** and _odd_ | `code` > x.", number=1), quote("Second one.", number=2)),
+        False,
+        seconds=0.5,
+    )
     rendered = render.answer_embed(answer, seconds=0.25)
     embed = rendered.embed
     assert unescape(embed.title) == "What *is* it?"
@@ -55,8 +67,9 @@ def test_answer_shows_quotes_literally_with_numbered_sources():
 
 
 def test_a_quote_cut_from_a_long_sentence_is_marked_with_ellipses():
-    cut = replace(quote("the league expanded to a 16-game schedule in 1978"), cut_start=True,
-                  cut_end=True)
+    cut = replace(
+        quote("the league expanded to a 16-game schedule in 1978"), cut_start=True, cut_end=True
+    )
     embed = render.answer_embed(Answer("When?", (cut, quote("Whole.", number=2)), False)).embed
     assert shown_quotes(embed) == ["…the league expanded to a 16-game schedule in 1978…", "Whole."]
 
@@ -115,11 +128,14 @@ def test_long_question_title_is_cut_at_a_word_with_an_ellipsis():
     assert question.startswith(title[:-1]) and question[len(title) - 1] == " "
 
 
-@pytest.mark.parametrize(("text", "limit", "expected"), [
-    ("short", 10, "short"),
-    ("one two three four", 12, "one two…"),
-    ("unbreakable" * 3, 10, "unbreakab…"),
-])
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("short", 10, "short"),
+        ("one two three four", 12, "one two…"),
+        ("unbreakable" * 3, 10, "unbreakab…"),
+    ],
+)
 def test_shorten(text, limit, expected):
     assert render.shorten(text, limit) == expected
     assert len(render.shorten(text, limit)) <= limit
@@ -142,7 +158,8 @@ def test_text_fragment_replaces_an_existing_fragment_and_skips_non_pages():
     assert render.text_fragment_url("https://e.org/report.pdf", "Hi.") == "https://e.org/report.pdf"
     assert render.text_fragment_url("file:///tmp/x.md", "Hi.") == "file:///tmp/x.md"
     assert render.text_fragment_url("https://e.org/a_(b)", "Hi.").startswith(
-        "https://e.org/a_%28b%29#")
+        "https://e.org/a_%28b%29#"
+    )
 
 
 def test_summary_embed_cites_like_an_answer():
@@ -157,41 +174,71 @@ def test_summary_embed_cites_like_an_answer():
 
 def test_sources_embed_lists_every_document_within_limits():
     indexed = "2025-03-03T10:20:30+00:00"
-    docs = [DocumentInfo(f"d{n}.md", f"Document {n}", f"https://e.org/{n}", n, indexed)
-            for n in range(1, 4)]
+    docs = [
+        DocumentInfo(f"d{n}.md", f"Document {n}", f"https://e.org/{n}", n, indexed)
+        for n in range(1, 4)
+    ]
     embed = render.sources_embed(docs)
     assert embed.description.split("\n")[0] == (
-        "**[Document 1](https://e.org/1)** — 1 passage · indexed 2025-03-03 10:20 UTC")
+        "**[Document 1](https://e.org/1)** — 1 passage · indexed 2025-03-03 10:20 UTC"
+    )
     assert embed.footer.text == "3 documents · 6 passages"
-    many = [DocumentInfo(f"d{n}.md", "T" * 150, "https://e.org/" + "p" * 100, 2, "x")
-            for n in range(200)]
+    many = [
+        DocumentInfo(f"d{n}.md", "T" * 150, "https://e.org/" + "p" * 100, 2, "x")
+        for n in range(200)
+    ]
     embed = render.sources_embed(many)
     assert_within_limits(embed)
     assert embed.description.split("\n")[-1].startswith("…and ")
 
 
 def test_refresh_embed_reports_changes_and_the_previous_refresh():
-    report = RefreshReport(documents=("a.md", "b.md"), added=("b.md",), changed=(),
-                           removed=("c.md",), unchanged=("a.md",), skipped=(), chunks=12,
-                           embedded=5, seconds=1.25,
-                           full_rebuild=False, requested_by="mod (42)")
-    previous = {"started_at": "2025-03-03T10:20:30+00:00", "requested_by": "startup",
-                "outcome": "ok"}
+    report = RefreshReport(
+        documents=("a.md", "b.md"),
+        added=("b.md",),
+        changed=(),
+        removed=("c.md",),
+        unchanged=("a.md",),
+        skipped=(),
+        chunks=12,
+        embedded=5,
+        seconds=1.25,
+        full_rebuild=False,
+        requested_by="mod (42)",
+    )
+    previous = {
+        "started_at": "2025-03-03T10:20:30+00:00",
+        "requested_by": "startup",
+        "outcome": "ok",
+    }
     embed = render.refresh_embed(report, previous=previous)
     assert embed.title == "Index refreshed"
     assert embed.description == "12 passages from 2 documents in 1.2 s (5 texts embedded)."
     fields = {f.name: f.value for f in embed.fields}
-    assert fields == {"Added (1)": "b.md", "Removed (1)": "c.md",
-                      "Previous refresh": "2025-03-03 10:20 UTC by startup: ok"}
+    assert fields == {
+        "Added (1)": "b.md",
+        "Removed (1)": "c.md",
+        "Previous refresh": "2025-03-03 10:20 UTC by startup: ok",
+    }
     assert embed.footer.text == "Requested by mod (42)"
     assert render.refresh_embed(report, previous=None).fields[-1].value == "none recorded"
 
 
 def test_a_huge_refresh_report_stays_within_limits():
     ids = tuple(f"folder/document-{n:05d}.md" for n in range(2000))
-    report = RefreshReport(documents=ids, added=ids, changed=ids, removed=ids, unchanged=(),
-                           skipped=ids, chunks=1, embedded=1, seconds=1, full_rebuild=True,
-                           reason="model changed")
+    report = RefreshReport(
+        documents=ids,
+        added=ids,
+        changed=ids,
+        removed=ids,
+        unchanged=(),
+        skipped=ids,
+        chunks=1,
+        embedded=1,
+        seconds=1,
+        full_rebuild=True,
+        reason="model changed",
+    )
     embed = render.refresh_embed(report, previous=None)
     assert_within_limits(embed)
     assert embed.fields[0].value.endswith("more.")

@@ -5,9 +5,17 @@ from retrieval.models import Answer, Quote
 
 
 def quote(text="Members pay 20 euros.", **place) -> Quote:
-    fields = dict(text=text, document="handbook.pdf", title="Club Handbook",
-                  source_url="https://club.example/handbook.pdf", start=0, end=len(text),
-                  score=0.9, paragraph=3, passage_id="p")
+    fields = dict(
+        text=text,
+        document="handbook.pdf",
+        title="Club Handbook",
+        source_url="https://club.example/handbook.pdf",
+        start=0,
+        end=len(text),
+        score=0.9,
+        paragraph=3,
+        passage_id="p",
+    )
     return Quote(**{**fields, **place})
 
 
@@ -17,8 +25,14 @@ def test_a_pdf_quote_cites_its_page_and_links_to_it():
 
 
 def test_a_section_links_to_its_anchor_and_its_name_is_shown_literally():
-    line = source_line(2, quote(source_url="https://club.example/rules.html#top",
-                                section=("*Fees* [new]",), anchor="fees"))
+    line = source_line(
+        2,
+        quote(
+            source_url="https://club.example/rules.html#top",
+            section=("*Fees* [new]",),
+            anchor="fees",
+        ),
+    )
     assert line == r"[2] [Club Handbook — § \*Fees\* \[new\]](https://club.example/rules.html#fees)"
 
 
@@ -58,6 +72,6 @@ def test_real_answers_from_each_format_render_with_their_place(tmp_path, real_em
     for question, citation in expected.items():
         answer = engine.ask(question)
         first = answer.quotes[0]
-        assert first.text == engine.snapshot.document(first.document).text[first.start:first.end]
+        assert first.text == engine.snapshot.document(first.document).text[first.start : first.end]
         sources = answer_embed(answer).embed.fields[0].value
         assert citation in sources.splitlines()[0], (question, sources)

@@ -8,16 +8,19 @@ from discord import app_commands
 from bot.rules import UserCooldowns, looks_like_question, may_moderate, strip_mention
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("What did Macron suggest?", True),
-    ("how many missiles can Kyiv buy", True),
-    ("Kyiv buys missiles?", True),
-    ("good morning all", False),
-    ("lol", False),
-    ("tl;dr", True),
-    ("what docs do you have", True),
-    ("", False),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("What did Macron suggest?", True),
+        ("how many missiles can Kyiv buy", True),
+        ("Kyiv buys missiles?", True),
+        ("good morning all", False),
+        ("lol", False),
+        ("tl;dr", True),
+        ("what docs do you have", True),
+        ("", False),
+    ],
+)
 def test_looks_like_question(text, expected):
     assert looks_like_question(text) is expected
 
@@ -54,12 +57,17 @@ def test_zero_seconds_turns_the_cooldown_off():
     assert allowed(UserCooldowns(uses=1, seconds=0), 1, tries=5) == 5
 
 
-@pytest.mark.parametrize(("manages_server", "roles", "expected"), [
-    (True, [], True),  # Manage Server is always enough
-    (False, [5, 7], True),  # a moderator role
-    (False, [5], False),
-    (False, [], False),
-])
+@pytest.mark.parametrize(
+    ("manages_server", "roles", "expected"),
+    [
+        (True, [], True),  # Manage Server is always enough
+        (False, [5, 7], True),  # a moderator role
+        (False, [5], False),
+        (False, [], False),
+    ],
+)
 def test_moderators_manage_the_server_or_have_a_moderator_role(manages_server, roles, expected):
-    assert may_moderate(manages_server=manages_server, role_ids=iter(roles),
-                        moderator_role_ids=(7, 9)) is expected
+    assert (
+        may_moderate(manages_server=manages_server, role_ids=iter(roles), moderator_role_ids=(7, 9))
+        is expected
+    )

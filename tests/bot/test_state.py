@@ -21,9 +21,21 @@ def state(tmp_path) -> StateDB:
 
 
 def report(**changes) -> RefreshReport:
-    fields = dict(documents=("a.md",), added=("a.md",), changed=(), removed=(), unchanged=(),
-                  skipped=(), chunks=3, embedded=3, seconds=0.5, full_rebuild=True,
-                  reason="no index yet", requested_by="cli", started_at="2025-03-03T10:00:00+00:00")
+    fields = dict(
+        documents=("a.md",),
+        added=("a.md",),
+        changed=(),
+        removed=(),
+        unchanged=(),
+        skipped=(),
+        chunks=3,
+        embedded=3,
+        seconds=0.5,
+        full_rebuild=True,
+        reason="no index yet",
+        requested_by="cli",
+        started_at="2025-03-03T10:00:00+00:00",
+    )
     return RefreshReport(**{**fields, **changes})
 
 
@@ -73,8 +85,10 @@ def test_user_hash_is_salted_per_database(tmp_path):
     question_ids = [db.remember_question("q", []) for db in (first, second)]
     for db, question_id in zip((first, second), question_ids):
         db.record_vote(question_id, vote=1, guild_id=1, user_id=99)
-    hashes = [sqlite3.connect(db.path).execute("SELECT user_hash FROM feedback").fetchone()[0]
-              for db in (first, second)]
+    hashes = [
+        sqlite3.connect(db.path).execute("SELECT user_hash FROM feedback").fetchone()[0]
+        for db in (first, second)
+    ]
     assert hashes[0] != hashes[1]
     # Stable across restarts: the same user's changed vote replaces the first one.
     StateDB(tmp_path / "a.db").record_vote(question_ids[0], vote=-1, guild_id=1, user_id=99)
@@ -83,10 +97,15 @@ def test_user_hash_is_salted_per_database(tmp_path):
 
 def test_refresh_audit_newest_first_with_reports(state):
     assert state.last_refresh() is None
-    state.record_refresh(report(), requested_by="startup", started_at="2025-03-03T10:00:00+00:00",
-                         outcome="ok")
-    state.record_refresh(None, requested_by="mod (42)", started_at="2025-03-03T11:00:00+00:00",
-                         outcome="error: disk full")
+    state.record_refresh(
+        report(), requested_by="startup", started_at="2025-03-03T10:00:00+00:00", outcome="ok"
+    )
+    state.record_refresh(
+        None,
+        requested_by="mod (42)",
+        started_at="2025-03-03T11:00:00+00:00",
+        outcome="error: disk full",
+    )
     rows = state.recent_refreshes(10)
     assert [r["requested_by"] for r in rows] == ["mod (42)", "startup"]
     assert rows[0]["report"] is None and rows[0]["outcome"] == "error: disk full"
@@ -155,8 +174,9 @@ def test_upkeep_prunes_old_questions_keeps_votes_and_reports_the_size(state):
     state.record_vote(old, vote=1, guild_id=1, user_id=7)
     new = state.remember_question("a new question", [])
     with sqlite3.connect(state.path) as db:
-        db.execute("UPDATE questions SET created_at = '2020-01-01T00:00:00+00:00' WHERE id = ?",
-                   (old,))
+        db.execute(
+            "UPDATE questions SET created_at = '2020-01-01T00:00:00+00:00' WHERE id = ?", (old,)
+        )
     upkeep = state.upkeep(keep_days=30)
     assert (upkeep.pruned, upkeep.questions, upkeep.votes) == (1, 1, 1)
     assert upkeep.size_bytes == state.path.stat().st_size > 0

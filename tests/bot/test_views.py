@@ -16,14 +16,16 @@ from tests.conftest import FakeEmbedder, make_settings
 def context(tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()
-    (docs / "cats.md").write_text("# Cats\n\nCats purr when happy. Cats sleep all day long.\n\n"
-                                  "Cats chase mice at night.\n")
+    (docs / "cats.md").write_text(
+        "# Cats\n\nCats purr when happy. Cats sleep all day long.\n\nCats chase mice at night.\n"
+    )
     (docs / "dogs.md").write_text("# Dogs\n\nDogs bark at the postman every morning.\n")
     settings = make_settings(tmp_path, docs).replace(answer={"top_k": 1})
     engine = Engine(settings, embedder=FakeEmbedder())
     engine.load()
-    return BotContext.create(engine=engine, state=StateDB(settings.index.state_db),
-                             settings=settings)
+    return BotContext.create(
+        engine=engine, state=StateDB(settings.index.state_db), settings=settings
+    )
 
 
 def custom_ids(view: discord.ui.View) -> list[str]:
@@ -34,8 +36,11 @@ async def test_an_answer_gets_more_quotes_and_vote_buttons_that_name_its_stored_
     embed, view = await views.answer_with_buttons(context, "Do cats purr?")
     ids = custom_ids(view)
     question_id = ids[-1].split(":")[2]
-    assert ids == [f"citebot:more:{question_id}:1", f"citebot:vote:{question_id}:up",
-                   f"citebot:vote:{question_id}:down"]
+    assert ids == [
+        f"citebot:more:{question_id}:1",
+        f"citebot:vote:{question_id}:up",
+        f"citebot:vote:{question_id}:down",
+    ]
     assert context.state.question(question_id) == "Do cats purr?"
     assert "purr" in embed.description or any("purr" in f.value for f in embed.fields)
 

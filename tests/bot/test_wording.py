@@ -20,14 +20,22 @@ def test_an_empty_topic_summary_reads_the_same_in_the_terminal_and_on_discord():
     heading = wording.summary_heading(summary)
     rendered = render.summary_embed(summary, title=heading)
     assert summary_text(summary).splitlines() == [
-        "Summary: cake", "", "The documents say nothing about “cake” that I could quote."]
+        "Summary: cake",
+        "",
+        "The documents say nothing about “cake” that I could quote.",
+    ]
     assert rendered.embed.title == "Summary: cake"
-    assert rendered.embed.description == "The documents say nothing about “cake” that I could quote."
+    assert (
+        rendered.embed.description == "The documents say nothing about “cake” that I could quote."
+    )
 
 
 def test_summary_headings_name_what_was_summarised():
     assert wording.summary_heading(Summary("collection", None, None, (), False)) == (
-        "Summary of the collection")
+        "Summary of the collection"
+    )
     document = Summary("document", "kyiv.md", None, (), False)
     assert wording.summary_heading(document) == "Summary of kyiv.md"
-    assert wording.summary_heading(document, "Kyiv buys missiles") == "Summary of Kyiv buys missiles"
+    assert (
+        wording.summary_heading(document, "Kyiv buys missiles") == "Summary of Kyiv buys missiles"
+    )

@@ -108,8 +108,9 @@ def state(settings) -> StateDB:
 
 @pytest_asyncio.fixture(scope="session")
 async def bot(fake, engine, settings, state) -> CitebotBot:
-    context = BotContext.create(engine=engine, settings=settings, state=state,
-                                progress_delay=0.0, progress_interval=0.0)
+    context = BotContext.create(
+        engine=engine, settings=settings, state=state, progress_delay=0.0, progress_interval=0.0
+    )
     client = CitebotBot(context=context, guild_ready_timeout=0.01)
     task = asyncio.create_task(client.start("fake-token"))
     await asyncio.wait_for(client.wait_until_ready(), 15)

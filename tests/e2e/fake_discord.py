@@ -136,9 +136,11 @@ class FakeDiscord:
         path = f"/channels/{message['channel_id']}/messages"
 
         def is_reply(r: Recorded) -> bool:
-            return (r.method == "POST" and r.path == path
-                    and str((r.body.get("message_reference") or {}).get("message_id"))
-                    == message["id"])
+            return (
+                r.method == "POST"
+                and r.path == path
+                and str((r.body.get("message_reference") or {}).get("message_id")) == message["id"]
+            )
 
         return await self.wait_for(is_reply, timeout=timeout)
 
@@ -179,38 +181,87 @@ class FakeDiscord:
             if self.close_codes:
                 await socket.close(code=self.close_codes.pop(0))
                 return
-            await self.dispatch("READY", {
-                "v": 10, "user": self.bot_user, "session_id": "fake-session",
-                "resume_gateway_url": self.gateway_url,
-                "guilds": [{"id": str(self.guild_id), "unavailable": True}],
-                "application": {"id": str(self.app_id), "flags": 0},
-            }, socket=socket)
+            await self.dispatch(
+                "READY",
+                {
+                    "v": 10,
+                    "user": self.bot_user,
+                    "session_id": "fake-session",
+                    "resume_gateway_url": self.gateway_url,
+                    "guilds": [{"id": str(self.guild_id), "unavailable": True}],
+                    "application": {"id": str(self.app_id), "flags": 0},
+                },
+                socket=socket,
+            )
             await self.dispatch("GUILD_CREATE", self.guild(), socket=socket)
             self.greeted += 1
 
     def guild(self) -> dict:
         return {
-            "id": str(self.guild_id), "name": "Fake guild", "owner_id": str(self.next_id()),
-            "unavailable": False, "member_count": 3, "large": False, "features": [],
-            "roles": [_role(self.guild_id, "@everyone"), _role(self.moderator_role_id, "Mods"),
-                      {**_role(self.bot_role_id, "Citebot"), "managed": True,
-                       "tags": {"bot_id": str(self.app_id)}}],
-            "channels": [_channel(self.channel_id, self.guild_id, "general"),
-                         _channel(self.ask_channel_id, self.guild_id, "ask-here")],
-            "members": [{"user": self.bot_user, "roles": [], "flags": 0, "joined_at": TIMESTAMP,
-                         "deaf": False, "mute": False}],
-            "emojis": [], "stickers": [], "presences": [], "voice_states": [],
-            "threads": [{
-                "id": str(self.ask_thread_id), "type": 11, "guild_id": str(self.guild_id),
-                "parent_id": str(self.ask_channel_id), "owner_id": str(self.next_id()),
-                "name": "a thread", "message_count": 0, "member_count": 1,
-                "thread_metadata": {"archived": False, "auto_archive_duration": 1440,
-                                    "archive_timestamp": TIMESTAMP, "locked": False},
-            }],
-            "stage_instances": [], "guild_scheduled_events": [], "soundboard_sounds": [],
-            "premium_tier": 0, "afk_timeout": 300, "verification_level": 0,
-            "default_message_notifications": 0, "explicit_content_filter": 0, "mfa_level": 0,
-            "nsfw_level": 0, "preferred_locale": "en-US", "system_channel_flags": 0,
+            "id": str(self.guild_id),
+            "name": "Fake guild",
+            "owner_id": str(self.next_id()),
+            "unavailable": False,
+            "member_count": 3,
+            "large": False,
+            "features": [],
+            "roles": [
+                _role(self.guild_id, "@everyone"),
+                _role(self.moderator_role_id, "Mods"),
+                {
+                    **_role(self.bot_role_id, "Citebot"),
+                    "managed": True,
+                    "tags": {"bot_id": str(self.app_id)},
+                },
+            ],
+            "channels": [
+                _channel(self.channel_id, self.guild_id, "general"),
+                _channel(self.ask_channel_id, self.guild_id, "ask-here"),
+            ],
+            "members": [
+                {
+                    "user": self.bot_user,
+                    "roles": [],
+                    "flags": 0,
+                    "joined_at": TIMESTAMP,
+                    "deaf": False,
+                    "mute": False,
+                }
+            ],
+            "emojis": [],
+            "stickers": [],
+            "presences": [],
+            "voice_states": [],
+            "threads": [
+                {
+                    "id": str(self.ask_thread_id),
+                    "type": 11,
+                    "guild_id": str(self.guild_id),
+                    "parent_id": str(self.ask_channel_id),
+                    "owner_id": str(self.next_id()),
+                    "name": "a thread",
+                    "message_count": 0,
+                    "member_count": 1,
+                    "thread_metadata": {
+                        "archived": False,
+                        "auto_archive_duration": 1440,
+                        "archive_timestamp": TIMESTAMP,
+                        "locked": False,
+                    },
+                }
+            ],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "soundboard_sounds": [],
+            "premium_tier": 0,
+            "afk_timeout": 300,
+            "verification_level": 0,
+            "default_message_notifications": 0,
+            "explicit_content_filter": 0,
+            "mfa_level": 0,
+            "nsfw_level": 0,
+            "preferred_locale": "en-US",
+            "system_channel_flags": 0,
             "joined_at": TIMESTAMP,
         }
 
@@ -219,31 +270,63 @@ class FakeDiscord:
     def member(self, *, permissions: int = 0, roles: tuple[int, ...] = ()) -> dict:
         """A new guild member (a fresh user each time, so cooldowns don't carry over)."""
         user_id = self.next_id()
-        return {"user": _user(user_id, f"user{user_id % 10_000}"), "roles": [str(r) for r in roles],
-                "flags": 0, "permissions": str(permissions), "joined_at": TIMESTAMP,
-                "deaf": False, "mute": False, "nick": None, "avatar": None}
+        return {
+            "user": _user(user_id, f"user{user_id % 10_000}"),
+            "roles": [str(r) for r in roles],
+            "flags": 0,
+            "permissions": str(permissions),
+            "joined_at": TIMESTAMP,
+            "deaf": False,
+            "mute": False,
+            "nick": None,
+            "avatar": None,
+        }
 
-    def interaction(self, kind: int, data: dict, *, member: dict | None = None,
-                    channel_id: int | None = None, message: dict | None = None) -> dict:
+    def interaction(
+        self,
+        kind: int,
+        data: dict,
+        *,
+        member: dict | None = None,
+        channel_id: int | None = None,
+        message: dict | None = None,
+    ) -> dict:
         interaction_id = self.next_id()
         payload = {
-            "id": str(interaction_id), "application_id": str(self.app_id), "type": kind,
-            "token": f"token-{interaction_id}", "version": 1, "guild_id": str(self.guild_id),
+            "id": str(interaction_id),
+            "application_id": str(self.app_id),
+            "type": kind,
+            "token": f"token-{interaction_id}",
+            "version": 1,
+            "guild_id": str(self.guild_id),
             "channel_id": str(channel_id or self.channel_id),
             "channel": _channel(channel_id or self.channel_id, self.guild_id, "general"),
-            "member": member or self.member(), "app_permissions": "2248473465835073",
-            "locale": "en-US", "guild_locale": "en-US", "entitlements": [],
-            "authorizing_integration_owners": {"0": str(self.guild_id)}, "context": 0,
-            "attachment_size_limit": 8 * 1024 * 1024, "data": data,
+            "member": member or self.member(),
+            "app_permissions": "2248473465835073",
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(self.guild_id)},
+            "context": 0,
+            "attachment_size_limit": 8 * 1024 * 1024,
+            "data": data,
         }
         if message is not None:
             payload["message"] = message
         return payload
 
-    def slash(self, name: str, *, member: dict | None = None, focused: str | None = None,
-              subcommand: str | None = None, **options: Any) -> dict:
+    def slash(
+        self,
+        name: str,
+        *,
+        member: dict | None = None,
+        focused: str | None = None,
+        subcommand: str | None = None,
+        **options: Any,
+    ) -> dict:
         """An INTERACTION_CREATE for /name [subcommand] with options (autocomplete when
         `focused` is given); an attachment() as a value is a file option."""
+
         def option(key: str, value: Any) -> dict:
             if isinstance(value, dict):
                 return {"name": key, "type": 11, "value": value["id"]}
@@ -253,8 +336,12 @@ class FakeDiscord:
                 entry["focused"] = True
             return entry
 
-        data = {"id": str(self.next_id()), "name": name, "type": 1,
-                "options": [option(k, v) for k, v in options.items() if v is not None]}
+        data = {
+            "id": str(self.next_id()),
+            "name": name,
+            "type": 1,
+            "options": [option(k, v) for k, v in options.items() if v is not None],
+        }
         if subcommand is not None:
             data["options"] = [{"name": subcommand, "type": 1, "options": data["options"]}]
         files = {v["id"]: v for v in options.values() if isinstance(v, dict)}
@@ -262,35 +349,65 @@ class FakeDiscord:
             data["resolved"] = {"attachments": files}
         return self.interaction(4 if focused else 2, data, member=member)
 
-    def attachment(self, filename: str, raw: bytes, *, size: int | None = None,
-                   content_type: str = "application/octet-stream") -> dict:
+    def attachment(
+        self,
+        filename: str,
+        raw: bytes,
+        *,
+        size: int | None = None,
+        content_type: str = "application/octet-stream",
+    ) -> dict:
         """An uploaded file as Discord describes it, its bytes served at a CDN URL of this fake;
         pass it as an option value of slash(). `size` is what Discord claims, if not the truth."""
         attachment_id = str(self.next_id())
         self.files[attachment_id] = raw
         url = f"http://127.0.0.1:{self.port}/attachments/{attachment_id}/{quote(filename)}"
-        return {"id": attachment_id, "filename": filename, "size": len(raw) if size is None
-                else size, "url": url, "proxy_url": url, "content_type": content_type}
+        return {
+            "id": attachment_id,
+            "filename": filename,
+            "size": len(raw) if size is None else size,
+            "url": url,
+            "proxy_url": url,
+            "content_type": content_type,
+        }
 
     def click(self, message: dict, custom_id: str, *, member: dict | None = None) -> dict:
         """An INTERACTION_CREATE for a button press on a message the bot sent."""
-        return self.interaction(3, {"custom_id": custom_id, "component_type": 2},
-                                member=member, message=message)
+        return self.interaction(
+            3, {"custom_id": custom_id, "component_type": 2}, member=member, message=message
+        )
 
-    def user_message(self, content: str, *, channel_id: int | None = None,
-                     mentions: tuple[dict, ...] = (), member: dict | None = None,
-                     mention_roles: tuple[int, ...] = (), direct: bool = False) -> dict:
+    def user_message(
+        self,
+        content: str,
+        *,
+        channel_id: int | None = None,
+        mentions: tuple[dict, ...] = (),
+        member: dict | None = None,
+        mention_roles: tuple[int, ...] = (),
+        direct: bool = False,
+    ) -> dict:
         """A MESSAGE_CREATE (partial member, separate author), by default from a new member;
         `direct`: a direct message to the bot (no guild, a DM channel of its own)."""
         member = member or self.member()
         message = {
-            "id": str(self.next_id()), "channel_id": str(channel_id or self.channel_id),
-            "guild_id": str(self.guild_id), "author": member["user"],
+            "id": str(self.next_id()),
+            "channel_id": str(channel_id or self.channel_id),
+            "guild_id": str(self.guild_id),
+            "author": member["user"],
             "member": {k: member[k] for k in ("roles", "flags", "joined_at", "deaf", "mute")},
-            "content": content, "timestamp": TIMESTAMP, "edited_timestamp": None, "tts": False,
-            "mention_everyone": False, "mentions": list(mentions),
+            "content": content,
+            "timestamp": TIMESTAMP,
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": list(mentions),
             "mention_roles": [str(r) for r in mention_roles],
-            "attachments": [], "embeds": [], "pinned": False, "type": 0, "flags": 0,
+            "attachments": [],
+            "embeds": [],
+            "pinned": False,
+            "type": 0,
+            "flags": 0,
             "components": [],
         }
         if direct:
@@ -343,18 +460,38 @@ class FakeDiscord:
         return _json(self.bot_user)
 
     async def _application(self, recorded: Recorded) -> web.Response:
-        return _json({
-            "id": str(self.app_id), "name": "Citebot", "description": "", "icon": None,
-            "bot_public": True, "bot_require_code_grant": False, "verify_key": "0" * 64,
-            "owner": _user(self.next_id(), "owner"), "team": None, "flags": 0,
-            "rpc_origins": [], "summary": "", "interactions_endpoint_url": None,
-        })
+        return _json(
+            {
+                "id": str(self.app_id),
+                "name": "Citebot",
+                "description": "",
+                "icon": None,
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "verify_key": "0" * 64,
+                "owner": _user(self.next_id(), "owner"),
+                "team": None,
+                "flags": 0,
+                "rpc_origins": [],
+                "summary": "",
+                "interactions_endpoint_url": None,
+            }
+        )
 
     async def _sync(self, recorded: Recorded, guild: str | None = None) -> web.Response:
         self.commands[recorded.path] = recorded.body
-        return _json([{**command, "id": str(self.next_id()), "application_id": str(self.app_id),
-                       "version": "1", **({"guild_id": guild} if guild else {})}
-                      for command in recorded.body])
+        return _json(
+            [
+                {
+                    **command,
+                    "id": str(self.next_id()),
+                    "application_id": str(self.app_id),
+                    "version": "1",
+                    **({"guild_id": guild} if guild else {}),
+                }
+                for command in recorded.body
+            ]
+        )
 
     async def _callback(self, recorded: Recorded, iid: str, token: str) -> web.Response:
         kind = recorded.body["type"]
@@ -367,9 +504,11 @@ class FakeDiscord:
             self._originals[token] = message["id"]
             if kind == 5:
                 self._deferred.add(token)
-            interaction.update(response_message_id=message["id"],
-                               response_message_loading=kind == 5,
-                               response_message_ephemeral=bool(message["flags"] & EPHEMERAL))
+            interaction.update(
+                response_message_id=message["id"],
+                response_message_loading=kind == 5,
+                response_message_ephemeral=bool(message["flags"] & EPHEMERAL),
+            )
             resource["message"] = message
         return _json({"interaction": interaction, "resource": resource})
 
@@ -387,8 +526,11 @@ class FakeDiscord:
             return _json({"message": "Unknown Message", "code": 10008}, status=404)
         self._deferred.discard(token)
         merged = {**self.messages[message_id], **recorded.body}
-        return _json(self._store(merged, flags=self.messages[message_id]["flags"] & ~LOADING,
-                                 message_id=message_id))
+        return _json(
+            self._store(
+                merged, flags=self.messages[message_id]["flags"] & ~LOADING, message_id=message_id
+            )
+        )
 
     async def _delete(self, recorded: Recorded, token: str, mid: str) -> web.Response:
         message_id = self._originals.get(token) if mid == "@original" else mid
@@ -402,16 +544,33 @@ class FakeDiscord:
     async def _typing(self, recorded: Recorded, cid: str) -> web.Response:
         return web.Response(status=204)
 
-    def _store(self, body: dict, *, flags: int, message_id: str | None = None,
-               channel_id: str | None = None) -> dict:
+    def _store(
+        self,
+        body: dict,
+        *,
+        flags: int,
+        message_id: str | None = None,
+        channel_id: str | None = None,
+    ) -> dict:
         message = {
             "id": message_id or str(self.next_id()),
-            "channel_id": channel_id or str(self.channel_id), "guild_id": str(self.guild_id),
-            "author": self.bot_user, "content": body.get("content") or "",
-            "timestamp": TIMESTAMP, "edited_timestamp": None, "tts": False,
-            "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [],
-            "embeds": body.get("embeds") or [], "components": body.get("components") or [],
-            "pinned": False, "type": 0, "flags": flags, "webhook_id": str(self.app_id),
+            "channel_id": channel_id or str(self.channel_id),
+            "guild_id": str(self.guild_id),
+            "author": self.bot_user,
+            "content": body.get("content") or "",
+            "timestamp": TIMESTAMP,
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": body.get("embeds") or [],
+            "components": body.get("components") or [],
+            "pinned": False,
+            "type": 0,
+            "flags": flags,
+            "webhook_id": str(self.app_id),
             "application_id": str(self.app_id),
         }
         self.messages[message["id"]] = message
@@ -420,20 +579,46 @@ class FakeDiscord:
 
 def _json(data: Any, *, status: int = 200) -> web.Response:
     # discord.py parses a body as JSON only when Content-Type is exactly "application/json".
-    return web.Response(body=json.dumps(data).encode(), status=status,
-                        headers={"Content-Type": "application/json"})
+    return web.Response(
+        body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"}
+    )
 
 
 def _user(user_id: int, name: str, *, bot: bool = False) -> dict:
-    return {"id": str(user_id), "username": name, "discriminator": "0", "global_name": name,
-            "avatar": None, "bot": bot, "public_flags": 0, "flags": 0}
+    return {
+        "id": str(user_id),
+        "username": name,
+        "discriminator": "0",
+        "global_name": name,
+        "avatar": None,
+        "bot": bot,
+        "public_flags": 0,
+        "flags": 0,
+    }
 
 
 def _role(role_id: int, name: str) -> dict:
-    return {"id": str(role_id), "name": name, "permissions": "0", "position": 0, "color": 0,
-            "hoist": False, "managed": False, "mentionable": False, "flags": 0}
+    return {
+        "id": str(role_id),
+        "name": name,
+        "permissions": "0",
+        "position": 0,
+        "color": 0,
+        "hoist": False,
+        "managed": False,
+        "mentionable": False,
+        "flags": 0,
+    }
 
 
 def _channel(channel_id: int, guild_id: int, name: str) -> dict:
-    return {"id": str(channel_id), "type": 0, "guild_id": str(guild_id), "name": name,
-            "position": 0, "permission_overwrites": [], "nsfw": False, "parent_id": None}
+    return {
+        "id": str(channel_id),
+        "type": 0,
+        "guild_id": str(guild_id),
+        "name": name,
+        "position": 0,
+        "permission_overwrites": [],
+        "nsfw": False,
+        "parent_id": None,
+    }

@@ -44,7 +44,7 @@ def assert_verbatim(quote: str, corpus: Path) -> tuple[str, int]:
             text = path.read_text(encoding="utf-8")
             offset = text.find(quote)
             if offset >= 0:
-                assert text[offset:offset + len(quote)] == quote
+                assert text[offset : offset + len(quote)] == quote
                 return path.relative_to(corpus).as_posix(), offset
     raise AssertionError(f"quote not found verbatim in any document: {quote!r}")
 

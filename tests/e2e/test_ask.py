@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 import pytest
-
 from fake_discord import EPHEMERAL
 from helpers import quotes_in, sources_in
 
@@ -36,7 +35,7 @@ async def test_ask_answers_with_verbatim_cited_quotes(bot, fake, engine, corpus)
     for number, text in shown.items():
         quote = expected.quotes[number - 1]
         document = (corpus / quote.document).read_text(encoding="utf-8")
-        assert text == quote.text == document[quote.start:quote.end]
+        assert text == quote.text == document[quote.start : quote.end]
         title, paragraph, url = sources[number]
         assert (title, paragraph) == (quote.title, quote.paragraph)
         page, fragment = url.split("#:~:text=")
@@ -74,7 +73,9 @@ async def test_abstains_plainly_and_names_closest_documents(bot, fake):
     assert "More quotes" not in labels  # nothing to continue, but it can still be rated
 
 
-@pytest.mark.parametrize("question", ["   ", "\u200b\u2060\u202e\u3164"], ids=["spaces", "invisible"])
+@pytest.mark.parametrize(
+    "question", ["   ", "\u200b\u2060\u202e\u3164"], ids=["spaces", "invisible"]
+)
 async def test_empty_question_gets_a_friendly_private_message(bot, fake, question):
     interaction = fake.slash("ask", question=question)
     await fake.dispatch("INTERACTION_CREATE", interaction)
@@ -99,8 +100,9 @@ async def test_mention_is_answered_as_a_reply(bot, fake):
 
 async def test_a_mention_of_the_bots_role_is_a_mention(bot, fake):
     # Discord's autocomplete often offers the bot's managed role for "@Citebot".
-    message = fake.user_message(f"<@&{fake.bot_role_id}> {MACRON}",
-                                mention_roles=(fake.bot_role_id,))
+    message = fake.user_message(
+        f"<@&{fake.bot_role_id}> {MACRON}", mention_roles=(fake.bot_role_id,)
+    )
     await fake.dispatch("MESSAGE_CREATE", message)
     reply = await fake.reply_to_message(message)
     assert str(reply.body["message_reference"]["message_id"]) == message["id"]
@@ -116,20 +118,24 @@ async def test_a_direct_message_is_answered_without_a_mention(bot, fake):
 
 
 async def test_a_thread_under_an_ask_channel_is_an_ask_channel(bot, fake):
-    question = fake.user_message("how many air defence missiles can Kyiv buy?",
-                                 channel_id=fake.ask_thread_id)
+    question = fake.user_message(
+        "how many air defence missiles can Kyiv buy?", channel_id=fake.ask_thread_id
+    )
     await fake.dispatch("MESSAGE_CREATE", question)
     reply = await fake.reply_to_message(question)
     assert str(reply.body["message_reference"]["message_id"]) == question["id"]
-    assert any("5,000 air defence missiles" in q for q in quotes_in(reply.body["embeds"][0]).values())
+    assert any(
+        "5,000 air defence missiles" in q for q in quotes_in(reply.body["embeds"][0]).values()
+    )
 
 
 async def test_ask_channel_answers_questions_without_a_mention(bot, fake):
     mark = fake.mark()
     chatter = fake.user_message("good morning all", channel_id=fake.ask_channel_id)
     await fake.dispatch("MESSAGE_CREATE", chatter)
-    question = fake.user_message("how many air defence missiles can Kyiv buy?",
-                                 channel_id=fake.ask_channel_id)
+    question = fake.user_message(
+        "how many air defence missiles can Kyiv buy?", channel_id=fake.ask_channel_id
+    )
     await fake.dispatch("MESSAGE_CREATE", question)
     reply = await fake.reply_to_message(question)
     assert str(reply.body["message_reference"]["message_id"]) == question["id"]
@@ -157,8 +163,9 @@ async def test_everyone_in_a_document_never_pings(bot, fake):
     assert "\\@everyone" in description  # shown as written, escaped so it is no mention
     assert reply.body["allowed_mentions"]["parse"] == []
 
-    message = fake.user_message(f"<@{fake.app_id}> who do role pings like <@&123> reach?",
-                                mentions=(fake.bot_user,))
+    message = fake.user_message(
+        f"<@{fake.app_id}> who do role pings like <@&123> reach?", mentions=(fake.bot_user,)
+    )
     await fake.dispatch("MESSAGE_CREATE", message)
     reply = await fake.reply_to_message(message)
     assert "\\<@&123\\>" in reply.body["embeds"][0]["description"]  # text, not a role pill
@@ -181,8 +188,9 @@ async def test_cooldown_limits_questions_per_user(bot, fake, settings):
     # Mentions share the allowance, and a burst of them gets one warning, not one each.
     mark = fake.mark()
     for _ in range(2):
-        message = fake.user_message(f"<@{fake.app_id}> {MACRON}", mentions=(fake.bot_user,),
-                                    member=member)
+        message = fake.user_message(
+            f"<@{fake.app_id}> {MACRON}", mentions=(fake.bot_user,), member=member
+        )
         await fake.dispatch("MESSAGE_CREATE", message)
     probe = fake.slash("sources")
     await fake.dispatch("INTERACTION_CREATE", probe)

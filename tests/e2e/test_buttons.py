@@ -110,11 +110,15 @@ async def test_buttons_of_a_pruned_answer_say_so_politely_and_votes_are_kept(bot
     await fake.reply_to(click)
     question_id = button(message, "👍").split(":")[2]
     with sqlite3.connect(state.path) as db:  # the answer is years old
-        db.execute("UPDATE questions SET created_at = '2000-01-01T00:00:00+00:00' WHERE id = ?",
-                   (question_id,))
+        db.execute(
+            "UPDATE questions SET created_at = '2000-01-01T00:00:00+00:00' WHERE id = ?",
+            (question_id,),
+        )
     assert (await asyncio.to_thread(state.upkeep, keep_days=60)).pruned == 1
-    polite = ("Sorry, this answer is too old for its buttons: questions are kept for 60 days. "
-              "Please ask it again.")
+    polite = (
+        "Sorry, this answer is too old for its buttons: questions are kept for 60 days. "
+        "Please ask it again."
+    )
     for label in ("More quotes", "👎"):
         click = fake.click(message, button(message, label))
         await fake.dispatch("INTERACTION_CREATE", click)

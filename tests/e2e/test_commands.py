@@ -55,7 +55,8 @@ async def test_document_names_autocomplete_from_the_index(bot, fake):
     interaction = fake.slash("summary", document="coali", focused="document")
     await fake.dispatch("INTERACTION_CREATE", interaction)
     reply = await fake.wait_for(
-        lambda r: r.path == f"/interactions/{interaction['id']}/{interaction['token']}/callback")
+        lambda r: r.path == f"/interactions/{interaction['id']}/{interaction['token']}/callback"
+    )
     assert reply.body["type"] == 8
     choices = reply.body["data"]["choices"]
     assert [c["value"] for c in choices] == [SEED]
@@ -76,7 +77,8 @@ async def test_sources_lists_documents_with_links_and_passages(bot, fake, engine
         assert f"]({doc.source_url})" in line
         assert f"— {counted(doc.passages, 'passage')} · indexed {doc.indexed_at[:10]}" in line
     assert embed["footer"]["text"] == (
-        f"{len(documents)} documents · {counted(sum(d.passages for d in documents), 'passage')}")
+        f"{len(documents)} documents · {counted(sum(d.passages for d in documents), 'passage')}"
+    )
 
 
 async def test_an_error_inside_a_command_gets_an_error_id_and_the_bot_carries_on(
@@ -91,8 +93,9 @@ async def test_an_error_inside_a_command_gets_an_error_id_and_the_bot_carries_on
         await fake.dispatch("INTERACTION_CREATE", interaction)
         reply = await fake.reply_to(interaction)
     assert reply.body["flags"] == EPHEMERAL
-    match = re.fullmatch(r"Something went wrong \(error id `([0-9a-f]{8})`\)\. .*",
-                         reply.body["content"])
+    match = re.fullmatch(
+        r"Something went wrong \(error id `([0-9a-f]{8})`\)\. .*", reply.body["content"]
+    )
     assert match, reply.body["content"]
     logged = [r for r in caplog.records if match[1] in r.getMessage()]
     assert logged and logged[0].exc_info[1].args == ("the index fell over",)

@@ -41,8 +41,9 @@ def fields_of(embed: dict) -> dict[str, str]:
 
 async def run(fake, name: str, *, member: dict | None = None, **options):
     """Send /docs <name> as a moderator (unless `member` says otherwise); the reply's body."""
-    interaction = fake.slash("docs", subcommand=name, member=member
-                             or fake.member(permissions=MANAGE_GUILD), **options)
+    interaction = fake.slash(
+        "docs", subcommand=name, member=member or fake.member(permissions=MANAGE_GUILD), **options
+    )
     await fake.dispatch("INTERACTION_CREATE", interaction)
     reply = await fake.reply_to(interaction)
     return reply.body.get("data", reply.body)
@@ -88,17 +89,26 @@ async def web_pages():
 def private_urls_refused(bot, monkeypatch):
     """The bot as configured by default (allow_private_urls = false), except that the local
     test server's own address counts as public, so only what it redirects to is judged."""
-    with_context(bot, monkeypatch,
-                 settings=bot.context.settings.replace(documents={"allow_private_urls": False}))
+    with_context(
+        bot,
+        monkeypatch,
+        settings=bot.context.settings.replace(documents={"allow_private_urls": False}),
+    )
     real = webpages.address_problem
-    monkeypatch.setattr(webpages, "address_problem", lambda address: "" if address
-                        == ipaddress.ip_address("127.0.0.1") else real(address))
+    monkeypatch.setattr(
+        webpages,
+        "address_problem",
+        lambda address: "" if address == ipaddress.ip_address("127.0.0.1") else real(address),
+    )
 
 
 @pytest.fixture
 def private_urls_allowed(bot, monkeypatch):
-    with_context(bot, monkeypatch,
-                 settings=bot.context.settings.replace(documents={"allow_private_urls": True}))
+    with_context(
+        bot,
+        monkeypatch,
+        settings=bot.context.settings.replace(documents={"allow_private_urls": True}),
+    )
 
 
 async def test_docs_are_refused_to_a_member_and_nothing_is_downloaded(bot, fake, corpus, state):
@@ -114,8 +124,11 @@ async def test_docs_are_refused_to_a_member_and_nothing_is_downloaded(bot, fake,
 
 async def test_an_upload_is_answered_from_then_updated_as_changed(bot, fake, corpus, state):
     moderator = fake.member(permissions=MANAGE_GUILD)
-    [embed] = (await run(fake, "add", member=moderator,
-                         file=fake.attachment("Lighthouse notes.md", LIGHTHOUSE)))["embeds"]
+    [embed] = (
+        await run(
+            fake, "add", member=moderator, file=fake.attachment("Lighthouse notes.md", LIGHTHOUSE)
+        )
+    )["embeds"]
     assert embed["title"] == "Document added"
     assert fields_of(embed)["Added (1)"] == "uploads/Lighthouse-notes.md"
     assert "Lighthouse keeping notes" in embed["description"]
@@ -126,26 +139,34 @@ async def test_an_upload_is_answered_from_then_updated_as_changed(bot, fake, cor
 
     audit = state.recent_document_changes(1)[0]
     assert (audit["action"], audit["document"], audit["outcome"]) == (
-        "added", "uploads/Lighthouse-notes.md", "ok")
+        "added",
+        "uploads/Lighthouse-notes.md",
+        "ok",
+    )
     assert audit["sha256"] == hashlib.sha256(LIGHTHOUSE).hexdigest()
     assert audit["size"] == len(LIGHTHOUSE)
     assert audit["requested_by"].endswith(f"({moderator['user']['id']})")
 
-    [embed] = (await run(fake, "add", file=fake.attachment("Lighthouse notes.md",
-                                                             LIGHTHOUSE_V2)))["embeds"]
+    [embed] = (await run(fake, "add", file=fake.attachment("Lighthouse notes.md", LIGHTHOUSE_V2)))[
+        "embeds"
+    ]
     assert embed["title"] == "Document changed"
     assert fields_of(embed)["Changed (1)"] == "uploads/Lighthouse-notes.md"
     quotes = quotes_in(await ask(fake, "How is the lighthouse lamp cleaned?"))
     assert any("vinegar and newspaper" in quote for quote in quotes.values())
 
 
-@pytest.mark.parametrize(("name", "raw", "claimed_size", "reason"), [
-    ("rules.pdf", b"MZ\x90\x00" + b"\x00" * 200, None, "it is a Windows program (.exe)"),
-    ("empty.md", b"", None, "the file is empty"),
-    ("huge.pdf", b"%PDF-1.7", 200_000_000, "is 200.0 MB, over the limit of 50 MB"),
-])
+@pytest.mark.parametrize(
+    ("name", "raw", "claimed_size", "reason"),
+    [
+        ("rules.pdf", b"MZ\x90\x00" + b"\x00" * 200, None, "it is a Windows program (.exe)"),
+        ("empty.md", b"", None, "the file is empty"),
+        ("huge.pdf", b"%PDF-1.7", 200_000_000, "is 200.0 MB, over the limit of 50 MB"),
+    ],
+)
 async def test_a_bad_upload_is_refused_with_the_reason_and_nothing_is_lost(
-        bot, fake, corpus, state, name, raw, claimed_size, reason):
+    bot, fake, corpus, state, name, raw, claimed_size, reason
+):
     before = uploads(corpus)
     upload = fake.attachment(name, raw, size=claimed_size)
     body = await run(fake, "add", file=upload)
@@ -159,7 +180,8 @@ async def test_a_bad_upload_is_refused_with_the_reason_and_nothing_is_lost(
 
 
 async def test_a_web_page_is_cited_by_its_address_and_unchanged_on_reindex(
-        bot, fake, web_pages, private_urls_allowed):
+    bot, fake, web_pages, private_urls_allowed
+):
     base, seen = web_pages
     url = f"{base}/pilots.html"
     [embed] = (await run(fake, "add", url=url))["embeds"]
@@ -181,8 +203,9 @@ async def test_a_web_page_is_cited_by_its_address_and_unchanged_on_reindex(
     assert embed["title"] == "Document removed"
 
 
-async def test_a_redirect_to_a_private_address_is_refused(bot, fake, corpus, web_pages,
-                                                          private_urls_refused):
+async def test_a_redirect_to_a_private_address_is_refused(
+    bot, fake, corpus, web_pages, private_urls_refused
+):
     base, seen = web_pages
     before = uploads(corpus)
     body = await run(fake, "add", url=f"{base}/moved")
@@ -195,11 +218,17 @@ async def test_a_redirect_to_a_private_address_is_refused(bot, fake, corpus, web
 
 async def test_remove_moves_the_file_aside_and_the_index_forgets_it(bot, fake, corpus, engine):
     await run(fake, "add", file=fake.attachment("tides.md", b"# Tides\n\nHigh tide is at noon.\n"))
-    typing = fake.slash("docs", subcommand="remove", focused="document", document="tid",
-                        member=fake.member(permissions=MANAGE_GUILD))
+    typing = fake.slash(
+        "docs",
+        subcommand="remove",
+        focused="document",
+        document="tid",
+        member=fake.member(permissions=MANAGE_GUILD),
+    )
     await fake.dispatch("INTERACTION_CREATE", typing)
     choices = await fake.wait_for(
-        lambda r: r.path == f"/interactions/{typing['id']}/{typing['token']}/callback")
+        lambda r: r.path == f"/interactions/{typing['id']}/{typing['token']}/callback"
+    )
     assert {"name": "Tides", "value": "uploads/tides.md"} in choices.body["data"]["choices"]
 
     [embed] = (await run(fake, "remove", document="uploads/tides.md"))["embeds"]
@@ -217,8 +246,9 @@ async def test_remove_moves_the_file_aside_and_the_index_forgets_it(bot, fake, c
 
 async def test_docs_list_says_who_added_each_upload(bot, fake, engine):
     moderator = fake.member(roles=(fake.moderator_role_id,))
-    await run(fake, "add", member=moderator, file=fake.attachment("Lighthouse notes.md",
-                                                                    LIGHTHOUSE_V2))
+    await run(
+        fake, "add", member=moderator, file=fake.attachment("Lighthouse notes.md", LIGHTHOUSE_V2)
+    )
     body = await run(fake, "list")
     assert body["flags"] == EPHEMERAL
     [embed] = body["embeds"]
@@ -228,17 +258,24 @@ async def test_docs_list_says_who_added_each_upload(bot, fake, engine):
     assert embed["footer"]["text"].startswith(f"{len(engine.documents())} documents · ")
 
 
-async def test_an_upload_during_a_reindex_is_indexed_by_the_refresh_after_it(bot, fake, engine,
-                                                                           corpus):
+async def test_an_upload_during_a_reindex_is_indexed_by_the_refresh_after_it(
+    bot, fake, engine, corpus
+):
     engine.hold_next_refresh = True
     engine.refresh_held.clear()
     engine.release.clear()
     (corpus / "buoys.md").write_text("# Buoys\n\nRed buoys mark the port side of the channel.\n")
     reindex = fake.slash("reindex", member=fake.member(permissions=MANAGE_GUILD))
     await fake.dispatch("INTERACTION_CREATE", reindex)
-    add = fake.slash("docs", subcommand="add", member=fake.member(permissions=MANAGE_GUILD),
-                     file=fake.attachment("moorings.md", b"# Moorings\n\nVisitors moor at the "
-                                          b"north pontoon for twelve euros a night.\n"))
+    add = fake.slash(
+        "docs",
+        subcommand="add",
+        member=fake.member(permissions=MANAGE_GUILD),
+        file=fake.attachment(
+            "moorings.md",
+            b"# Moorings\n\nVisitors moor at the north pontoon for twelve euros a night.\n",
+        ),
+    )
     try:
         assert await asyncio.to_thread(engine.refresh_held.wait, 15)  # it has read the folder
         await fake.dispatch("INTERACTION_CREATE", add)
@@ -261,5 +298,6 @@ async def test_an_upload_discord_no_longer_has_is_refused_politely(bot, fake):
     del fake.files[upload["id"]]  # the CDN answers 404, as for a deleted message's file
     body = await run(fake, "add", file=upload)
     assert body["flags"] == EPHEMERAL
-    assert body["content"] == ("“gone.md” could not be downloaded from Discord (404); please "
-                               "upload it again.")
+    assert body["content"] == (
+        "“gone.md” could not be downloaded from Discord (404); please upload it again."
+    )

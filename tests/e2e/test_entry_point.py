@@ -24,8 +24,11 @@ TOKEN = "MTIzNDU2Nzg5.fake-token.sEcReT"
 
 
 def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DISCORD_TOKEN", "CITEBOT_CONFIG") and not k.startswith("CITEBOT_DISCORD")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISCORD_TOKEN", "CITEBOT_CONFIG") and not k.startswith("CITEBOT_DISCORD")
+    }
     return {**env, "HF_HUB_OFFLINE": "1", "HOME": str(tmp_path), **extra}
 
 
@@ -35,26 +38,46 @@ def run_environment(tmp_path: Path, docs: Path, fake: FakeDiscord) -> dict[str, 
     config.write_text(
         f'[documents]\ndir = "{docs}"\n'
         f'[index]\ndir = "{tmp_path / "index"}"\nstate_db = "{tmp_path / "state.sqlite3"}"\n'
-        f"[discord]\nsync_guild_ids = [{fake.guild_id}]\n", encoding="utf-8")
-    return environment(tmp_path, DISCORD_TOKEN=TOKEN, CITEBOT_CONFIG=str(config),
-                       CITEBOT_DISCORD_API_BASE=fake.api_base,
-                       CITEBOT_DISCORD_GATEWAY=fake.gateway_url)
+        f"[discord]\nsync_guild_ids = [{fake.guild_id}]\n",
+        encoding="utf-8",
+    )
+    return environment(
+        tmp_path,
+        DISCORD_TOKEN=TOKEN,
+        CITEBOT_CONFIG=str(config),
+        CITEBOT_DISCORD_API_BASE=fake.api_base,
+        CITEBOT_DISCORD_GATEWAY=fake.gateway_url,
+    )
 
 
 async def citebot_run(tmp_path: Path, env: dict[str, str], timeout: float = 60):
     process = await asyncio.create_subprocess_exec(
-        str(CITEBOT), "run", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        str(CITEBOT),
+        "run",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await asyncio.wait_for(process.communicate(), timeout)
     return process.returncode, out.decode(), err.decode()
 
 
-@pytest.mark.parametrize(("token", "message"), [
-    (None, "citebot: DISCORD_TOKEN is not set: put the bot token in the environment or in a "
-           ".env file (see the README, 'Discord bot')."),
-    ("two words", "citebot: DISCORD_TOKEN does not look like a bot token: it has spaces or "
-                  "characters a token never has."),
-])
+@pytest.mark.parametrize(
+    ("token", "message"),
+    [
+        (
+            None,
+            "citebot: DISCORD_TOKEN is not set: put the bot token in the environment or in a "
+            ".env file (see the README, 'Discord bot').",
+        ),
+        (
+            "two words",
+            "citebot: DISCORD_TOKEN does not look like a bot token: it has spaces or "
+            "characters a token never has.",
+        ),
+    ],
+)
 async def test_missing_or_malformed_token_is_one_line_and_fails(tmp_path, token, message):
     extra = {"DISCORD_TOKEN": token} if token else {}
     code, out, err = await citebot_run(tmp_path, environment(tmp_path, **extra))
@@ -68,8 +91,11 @@ async def test_token_from_a_dotenv_file_is_used_and_a_rejected_one_fails_cleanly
     await fake.start()
     try:
         (tmp_path / ".env").write_text(f"DISCORD_TOKEN={TOKEN}\n", encoding="utf-8")
-        env = environment(tmp_path, CITEBOT_DISCORD_API_BASE=fake.api_base,
-                          CITEBOT_DISCORD_GATEWAY=fake.gateway_url)
+        env = environment(
+            tmp_path,
+            CITEBOT_DISCORD_API_BASE=fake.api_base,
+            CITEBOT_DISCORD_GATEWAY=fake.gateway_url,
+        )
         code, out, err = await citebot_run(tmp_path, env)
     finally:
         await fake.close()
@@ -78,8 +104,10 @@ async def test_token_from_a_dotenv_file_is_used_and_a_rejected_one_fails_cleanly
     assert "Traceback" not in out + err
     assert TOKEN not in out + err and "sEcReT" not in out + err
     last = err.strip().splitlines()[-1]
-    assert last == ("citebot: Discord rejected the token in DISCORD_TOKEN (401 Unauthorized): "
-                    "copy it again from the Developer Portal, Bot tab.")
+    assert last == (
+        "citebot: Discord rejected the token in DISCORD_TOKEN (401 Unauthorized): "
+        "copy it again from the Developer Portal, Bot tab."
+    )
     assert [line for line in err.splitlines() if line.startswith("citebot:")] == [last]
 
 
@@ -93,12 +121,18 @@ async def test_citebot_run_serves_discord_end_to_end(tmp_path, corpus):
     log = tmp_path / "stderr.log"
     with log.open("wb") as stderr:
         process = await asyncio.create_subprocess_exec(
-            str(CITEBOT), "run", cwd=tmp_path, env=env, stdout=stderr, stderr=stderr)
+            str(CITEBOT), "run", cwd=tmp_path, env=env, stdout=stderr, stderr=stderr
+        )
     try:
         await fake.wait_for(lambda r: r.method == "PUT", timeout=60)
         guild_sync = f"/applications/{fake.app_id}/guilds/{fake.guild_id}/commands"
         assert {c["name"] for c in fake.commands[guild_sync]} == {
-            "ask", "summary", "sources", "reindex", "docs"}
+            "ask",
+            "summary",
+            "sources",
+            "reindex",
+            "docs",
+        }
         for _ in range(600):  # the index is built before the gateway connection
             if fake.greeted:  # identified, then sent READY and GUILD_CREATE
                 break
@@ -135,8 +169,11 @@ async def test_without_the_message_content_intent_the_bot_starts_anyway(
     identified = len(fake.identify)
     fake.close_codes = [4014, 4004]
     code = await asyncio.wait_for(
-        serve("fake-token", engine=engine, settings=settings, state=state,
-              guild_ready_timeout=0.01), 30)
+        serve(
+            "fake-token", engine=engine, settings=settings, state=state, guild_ready_timeout=0.01
+        ),
+        30,
+    )
     assert code == 1
     first, second = fake.identify[identified:]
     assert discord.Intents._from_value(first["intents"]).message_content
@@ -144,7 +181,9 @@ async def test_without_the_message_content_intent_the_bot_starts_anyway(
     assert "the Message Content intent is not enabled" in caplog.text
 
 
-async def test_sigterm_during_a_refresh_stops_the_bot_within_seconds(tmp_path, corpus, real_embedder):
+async def test_sigterm_during_a_refresh_stops_the_bot_within_seconds(
+    tmp_path, corpus, real_embedder
+):
     docs = tmp_path / "docs"
     docs.mkdir()
     shutil.copy(corpus / "001-coalition-of-the-willing.md", docs)
@@ -157,8 +196,14 @@ async def test_sigterm_during_a_refresh_stops_the_bot_within_seconds(tmp_path, c
         sentences = " ".join(f"Lantern {number} crosses river {n} at dawn." for n in range(6))
         (docs / f"doc{number:04}.md").write_text(f"# Doc {number}\n\n{sentences}\n")
     process = await asyncio.create_subprocess_exec(
-        str(CITEBOT), "-v", "run", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+        str(CITEBOT),
+        "-v",
+        "run",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
     try:
         log = []
         while not log or "embedding" not in log[-1]:  # the start-up refresh is embedding

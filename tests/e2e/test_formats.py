@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from test_docs import ask, run
-
 from helpers import quotes_in, unescape
+from test_docs import ask, run
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "documents"
 # name -> the source URL given with /docs add (None: the page declares its own canonical URL).
@@ -29,8 +28,14 @@ async def formats(bot, fake, engine):
     """The four fixture documents uploaded by a moderator; removed again afterwards so the
     session's other tests see the corpus they expect."""
     for name, source in UPLOADS.items():
-        [embed] = (await run(fake, "add", file=fake.attachment(name, (FIXTURES / name).read_bytes()),
-                             source=source))["embeds"]
+        [embed] = (
+            await run(
+                fake,
+                "add",
+                file=fake.attachment(name, (FIXTURES / name).read_bytes()),
+                source=source,
+            )
+        )["embeds"]
         assert embed["title"] == "Document added", embed
     yield engine
     for name in UPLOADS:
@@ -52,20 +57,41 @@ def places_in(embed: dict) -> dict[int, tuple[str, str, str | None]]:
 
 CASES = [
     # question, the words the first quote holds, its title, place and link
-    ("How much is the membership fee each year?", "a fee of 20 euros a year",
-     "Club Handbook", "p. 2 · § Membership fees", "https://chess.example.org/handbook.pdf#page=2"),
-    ("How many rounds does the spring tournament have?", "seven rounds", "Lindenau Chess Club",
-     "§ 2.3 Tournaments", "https://chess.example.org/club.html#tournaments"),
-    ("How many guests may a member bring to a meeting?", "one guest", "Club Rules", "§ Guests",
-     "https://chess.example.org/rules.docx#guests"),
-    ("Where do I return a borrowed chess set?", "cupboard in room B12", "Club Equipment",
-     "§ Returning sets", "https://chess.example.org/equipment.html#returning-sets"),
+    (
+        "How much is the membership fee each year?",
+        "a fee of 20 euros a year",
+        "Club Handbook",
+        "p. 2 · § Membership fees",
+        "https://chess.example.org/handbook.pdf#page=2",
+    ),
+    (
+        "How many rounds does the spring tournament have?",
+        "seven rounds",
+        "Lindenau Chess Club",
+        "§ 2.3 Tournaments",
+        "https://chess.example.org/club.html#tournaments",
+    ),
+    (
+        "How many guests may a member bring to a meeting?",
+        "one guest",
+        "Club Rules",
+        "§ Guests",
+        "https://chess.example.org/rules.docx#guests",
+    ),
+    (
+        "Where do I return a borrowed chess set?",
+        "cupboard in room B12",
+        "Club Equipment",
+        "§ Returning sets",
+        "https://chess.example.org/equipment.html#returning-sets",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("question", "words", "title", "place", "url"), CASES)
 async def test_each_format_is_cited_at_its_place_and_quoted_verbatim(
-        formats, fake, question, words, title, place, url):
+    formats, fake, question, words, title, place, url
+):
     embed = await ask(fake, question)
     quotes, sources = quotes_in(embed), places_in(embed)
     assert words in quotes[1]

@@ -24,8 +24,9 @@ async def test_reindex_skips_links_out_of_the_folder_and_files_over_the_limit(
     (docs / "harbour.md").write_text(DOC)
     (docs / "passwd.md").symlink_to(outside / "passwd")
     (docs / "huge.txt").write_text("harbour " * 2000)  # 16 kB, over the 0.01 MB limit
-    limited = settings.replace(documents={"dir": docs, "max_file_mb": 0.01},
-                               index={"dir": tmp_path / "index"})
+    limited = settings.replace(
+        documents={"dir": docs, "max_file_mb": 0.01}, index={"dir": tmp_path / "index"}
+    )
     with_context(bot, monkeypatch, engine=Engine(limited, embedder=real_embedder))
 
     interaction = fake.slash("reindex", member=fake.member(permissions=MANAGE_GUILD))
@@ -41,7 +42,10 @@ async def test_reindex_skips_links_out_of_the_folder_and_files_over_the_limit(
     await fake.dispatch("INTERACTION_CREATE", interaction)
     reply = await fake.reply_to(interaction)
     assert SECRET not in str(reply.body)
-    assert all(quote.startswith("The harbour office") for quote in quotes_in(reply.body["embeds"][0]).values())
+    assert all(
+        quote.startswith("The harbour office")
+        for quote in quotes_in(reply.body["embeds"][0]).values()
+    )
 
 
 async def test_answers_go_out_without_buttons_when_the_database_cannot_be_written(

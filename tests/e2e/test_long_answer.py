@@ -8,15 +8,29 @@ from helpers import quotes_in, unescape, with_context
 from bot.render import EMBED_TOTAL_LIMIT
 from retrieval.engine import Engine
 
-TOPICS = ["lamp", "lens", "fog horn", "logbook", "storm shutters", "oil store", "gallery rail",
-          "clockwork", "signal flags", "tide tables", "keeper's cottage", "relief boat"]
+TOPICS = [
+    "lamp",
+    "lens",
+    "fog horn",
+    "logbook",
+    "storm shutters",
+    "oil store",
+    "gallery rail",
+    "clockwork",
+    "signal flags",
+    "tide tables",
+    "keeper's cottage",
+    "relief boat",
+]
 
 
 def long_sentence(topic: str) -> str:
     # About 900 characters, full of characters Markdown would otherwise swallow: * _ ~ | `
-    clause = (f"the lighthouse keeper checked the {topic} at dusk, noted its *state* in the "
-              f"log_book (under ~column~ three | row `{topic}`), and wrote that the {topic} "
-              "needed care before the winter storms arrived on the rocky northern coast")
+    clause = (
+        f"the lighthouse keeper checked the {topic} at dusk, noted its *state* in the "
+        f"log_book (under ~column~ three | row `{topic}`), and wrote that the {topic} "
+        "needed care before the winter storms arrived on the rocky northern coast"
+    )
     text = ("Every evening " + "; then ".join([clause] * 4)).capitalize()
     return text[:980].rsplit(" ", 1)[0] + "."
 
@@ -27,7 +41,8 @@ def long_engine(tmp_path_factory, engine):
     body = "\n\n".join(long_sentence(topic) for topic in TOPICS)
     (docs / "keepers.md").write_text(
         f"# Lighthouse keepers' duties\n\nSource: https://example.org/keepers\n\n{body}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     index = tmp_path_factory.mktemp("long-index")
     settings = engine.settings.replace(
         documents={"dir": str(docs)},
@@ -41,9 +56,12 @@ def long_engine(tmp_path_factory, engine):
 
 def embed_size(embed: dict) -> int:
     fields = embed.get("fields", [])
-    return (len(embed.get("title", "")) + len(embed.get("description", ""))
-            + sum(len(f["name"]) + len(f["value"]) for f in fields)
-            + len(embed.get("footer", {}).get("text", "")))
+    return (
+        len(embed.get("title", ""))
+        + len(embed.get("description", ""))
+        + sum(len(f["name"]) + len(f["value"]) for f in fields)
+        + len(embed.get("footer", {}).get("text", ""))
+    )
 
 
 def assert_within_limits(embed: dict) -> None:
@@ -59,8 +77,11 @@ async def test_long_answer_fits_whole_quotes_and_leaves_the_rest_to_more_quotes(
     bot, fake, long_engine, monkeypatch
 ):
     with_context(bot, monkeypatch, engine=long_engine)
-    question = ("What did the lighthouse keeper check at dusk and write in the log book about "
-                + " and ".join(TOPICS) + " before the winter storms on the northern coast?")
+    question = (
+        "What did the lighthouse keeper check at dusk and write in the log book about "
+        + " and ".join(TOPICS)
+        + " before the winter storms on the northern coast?"
+    )
     assert len(question) > 256
     interaction = fake.slash("ask", question=question)
     await fake.dispatch("INTERACTION_CREATE", interaction)

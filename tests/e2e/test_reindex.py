@@ -91,18 +91,21 @@ async def test_questions_are_answered_while_a_reindex_runs(bot, fake, engine, st
         # A second moderator's /reindex waits for the running one instead of starting another.
         second = fake.slash("reindex", member=fake.member(permissions=MANAGE_GUILD))
         await fake.dispatch("INTERACTION_CREATE", second)
-        waiting = await fake.wait_for(
-            lambda r: r.method == "PATCH" and second["token"] in r.path)
+        waiting = await fake.wait_for(lambda r: r.method == "PATCH" and second["token"] in r.path)
         assert waiting.body["content"].startswith(
-            f"A refresh started by {moderator['user']['username']}")
+            f"A refresh started by {moderator['user']['username']}"
+        )
         assert "<t:" in waiting.body["content"]  # when it started, in the reader's local time
     finally:
         engine.release.set()
 
     report = await fake.reply_to(reindex)
     assert report.body["embeds"][0]["title"] == "Index already up to date"
-    progress = [r for r in fake.for_token(reindex["token"])
-                if r.method == "PATCH" and not r.body.get("embeds")]
+    progress = [
+        r
+        for r in fake.for_token(reindex["token"])
+        if r.method == "PATCH" and not r.body.get("embeds")
+    ]
     assert progress and progress[0].body["content"].startswith("Reindexing… ")
     assert progress[0].index < report.index
 
@@ -111,8 +114,9 @@ async def test_questions_are_answered_while_a_reindex_runs(bot, fake, engine, st
     assert len(state.recent_refreshes(100)) == audit_rows + 1  # one refresh, recorded once
 
 
-async def test_a_failed_reindex_is_explained_privately_and_audited(bot, fake, engine, state,
-                                                                     monkeypatch):
+async def test_a_failed_reindex_is_explained_privately_and_audited(
+    bot, fake, engine, state, monkeypatch
+):
     def refuse(**options):
         raise EmptyCorpus("no readable .md or .txt documents in docs")
 

@@ -20,8 +20,11 @@ LONG = "# Long\n\n" + "The committee discussed " + "many detailed budget items "
 
 @pytest.fixture(scope="module")
 def snapshot():
-    documents = [document("volcano.md", VOLCANO), document("match.md", MATCH),
-                 document("long.md", LONG)]
+    documents = [
+        document("volcano.md", VOLCANO),
+        document("match.md", MATCH),
+        document("long.md", LONG),
+    ]
     return build_snapshot(
         documents, embedder=FakeEmbedder(), chunking=ChunkSettings(), previous=None
     ).snapshot
@@ -33,8 +36,13 @@ def answer(snapshot, question, *, top_k=3, skip=0, max_quote_chars=300, min_scor
         snapshot, FakeEmbedder().encode_query(query.text), query, RetrievalSettings()
     )
     return compose_answer(
-        query, ranked, snapshot, top_k=top_k, skip=skip,
-        max_quote_chars=max_quote_chars, min_score=min_score,
+        query,
+        ranked,
+        snapshot,
+        top_k=top_k,
+        skip=skip,
+        max_quote_chars=max_quote_chars,
+        min_score=min_score,
     )
 
 
@@ -78,8 +86,10 @@ def test_the_better_scoring_neighbour_is_the_one_added(snapshot):
     middle = rows[1]
     before, after = middle - 1, middle + 1
     sentences = snapshot.sentences
-    budget = max(sentences[after].end - sentences[middle].start,
-                 sentences[middle].end - sentences[before].start)
+    budget = max(
+        sentences[after].end - sentences[middle].start,
+        sentences[middle].end - sentences[before].start,
+    )
     assert budget < sentences[after].end - sentences[before].start  # room for one neighbour
     prefer_before = {before: 1.0, after: 0.1}
     assert quote_rows(snapshot, middle, prefer_before, set(), budget) == (before, middle)
@@ -91,9 +101,12 @@ def test_a_quote_never_crosses_a_paragraph(snapshot):
     rows = [r for r, s in enumerate(snapshot.sentences) if s.text.startswith("The park was")]
     first, last = quote_rows(snapshot, rows[0], {}, set(), 1000)
     assert snapshot.sentences[first].text.startswith("The park was")
-    assert "magma" not in snapshot.document("volcano.md").text[
-        snapshot.sentences[first].start : snapshot.sentences[last].end
-    ]
+    assert (
+        "magma"
+        not in snapshot.document("volcano.md").text[
+            snapshot.sentences[first].start : snapshot.sentences[last].end
+        ]
+    )
 
 
 def test_an_overlong_sentence_is_cut_at_a_word_boundary(snapshot):
@@ -105,11 +118,19 @@ def test_an_overlong_sentence_is_cut_at_a_word_boundary(snapshot):
 
 def test_an_overlong_sentence_keeps_the_words_on_both_sides_of_what_the_question_names():
     # The question names the council, the harbour and the bridge; the answer (1998) follows.
-    text = ("# Budget\n\nLong before anyone " + "talked about many small things " * 15
-            + "the council approved the harbour bridge in 1998 after "
-            + "a series of long public hearings " * 15 + "ended.\n")
-    snapshot = build_snapshot([document("budget.md", text)], embedder=FakeEmbedder(),
-                              chunking=ChunkSettings(), previous=None).snapshot
+    text = (
+        "# Budget\n\nLong before anyone "
+        + "talked about many small things " * 15
+        + "the council approved the harbour bridge in 1998 after "
+        + "a series of long public hearings " * 15
+        + "ended.\n"
+    )
+    snapshot = build_snapshot(
+        [document("budget.md", text)],
+        embedder=FakeEmbedder(),
+        chunking=ChunkSettings(),
+        previous=None,
+    ).snapshot
     start, end = quote_span(snapshot, 0, 0, 200, ("council", "approv", "harbour", "bridg"))
     quote = text[start:end]
     assert "the council approved the harbour bridge in 1998 after" in quote
@@ -128,9 +149,10 @@ def test_a_quote_cut_from_a_long_sentence_says_so(snapshot):
 def test_skip_gives_the_next_quotes_without_repeats(snapshot):
     question = "What did scientists find beneath Yellowstone?"
     everything = answer(snapshot, question, top_k=4).quotes
-    first, rest = answer(snapshot, question, top_k=2).quotes, answer(
-        snapshot, question, top_k=2, skip=2
-    ).quotes
+    first, rest = (
+        answer(snapshot, question, top_k=2).quotes,
+        answer(snapshot, question, top_k=2, skip=2).quotes,
+    )
     assert len(everything) == 4
     assert first + rest == everything
     assert not {(q.document, q.start) for q in first} & {(q.document, q.start) for q in rest}
@@ -145,11 +167,13 @@ def test_below_min_score_it_abstains_and_names_the_closest_documents(snapshot):
 def test_quotes_stop_at_the_first_one_below_min_score(snapshot):
     ranked = [RankedSentence(0, 0.9, 0.9), RankedSentence(6, 0.8, 0.2), RankedSentence(3, 0.7, 0.8)]
     query = read_query("q?", snapshot)
-    result = compose_answer(query, ranked, snapshot, top_k=3, skip=0, max_quote_chars=80,
-                            min_score=0.5)
+    result = compose_answer(
+        query, ranked, snapshot, top_k=3, skip=0, max_quote_chars=80, min_score=0.5
+    )
     assert [q.score for q in result.quotes] == [0.9]
-    assert compose_answer(query, [], snapshot, top_k=3, skip=0, max_quote_chars=80,
-                          min_score=0.5).abstained
+    assert compose_answer(
+        query, [], snapshot, top_k=3, skip=0, max_quote_chars=80, min_score=0.5
+    ).abstained
 
 
 @pytest.fixture(scope="module")
@@ -211,19 +235,23 @@ def test_the_same_sentence_from_two_formats_of_one_book_is_quoted_once(tmp_path)
     snapshot = engine.snapshot
     rows = {}
     for row, sentence in enumerate(snapshot.sentences):
-        text = snapshot.document(sentence.doc_id).text[sentence.start:sentence.end]
+        text = snapshot.document(sentence.doc_id).text[sentence.start : sentence.end]
         rows.setdefault(_words(text)[:20], []).append(row)
     nightly = rows["the nightly backup r"]
     assert len(nightly) == 2  # one copy per format
     weekly = rows["weekly backups are w"]
-    ranked = [RankedSentence(nightly[1], 0.9, 0.9), RankedSentence(nightly[0], 0.8, 0.8),
-              RankedSentence(weekly[0], 0.7, 0.7), RankedSentence(weekly[1], 0.6, 0.6)]
+    ranked = [
+        RankedSentence(nightly[1], 0.9, 0.9),
+        RankedSentence(nightly[0], 0.8, 0.8),
+        RankedSentence(weekly[0], 0.7, 0.7),
+        RankedSentence(weekly[1], 0.6, 0.6),
+    ]
     query = read_query("When does the nightly backup run?", snapshot)
-    result = compose_answer(query, ranked, snapshot, top_k=3, skip=0, max_quote_chars=80,
-                            min_score=0.5)
+    result = compose_answer(
+        query, ranked, snapshot, top_k=3, skip=0, max_quote_chars=80, min_score=0.5
+    )
     # Each sentence once, from the better-ranked copy; the third slot stays empty rather than
     # repeat one of them.
     assert [q.score for q in result.quotes] == [0.9, 0.7]
     assert result.quotes[0].document == snapshot.sentences[nightly[1]].doc_id
     assert "seven copies" in result.quotes[0].text and "tape drive" in result.quotes[1].text
-

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.charsets import decode_html, decode_text, declared_charset
+from retrieval.charsets import declared_charset, decode_html, decode_text
 from retrieval.documents import load_documents
 from retrieval.engine import Engine
 from tests.conftest import make_settings
@@ -39,14 +39,20 @@ def test_a_byte_order_mark_wins_over_the_pages_declaration():
     assert "café" in decode_html(raw)  # ... but the mark says UTF-8, and the mark is right
 
 
-@pytest.mark.parametrize(("head", "codec"), [
-    (b'<meta charset="utf-8">', "utf-8"),
-    (b"<META CHARSET=ISO-8859-1>", "cp1252"),  # Latin-1 labels mean Windows-1252, as in browsers
-    (b'<meta http-equiv="Content-Type" content="text/html; charset=Shift_JIS">', "shift_jis"),
-    (b'<meta charset="utf-16">', "utf-8"),  # a byte-oriented declaration cannot mean UTF-16
-    (b'<meta charset="no-such-charset">', None),
-    (b"<p>no declaration</p>", None),
-])
+@pytest.mark.parametrize(
+    ("head", "codec"),
+    [
+        (b'<meta charset="utf-8">', "utf-8"),
+        (
+            b"<META CHARSET=ISO-8859-1>",
+            "cp1252",
+        ),  # Latin-1 labels mean Windows-1252, as in browsers
+        (b'<meta http-equiv="Content-Type" content="text/html; charset=Shift_JIS">', "shift_jis"),
+        (b'<meta charset="utf-16">', "utf-8"),  # a byte-oriented declaration cannot mean UTF-16
+        (b'<meta charset="no-such-charset">', None),
+        (b"<p>no declaration</p>", None),
+    ],
+)
 def test_the_declared_charset_is_read_from_either_meta_form(head, codec):
     assert declared_charset(b"<html><head>" + head + b"</head><body>x</body></html>") == codec
 
@@ -65,11 +71,14 @@ def test_bytes_windows_1252_does_not_define_become_replacement_characters():
     assert decode_text(b"fee \x80 5 \x81 paid\xe9") == "fee € 5 \ufffd paidé"
 
 
-@pytest.mark.parametrize(("raw", "reason"), [
-    (b"abc\x00def", "NUL bytes"),
-    (bytes(range(1, 32)) * 3 + b"\xff\xfe", "control characters"),
-    (b"\xff\xfeA", "not valid UTF-16-LE text"),  # odd length after a UTF-16 mark
-])
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"abc\x00def", "NUL bytes"),
+        (bytes(range(1, 32)) * 3 + b"\xff\xfe", "control characters"),
+        (b"\xff\xfeA", "not valid UTF-16-LE text"),  # odd length after a UTF-16 mark
+    ],
+)
 def test_binary_data_is_still_refused_with_a_reason(raw, reason):
     with pytest.raises(ValueError, match=reason):
         decode_text(raw)
@@ -82,5 +91,5 @@ def test_quotes_from_a_windows_1252_file_are_slices_of_the_stored_text(tmp_path,
     assert answer.quotes
     texts = {document.id: document.text for document in engine.snapshot.documents}
     for quote in answer.quotes:
-        assert texts[quote.document][quote.start:quote.end] == quote.text
+        assert texts[quote.document][quote.start : quote.end] == quote.text
     assert any("café included" in quote.text for quote in answer.quotes)

@@ -32,8 +32,15 @@ def write_corpus(docs, count, seed):
 
 
 def start_index(tmp_path, docs, *options):
-    command = [str(REPO / ".venv" / "bin" / "citebot"), *options, "index", "--docs", str(docs),
-               "--index", str(tmp_path / "index")]
+    command = [
+        str(REPO / ".venv" / "bin" / "citebot"),
+        *options,
+        "index",
+        "--docs",
+        str(docs),
+        "--index",
+        str(tmp_path / "index"),
+    ]
     return subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
@@ -126,8 +133,9 @@ def test_sigterm_during_embedding_stops_within_seconds_and_keeps_the_previous_sn
     while line := stderr.get(timeout=5):
         errors.append(line)
     assert code == 130
-    assert errors[-1] == ("citebot: the refresh was cancelled: Citebot is stopping; "
-                          "the previous index is unchanged\n")
+    assert errors[-1] == (
+        "citebot: the refresh was cancelled: Citebot is stopping; the previous index is unchanged\n"
+    )
     assert_previous_snapshot_intact(tmp_path, good)
     (refresh, *_) = StateDB(tmp_path / ".citebot" / "state.sqlite3").recent_refreshes(1)
     assert refresh["outcome"] == "error: the refresh was cancelled: Citebot is stopping"

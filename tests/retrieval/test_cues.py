@@ -11,7 +11,7 @@ SEED = {
     "dispute": "This announcement comes after a public dispute between Trump and Zelenskyy.",
     "trump": "It will be presented to US President Donald Trump for his support.",
     "ash": "Ash, an associate fellow in the Russia and Eurasia programme at Chatham House, "
-           "believes the initiatives are a good thing.",
+    "believes the initiatives are a good thing.",
     "ash_said": "Ash said the talks had stalled.",
     "defines": "The concept of a “coalition of the willing” refers to a temporary partnership.",
     "mentions": "Starmer announced a “coalition of the willing” to draft a plan.",
@@ -46,10 +46,15 @@ def test_who_is_x_prefers_the_sentence_that_says_who_x_is(question, says_who, do
 
 @pytest.mark.parametrize(
     "question",
-    ["What’s a “coalition of the willing”?", "what is a coalition of the willing",
-     "define coalition of the willing", "what does coalition of the willing mean",
-     "explain the coalition of the willing", "tell me about the coalition of the willing",
-     "meaning of coalition of the willing?"],
+    [
+        "What’s a “coalition of the willing”?",
+        "what is a coalition of the willing",
+        "define coalition of the willing",
+        "what does coalition of the willing mean",
+        "explain the coalition of the willing",
+        "tell me about the coalition of the willing",
+        "meaning of coalition of the willing?",
+    ],
 )
 def test_asking_what_x_means_prefers_the_sentence_that_defines_x(question):
     pattern = answer_type_pattern(question)

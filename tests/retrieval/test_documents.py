@@ -39,13 +39,17 @@ def test_front_matter_gives_title_source_and_date(tmp_path):
     )
     (document,), _ = load_documents(tmp_path)
     assert (document.title, document.source_url, document.date) == (
-        "Server rules", "https://example.org/rules", "2024-01-02",
+        "Server rules",
+        "https://example.org/rules",
+        "2024-01-02",
     )
 
 
 def test_unreadable_and_empty_files_are_skipped_with_a_warning_naming_them(tmp_path, caplog):
     (tmp_path / "good.md").write_text("# Good\n\nFine text.\n")
-    (tmp_path / "broken-utf16.txt").write_bytes(b"\xff\xfeA")  # a UTF-16 mark, then half a character
+    (tmp_path / "broken-utf16.txt").write_bytes(
+        b"\xff\xfeA"
+    )  # a UTF-16 mark, then half a character
     (tmp_path / "empty.md").write_text("  \n\n")
     (tmp_path / "binary.txt").write_bytes(b"abc\x00def")
     with caplog.at_level(logging.WARNING):
@@ -100,7 +104,8 @@ def test_hidden_files_and_folders_are_skipped_with_a_visible_reason(tmp_path):
     documents, skipped = load_documents(tmp_path)
     assert [d.id for d in documents] == ["a.md"]
     assert [(s.path, "hidden" in s.reason) for s in skipped] == [
-        (".draft.md", True), (".git/", True),
+        (".draft.md", True),
+        (".git/", True),
     ]
 
 
@@ -125,5 +130,7 @@ def test_more_documents_than_the_limit_refuses_before_reading_any(tmp_path):
     for number in range(4):
         (tmp_path / f"{number}.md").write_text(f"# Doc {number}\n\nText.\n")
     assert len(load_documents(tmp_path, max_documents=4)[0]) == 4
-    with pytest.raises(DocumentLimit, match="holds 4 documents, more than documents.max_documents = 3"):
+    with pytest.raises(
+        DocumentLimit, match="holds 4 documents, more than documents.max_documents = 3"
+    ):
         load_documents(tmp_path, max_documents=3)

@@ -42,7 +42,8 @@ def test_vectors_come_back_in_the_order_of_the_texts_whatever_the_batching():
 def test_progress_is_reported_after_every_batch():
     seen = []
     embedder_with(CountingModel(), batch_size=2).encode(
-        ["a", "b", "c", "d", "e"], progress=lambda done, total: seen.append((done, total)))
+        ["a", "b", "c", "d", "e"], progress=lambda done, total: seen.append((done, total))
+    )
     assert seen == [(2, 5), (4, 5), (5, 5)]
 
 

@@ -69,7 +69,11 @@ def test_refresh_embeds_only_changed_and_new_documents(tmp_path, docs):
     embedder = FakeEmbedder()
     engine = engine_for(tmp_path, docs, embedder)
     report = engine.refresh()
-    assert (report.added, report.changed, report.removed) == (("birds.md",), ("dogs.md",), ("cats.md",))
+    assert (report.added, report.changed, report.removed) == (
+        ("birds.md",),
+        ("dogs.md",),
+        ("cats.md",),
+    )
     assert not report.full_rebuild
     assert not any("Cats" in text for text in embedder.encoded)
     assert engine.ask("who sings at dawn?").quotes[0].text == "Birds sing at dawn."
@@ -268,10 +272,12 @@ def test_a_document_over_the_texts_limit_is_left_out_before_embedding(tmp_path, 
     engine = engine_for(tmp_path, docs, embedder, documents={"max_texts_per_document": 10})
     report = engine.refresh()
     assert report.documents == ("cats.md",) and report.removed == ("dogs.md",)
-    assert report.skipped == ((
-        "dogs.md: it makes 31 passages and sentences to embed, over "
-        "documents.max_texts_per_document = 10"
-    ),)
+    assert report.skipped == (
+        (
+            "dogs.md: it makes 31 passages and sentences to embed, over "
+            "documents.max_texts_per_document = 10"
+        ),
+    )
     assert not any("Dogs bark" in text for text in embedder.encoded)
     assert engine.ask("do cats purr?").quotes[0].document == "cats.md"
 
@@ -280,7 +286,9 @@ def test_more_documents_than_the_limit_keeps_the_live_index(tmp_path, docs):
     engine = engine_for(tmp_path, docs, documents={"max_documents": 2})
     engine.load()
     (docs / "birds.md").write_text("# Birds\n\nBirds sing at dawn.\n")
-    with pytest.raises(DocumentLimit, match="holds 3 documents, more than documents.max_documents = 2"):
+    with pytest.raises(
+        DocumentLimit, match="holds 3 documents, more than documents.max_documents = 2"
+    ):
         engine.refresh()
     assert engine.ask("do dogs bark?").quotes[0].document == "dogs.md"
 
@@ -346,11 +354,12 @@ def test_the_documents_list_is_made_once_per_snapshot_and_anew_after_a_refresh(
     assert [d.id for d in engine.documents()] == ["birds.md", "cats.md", "dogs.md"]
 
 
-
 @pytest.mark.parametrize("line_end", ["\r\n", "\r"])
 def test_windows_line_ends_give_the_same_paragraphs_and_citations_as_unix_ones(tmp_path, line_end):
-    text = ("# Harbour\n\nThe harbour opens at dawn.\nBoats leave at six.\n\n"
-            "The lighthouse keeper has a cat.\nIt sleeps by the fog horn.\n")
+    text = (
+        "# Harbour\n\nThe harbour opens at dawn.\nBoats leave at six.\n\n"
+        "The lighthouse keeper has a cat.\nIt sleeps by the fog horn.\n"
+    )
     answers = {}
     for name, ends in (("unix", "\n"), ("windows", line_end)):
         docs = tmp_path / name / "docs"

@@ -21,7 +21,9 @@ def other_process(tmp_path):
     """Another process (a `citebot index` elsewhere) holding the lock until closed."""
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLDER, str(tmp_path / ".lock")],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert holder.stdout.readline().strip() == "held"
     yield holder

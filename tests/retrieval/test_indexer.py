@@ -24,8 +24,13 @@ DOGS = document("dogs.md", "# Dogs\n\nDogs bark at the postman.\n")
 
 
 def build(documents, previous=None, embedder=None, **options):
-    return build_snapshot(documents, embedder=embedder or FakeEmbedder(), chunking=CHUNKING,
-                          previous=previous, **options)
+    return build_snapshot(
+        documents,
+        embedder=embedder or FakeEmbedder(),
+        chunking=CHUNKING,
+        previous=previous,
+        **options,
+    )
 
 
 def test_a_first_build_embeds_every_passage_and_sentence():
@@ -34,7 +39,9 @@ def test_a_first_build_embeds_every_passage_and_sentence():
     assert result.full_rebuild and result.reason == "no index yet"
     assert result.added == ("cats.md", "dogs.md")
     snapshot = result.snapshot
-    assert result.embedded == len(snapshot.chunks) + len(snapshot.sentences) == len(embedder.encoded)
+    assert (
+        result.embedded == len(snapshot.chunks) + len(snapshot.sentences) == len(embedder.encoded)
+    )
     assert [d.id for d in snapshot.documents] == ["cats.md", "dogs.md"]
 
 
@@ -72,9 +79,13 @@ def test_the_build_is_dated_by_the_clock():
 
 def test_a_build_result_becomes_the_report_users_see():
     result = build([CATS, DOGS])
-    report = result.report(chunks=len(result.snapshot.chunks),
-                           unread=[Skipped("broken.pdf", "no text layer")], seconds=1.5,
-                           requested_by="cli", started_at="2026-03-04T10:20:30+00:00")
+    report = result.report(
+        chunks=len(result.snapshot.chunks),
+        unread=[Skipped("broken.pdf", "no text layer")],
+        seconds=1.5,
+        requested_by="cli",
+        started_at="2026-03-04T10:20:30+00:00",
+    )
     assert report.documents == ("cats.md", "dogs.md")
     assert report.added == ("cats.md", "dogs.md") and report.full_rebuild
     assert report.skipped == ("broken.pdf: no text layer",)

@@ -32,7 +32,10 @@ def test_macron_question_quotes_the_ceasefire_passage_with_its_citation(engine):
     [
         ("What did Macorn sugest?", "Emmanuel Macron suggested a one-month ceasefire"),  # typos
         ("How many air defence missiles can Kyiv buy?", "5,000 air defence missiles"),
-        ("Who joined Starmer at the security summit?", "Leaders or representatives from 12 European"),
+        (
+            "Who joined Starmer at the security summit?",
+            "Leaders or representatives from 12 European",
+        ),
         ("What is a coalition of the willing?", "temporary international partnership"),
     ],
 )
@@ -62,8 +65,12 @@ def test_questions_typed_as_in_chat_are_answered_with_the_sentence_that_answers(
 
 @pytest.mark.parametrize(
     "question",
-    ["how do i install python on windows", "who is the president of brazil",
-     "whats the best gpu for gaming", "when does the server event start"],
+    [
+        "how do i install python on windows",
+        "who is the president of brazil",
+        "whats the best gpu for gaming",
+        "when does the server event start",
+    ],
 )
 def test_chat_questions_about_something_else_are_refused_on_a_one_document_collection(
     engine, question

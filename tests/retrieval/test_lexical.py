@@ -60,9 +60,14 @@ def test_short_words_and_words_two_edits_away_are_left_alone(lexical):
 @pytest.mark.parametrize(
     ("a", "b", "expected"),
     [
-        ("purhcas", "purchas", True), ("celeron", "celoron", True), ("multiplex", "muliplex", True),
-        ("cinema", "cinemas", True), ("abcd", "badc", False), ("abxd", "aybd", False),
-        ("same", "same", False), ("short", "longer", False),
+        ("purhcas", "purchas", True),
+        ("celeron", "celoron", True),
+        ("multiplex", "muliplex", True),
+        ("cinema", "cinemas", True),
+        ("abcd", "badc", False),
+        ("abxd", "aybd", False),
+        ("same", "same", False),
+        ("short", "longer", False),
     ],
 )
 def test_one_edit_apart(a, b, expected):

@@ -23,8 +23,10 @@ def test_the_seed_article_splits_into_its_seven_paragraphs():
 
 
 def test_chunks_respect_size_and_never_cross_paragraphs():
-    text = "# Title\n\n" + " ".join(f"Sentence number {i} is here." for i in range(40)) + (
-        "\n\nA second paragraph. It is short."
+    text = (
+        "# Title\n\n"
+        + " ".join(f"Sentence number {i} is here." for i in range(40))
+        + ("\n\nA second paragraph. It is short.")
     )
     chunks, sentences = split_document(doc(text), max_chars=200)
     assert all(len(c.text) <= 200 for c in chunks)
@@ -65,7 +67,7 @@ def test_a_run_on_sentence_longer_than_a_chunk_is_cut_at_spaces():
 
 
 prose = st.lists(
-    st.sampled_from(list("abcXYZ .!?\n\t-#*:\"”’1") + ["Dr. ", "U.S. ", "---", "\n\n", "# "]),
+    st.sampled_from(list('abcXYZ .!?\n\t-#*:"”’1') + ["Dr. ", "U.S. ", "---", "\n\n", "# "]),
     max_size=200,
 ).map("".join)
 

@@ -24,9 +24,21 @@ def test_chat_contractions_are_spelled_out(typed, read):
 
 @pytest.mark.parametrize(
     "question",
-    ["tl;dr", "TL;DR?", "tldr pls", "summary please", "summarize", "can you summarize this",
-     "give me a summary", "sum it up", "what is this document about", "whats this about?",
-     "what are these documents about", "what do the docs say", "tl;dr of the docs"],
+    [
+        "tl;dr",
+        "TL;DR?",
+        "tldr pls",
+        "summary please",
+        "summarize",
+        "can you summarize this",
+        "give me a summary",
+        "sum it up",
+        "what is this document about",
+        "whats this about?",
+        "what are these documents about",
+        "what do the docs say",
+        "tl;dr of the docs",
+    ],
 )
 def test_asking_for_the_gist_is_a_summary_of_the_collection(question):
     assert meta_request(question) == MetaRequest("summary")
@@ -34,8 +46,11 @@ def test_asking_for_the_gist_is_a_summary_of_the_collection(question):
 
 @pytest.mark.parametrize(
     ("question", "topic"),
-    [("summarize the peace plan", "the peace plan"), ("summary of ukraine", "ukraine"),
-     ("tl;dr on the ceasefire", "the ceasefire")],
+    [
+        ("summarize the peace plan", "the peace plan"),
+        ("summary of ukraine", "ukraine"),
+        ("tl;dr on the ceasefire", "the ceasefire"),
+    ],
 )
 def test_asking_to_summarise_something_is_a_topic_summary(question, topic):
     assert meta_request(question) == MetaRequest("summary", topic)
@@ -43,8 +58,15 @@ def test_asking_to_summarise_something_is_a_topic_summary(question, topic):
 
 @pytest.mark.parametrize(
     "question",
-    ["what documents do you have", "what docs do u have?", "which files are indexed",
-     "list the documents", "sources", "what can you answer", "what are your sources"],
+    [
+        "what documents do you have",
+        "what docs do u have?",
+        "which files are indexed",
+        "list the documents",
+        "sources",
+        "what can you answer",
+        "what are your sources",
+    ],
 )
 def test_asking_what_the_bot_has_read_is_the_documents_list(question):
     assert meta_request(question) == MetaRequest("sources")
@@ -52,9 +74,15 @@ def test_asking_what_the_bot_has_read_is_the_documents_list(question):
 
 @pytest.mark.parametrize(
     "question",
-    ["who is ash", "what is the coalition about", "what do you know about macron",
-     "what did the summary of the talks say", "is the summit summarized anywhere?",
-     "what documents did the leaders sign", "what is a source of funding"],
+    [
+        "who is ash",
+        "what is the coalition about",
+        "what do you know about macron",
+        "what did the summary of the talks say",
+        "is the summit summarized anywhere?",
+        "what documents did the leaders sign",
+        "what is a source of funding",
+    ],
 )
 def test_ordinary_questions_are_not_meta_requests(question):
     assert meta_request(question) is None

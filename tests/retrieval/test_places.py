@@ -24,23 +24,29 @@ def test_a_markdown_file_whose_only_heading_is_its_title_is_indexed_exactly_as_b
     for document in documents:
         assert document.places == ()
         chunks, sentences = split_document(document, max_chars=1000)
-        rows += [[c.id, c.start, c.end, c.paragraph, located_text(document, c.start, c.text)]
-                 for c in chunks]
-        rows += [[s.chunk, s.start, s.end, located_text(document, s.start, s.text)]
-                 for s in sentences]
+        rows += [
+            [c.id, c.start, c.end, c.paragraph, located_text(document, c.start, c.text)]
+            for c in chunks
+        ]
+        rows += [
+            [s.chunk, s.start, s.end, located_text(document, s.start, s.text)] for s in sentences
+        ]
     digest = hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode()).hexdigest()
     assert (len(rows), digest) == (SEED_ROWS, SEED_DIGEST)
 
 
 def test_markdown_sections_are_embedded_under_their_heading_path(tmp_path):
     path = tmp_path / "guide.md"
-    path.write_text("# Guide\n\nAn opening line.\n\n## Install\n\nRun the installer.\n\n"
-                    "### On Debian\n\nUse apt.\n")
+    path.write_text(
+        "# Guide\n\nAn opening line.\n\n## Install\n\nRun the installer.\n\n"
+        "### On Debian\n\nUse apt.\n"
+    )
     document = read_document(path, "guide.md")
     at = document.text.index
-    assert located_text(document, at("An opening"), "An opening line.") == \
-        "Guide\nAn opening line."
-    assert located_text(document, at("Use apt"), "Use apt.") == "Guide\nInstall > On Debian\nUse apt."
+    assert located_text(document, at("An opening"), "An opening line.") == "Guide\nAn opening line."
+    assert (
+        located_text(document, at("Use apt"), "Use apt.") == "Guide\nInstall > On Debian\nUse apt."
+    )
     assert [p.anchor for p in document.places] == ["install", "on-debian"]
 
 

@@ -64,8 +64,10 @@ def test_html_code_and_tables_are_blocks_not_prose():
 def test_a_section_without_an_id_links_to_its_parents_anchor_not_its_siblings():
     from retrieval.readers.html import read as read_html
 
-    page = (b"<html><body><h1>Guide</h1><h2 id='a'>A</h2><p>one.</p><h3>A1</h3><p>two.</p>"
-            b"<h2>B</h2><p>three.</p></body></html>")
+    page = (
+        b"<html><body><h1>Guide</h1><h2 id='a'>A</h2><p>one.</p><h3>A1</h3><p>two.</p>"
+        b"<h2>B</h2><p>three.</p></body></html>"
+    )
     extracted = read_html(page, Limits())
     anchors = {p.section: p.anchor for p in extracted.places}
     assert anchors == {("A",): "a", ("A", "A1"): "a", ("B",): None}
@@ -84,7 +86,9 @@ def test_rst_sections_use_docutils_ids_and_include_reads_no_file():
     document = read("equipment.rst")
     assert document.title == "Club Equipment"
     place = place_of(document, "cupboard")
-    assert place.section == ("Borrowing sets", "Returning sets") and place.anchor == "returning-sets"
+    assert (
+        place.section == ("Borrowing sets", "Returning sets") and place.anchor == "returning-sets"
+    )
     assert block_at(document, document.text.index("borrow --set 7")).kind == "code"
     assert "root:" not in document.text
 
@@ -148,6 +152,8 @@ def test_readers_load_every_fixture_format(tmp_path):
     documents, skipped = load_documents(DOCS)
     assert not skipped
     assert {d.id: d.reader for d in documents} == {
-        "club.html": "html", "equipment.rst": "rst", "handbook.pdf": "pdf", "rules.docx": "docx"}
-
-
+        "club.html": "html",
+        "equipment.rst": "rst",
+        "handbook.pdf": "pdf",
+        "rules.docx": "docx",
+    }

@@ -103,8 +103,12 @@ def test_relevance_holds_on_a_one_document_collection_for_short_chat_questions()
     # On one page every topic word is "common" to the collection; weighing words by general
     # English keeps a short question about the page relevant and a question about something
     # else not.
-    single = build_snapshot([document("volcano.md", VOLCANO)], embedder=FakeEmbedder(),
-                            chunking=ChunkSettings(), previous=None).snapshot
+    single = build_snapshot(
+        [document("volcano.md", VOLCANO)],
+        embedder=FakeEmbedder(),
+        chunking=ChunkSettings(),
+        previous=None,
+    ).snapshot
     on_topic = ask(single, "whats the magma reservoir")[0]
     off_topic = ask(single, "how do i install python on windows")[0]
     assert off_topic.relevance < on_topic.relevance

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from retrieval.sentences import split_sentences
-
 
 
 def sentences(text: str) -> list[str]:
@@ -19,39 +17,68 @@ def sentences(text: str) -> list[str]:
     ("text", "expected"),
     [
         # Lower-case text (chat, the CNN/DailyMail benchmark) still splits at full stops.
-        ("lol ok. brb in 5 mins... anyway what r u doing? idk!",
-         ["lol ok.", "brb in 5 mins...", "anyway what r u doing?", "idk!"]),
-        ("sanders jr. seemed to take it in stride. at least he knew.",
-         ["sanders jr. seemed to take it in stride.", "at least he knew."]),
+        (
+            "lol ok. brb in 5 mins... anyway what r u doing? idk!",
+            ["lol ok.", "brb in 5 mins...", "anyway what r u doing?", "idk!"],
+        ),
+        (
+            "sanders jr. seemed to take it in stride. at least he knew.",
+            ["sanders jr. seemed to take it in stride.", "at least he knew."],
+        ),
         ("the score was 1 - 0. fans cheered.", ["the score was 1 - 0.", "fans cheered."]),
-        ("it cost $1.5 million. the company said so.",
-         ["it cost $1.5 million.", "the company said so."]),
+        (
+            "it cost $1.5 million. the company said so.",
+            ["it cost $1.5 million.", "the company said so."],
+        ),
         # Abbreviations and initials do not end a sentence.
-        ("Dr. Smith met Mr. J. K. Rowling at 5 p.m. on Friday. They talked.",
-         ["Dr. Smith met Mr. J. K. Rowling at 5 p.m. on Friday.", "They talked."]),
+        (
+            "Dr. Smith met Mr. J. K. Rowling at 5 p.m. on Friday. They talked.",
+            ["Dr. Smith met Mr. J. K. Rowling at 5 p.m. on Friday.", "They talked."],
+        ),
         ("the u.s. army said so. the u.k. agreed.", ["the u.s. army said so.", "the u.k. agreed."]),
-        ("Costs rose, e.g. rent and fuel, in the U.S. last year.",
-         ["Costs rose, e.g. rent and fuel, in the U.S. last year."]),
+        (
+            "Costs rose, e.g. rent and fuel, in the U.S. last year.",
+            ["Costs rose, e.g. rent and fuel, in the U.S. last year."],
+        ),
         ("Apples, pears, etc. The next sentence.", ["Apples, pears, etc.", "The next sentence."]),
         # A lower-case letter is a variable, not an initial.
-        ("If p divides xy, then p divides x or y. An element is irreducible.",
-         ["If p divides xy, then p divides x or y.", "An element is irreducible."]),
+        (
+            "If p divides xy, then p divides x or y. An element is irreducible.",
+            ["If p divides xy, then p divides x or y.", "An element is irreducible."],
+        ),
         # Quotes: the closing mark stays with its sentence.
         ('He said: "I\'m done." Then he left.', ['He said: "I\'m done."', "Then he left."]),
         ("“Stop!” she cried. Nobody did.", ["“Stop!” she cried.", "Nobody did."]),
-        ("Prices rose 3.5% in Q1. Version 2.0 shipped.", ["Prices rose 3.5% in Q1.", "Version 2.0 shipped."]),
+        (
+            "Prices rose 3.5% in Q1. Version 2.0 shipped.",
+            ["Prices rose 3.5% in Q1.", "Version 2.0 shipped."],
+        ),
         # Headings, lists and paragraphs without any punctuation.
-        ("# Results\n\nWe found it. It works\n\n- first item\n- second item\n1. one\n2) two",
-         ["# Results", "We found it.", "It works", "- first item", "- second item", "1. one",
-          "2) two"]),
+        (
+            "# Results\n\nWe found it. It works\n\n- first item\n- second item\n1. one\n2) two",
+            [
+                "# Results",
+                "We found it.",
+                "It works",
+                "- first item",
+                "- second item",
+                "1. one",
+                "2) two",
+            ],
+        ),
         ("## Setup\nInstall it first.", ["## Setup", "Install it first."]),
         # Chat-like lines: a short line is a message of its own.
         ("hey\nwhat are you up to\nnot much u?", ["hey", "what are you up to", "not much u?"]),
         # Hard-wrapped prose stays one sentence across the line break.
-        ("This sentence was wrapped by an editor at a fixed width of sixty\n"
-         "characters or so. Then another.",
-         ["This sentence was wrapped by an editor at a fixed width of sixty\n"
-          "characters or so.", "Then another."]),
+        (
+            "This sentence was wrapped by an editor at a fixed width of sixty\n"
+            "characters or so. Then another.",
+            [
+                "This sentence was wrapped by an editor at a fixed width of sixty\n"
+                "characters or so.",
+                "Then another.",
+            ],
+        ),
         ("", []),
         ("   \n\n  ", []),
     ],

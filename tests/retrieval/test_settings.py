@@ -42,7 +42,10 @@ def test_flags_override_the_file(tmp_path):
     ("toml", "message"),
     [
         ("[answer]\ntop_k = 0\n", r"answer.top_k = 0 is out of range: allowed 1 to 10"),
-        ("[answer]\nmin_score = 1.5\n", r"answer.min_score = 1.5 is out of range: allowed 0.0 to 1.0"),
+        (
+            "[answer]\nmin_score = 1.5\n",
+            r"answer.min_score = 1.5 is out of range: allowed 0.0 to 1.0",
+        ),
         ("[answer]\ntop_k = 'three'\n", r"answer.top_k must be a int"),
         ("[answer]\ntopk = 3\n", r"unknown config key answer.topk"),
         ("[anwser]\ntop_k = 3\n", r"unknown config section \[anwser\]"),

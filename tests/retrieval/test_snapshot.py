@@ -8,9 +8,9 @@ import shutil
 import numpy as np
 import pytest
 
+from retrieval.documents import document_from_bytes
 from retrieval.engine import Engine
 from retrieval.errors import CorruptIndex
-from retrieval.documents import document_from_bytes
 from retrieval.indexer import build_snapshot
 from retrieval.settings import ChunkSettings
 from retrieval.snapshot import current_snapshot_path, read_snapshot, write_snapshot
@@ -29,18 +29,24 @@ def built(fake_embedder, docs, previous=None):
 
 
 def test_each_documents_rows_are_its_own_and_contiguous(fake_embedder):
-    snapshot = built(fake_embedder, documents(
-        "# One\n\nAlpha is first. Beta is second.",
-        "# Two\n\nGamma is third.\n\nDelta is in another paragraph. Epsilon too.",
-        "# Three\n\nZeta is last.",
-    )).snapshot
+    snapshot = built(
+        fake_embedder,
+        documents(
+            "# One\n\nAlpha is first. Beta is second.",
+            "# Two\n\nGamma is third.\n\nDelta is in another paragraph. Epsilon too.",
+            "# Three\n\nZeta is last.",
+        ),
+    ).snapshot
     for document in snapshot.documents:
         sentences, chunks = snapshot.sentences_of(document.id), snapshot.chunks_of(document.id)
         assert [snapshot.sentences[r].doc_id for r in sentences] == [document.id] * len(sentences)
         assert [snapshot.chunks[r].doc_id for r in chunks] == [document.id] * len(chunks)
         assert len(sentences) == sum(s.doc_id == document.id for s in snapshot.sentences)
     assert [snapshot.sentences[r].text for r in snapshot.sentences_of("1.md")] == [
-        "Gamma is third.", "Delta is in another paragraph.", "Epsilon too."]
+        "Gamma is third.",
+        "Delta is in another paragraph.",
+        "Epsilon too.",
+    ]
 
 
 def test_a_rebuild_with_nothing_changed_returns_the_snapshot_on_disk_and_embeds_nothing(
@@ -57,8 +63,10 @@ def test_a_rebuild_with_nothing_changed_returns_the_snapshot_on_disk_and_embeds_
 
 
 def test_a_loaded_snapshot_reads_bm25_and_spellings_as_written(tmp_path, fake_embedder):
-    docs = documents("# One\n\nMacron suggested a coalition. Macron spoke.",
-                     "# Two\n\nThe purchased missiles arrived.")
+    docs = documents(
+        "# One\n\nMacron suggested a coalition. Macron spoke.",
+        "# Two\n\nThe purchased missiles arrived.",
+    )
     snapshot = built(fake_embedder, docs).snapshot
     write_snapshot(tmp_path, snapshot)
     loaded = read_snapshot(snapshot.path)
@@ -89,12 +97,15 @@ def docs(tmp_path):
     return docs
 
 
-@pytest.mark.parametrize("damage", [
-    lambda folder: (folder / "lexical-sentences" / "vocab.index.json").write_text("{}"),
-    lambda folder: (folder / "lexical-chunks" / "data.csc.index.npy").write_bytes(b"garbage"),
-    lambda folder: (folder / "lexical-sentences" / "spellings.json").unlink(),
-    lambda folder: shutil.rmtree(folder / "lexical-chunks"),
-])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda folder: (folder / "lexical-sentences" / "vocab.index.json").write_text("{}"),
+        lambda folder: (folder / "lexical-chunks" / "data.csc.index.npy").write_bytes(b"garbage"),
+        lambda folder: (folder / "lexical-sentences" / "spellings.json").unlink(),
+        lambda folder: shutil.rmtree(folder / "lexical-chunks"),
+    ],
+)
 def test_a_damaged_or_missing_bm25_file_is_refused_and_rebuilt(tmp_path, docs, damage):
     Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder()).load()
     damage(current_snapshot_path(tmp_path / "index"))
@@ -142,7 +153,7 @@ def test_past_the_threshold_search_is_approximate_and_finds_what_exact_search_fi
 
     rng = np.random.default_rng(0)
     topics = rng.normal(size=(100, 32))  # texts gather around topics, as sentences do
-    vectors = (topics[rng.integers(0, 100, 5000)] + 0.5 * rng.normal(size=(5000, 32)))
+    vectors = topics[rng.integers(0, 100, 5000)] + 0.5 * rng.normal(size=(5000, 32))
     vectors = vectors.astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     exact, approximate = NearestIndex.build(vectors, 10_000), NearestIndex.build(vectors, 1000)
@@ -156,8 +167,9 @@ def test_past_the_threshold_search_is_approximate_and_finds_what_exact_search_fi
 
 
 def test_an_approximate_snapshot_is_written_and_loaded_with_its_ivf_index(tmp_path, docs):
-    engine = Engine(make_settings(tmp_path, docs, index={"approximate_above": 1000}),
-                    embedder=FakeEmbedder())
+    engine = Engine(
+        make_settings(tmp_path, docs, index={"approximate_above": 1000}), embedder=FakeEmbedder()
+    )
     engine.load()
     assert not engine.snapshot.sentence_index.approximate  # 4 sentences: exact
     many = "\n\n".join(f"Fact {n} says item{n} weighs {n} grams." for n in range(1200))
@@ -173,6 +185,12 @@ def test_an_approximate_snapshot_is_written_and_loaded_with_its_ivf_index(tmp_pa
 def test_the_sentences_of_some_passages_are_the_ones_a_full_scan_finds(fake_embedder):
     paragraphs = "\n\n".join(f"Point {n} is here. It has detail {n}." for n in range(30))
     snapshot = built(fake_embedder, documents(f"# A\n\n{paragraphs}", "# B\n\nOne. Two.")).snapshot
-    for chunks in ([0], [3, 1, 3], [len(snapshot.chunks) - 1], [], list(range(len(snapshot.chunks)))):
+    for chunks in (
+        [0],
+        [3, 1, 3],
+        [len(snapshot.chunks) - 1],
+        [],
+        list(range(len(snapshot.chunks))),
+    ):
         scan = np.flatnonzero(np.isin(snapshot.sentence_chunk, chunks))
         assert list(snapshot.sentences_in_chunks(np.array(chunks, dtype=np.int64))) == list(scan)

@@ -15,13 +15,16 @@ from tests.conftest import FakeEmbedder
 @pytest.fixture
 def built():
     documents = [
-        document_from_bytes(b"# Cats\n\nCats purr. Cats sleep all day.\n", ".md", "cats.md",
-                            stem="cats"),
-        document_from_bytes(b"# Dogs\n\nDogs bark at the postman.\n", ".md", "dogs.md",
-                            stem="dogs"),
+        document_from_bytes(
+            b"# Cats\n\nCats purr. Cats sleep all day.\n", ".md", "cats.md", stem="cats"
+        ),
+        document_from_bytes(
+            b"# Dogs\n\nDogs bark at the postman.\n", ".md", "dogs.md", stem="dogs"
+        ),
     ]
-    return build_snapshot(documents, embedder=FakeEmbedder(), chunking=ChunkSettings(),
-                          previous=None).snapshot
+    return build_snapshot(
+        documents, embedder=FakeEmbedder(), chunking=ChunkSettings(), previous=None
+    ).snapshot
 
 
 def test_a_written_snapshot_reads_back_the_same_and_becomes_current(tmp_path, built):
@@ -37,8 +40,10 @@ def test_a_written_snapshot_reads_back_the_same_and_becomes_current(tmp_path, bu
 
 def test_a_damaged_file_is_refused(tmp_path, built):
     path = write_snapshot(tmp_path, built)
-    victim = max((p for p in path.iterdir() if p.is_file() and p.name != "manifest.json"),
-                 key=lambda p: p.stat().st_size)
+    victim = max(
+        (p for p in path.iterdir() if p.is_file() and p.name != "manifest.json"),
+        key=lambda p: p.stat().st_size,
+    )
     victim.write_bytes(victim.read_bytes()[:-1] + b"!")
     with pytest.raises(CorruptIndex):
         read_snapshot(path)

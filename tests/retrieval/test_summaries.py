@@ -207,7 +207,9 @@ def test_a_guide_with_sections_is_summarised_by_what_it_covers(manuals):
 def test_a_web_page_with_headings_is_summarised_section_by_section(manuals):
     summary = manuals.summarize(document="garden.html", sentences=3)
     assert {q.section[-1] for q in summary.sentences} == {
-        "Preparing the soil", "Sowing seeds", "Harvesting"
+        "Preparing the soil",
+        "Sowing seeds",
+        "Harvesting",
     }
     assert {q.anchor for q in summary.sentences} == {"soil", "sowing", "harvest"}
     assert_verbatim_and_cited(manuals, summary)

@@ -23,8 +23,17 @@ def unit_rows(*rows: list[float]) -> np.ndarray:
 
 
 WEIGHTS = SummaryWeights(
-    centrality=0.5, lead=0.5, lead_sentences=2, position=0.2, position_decay=1.0,
-    brevity=0.5, min_words=6, echo=0.5, quote=0.2, numbers=0.2, redundancy=0.4,
+    centrality=0.5,
+    lead=0.5,
+    lead_sentences=2,
+    position=0.2,
+    position_decay=1.0,
+    brevity=0.5,
+    min_words=6,
+    echo=0.5,
+    quote=0.2,
+    numbers=0.2,
+    redundancy=0.4,
 )
 
 
@@ -86,7 +95,10 @@ def test_a_sentence_opening_with_a_quote_is_passed_over():
     vectors = unit_rows([1, 0, 0], [0, 1, 0], [0, 0, 1])
     sentences = texts(3)
     quoted = [sentences[0], '"' + sentences[1], sentences[2]]
-    plain, voice = sentence_scores(vectors, sentences, WEIGHTS), sentence_scores(vectors, quoted, WEIGHTS)
+    plain, voice = (
+        sentence_scores(vectors, sentences, WEIGHTS),
+        sentence_scores(vectors, quoted, WEIGHTS),
+    )
     assert voice[1] < plain[1] and voice[0] == plain[0]
 
 
@@ -102,7 +114,10 @@ def test_a_sentence_with_a_number_gains_over_one_without():
     vectors = unit_rows([1, 0, 0], [0, 1, 0], [0, 0, 1])
     sentences = texts(3)
     counted = [sentences[0], sentences[1] + " 12", sentences[2]]
-    plain, numbers = sentence_scores(vectors, sentences, WEIGHTS), sentence_scores(vectors, counted, WEIGHTS)
+    plain, numbers = (
+        sentence_scores(vectors, sentences, WEIGHTS),
+        sentence_scores(vectors, counted, WEIGHTS),
+    )
     assert numbers[1] > plain[1] and numbers[0] == plain[0]
 
 
@@ -118,8 +133,9 @@ def test_learned_features_mark_each_sentence_position_once():
 def test_a_learned_scorer_reads_its_features_and_the_vectors():
     vectors = unit_rows([1, 0, 0], [0, 1, 0], [0, 0, 1])
     first = LEARNED_FEATURES.index("first")
-    lead_only = LearnedScorer("digest", 0.0, tuple(float(i == first) for i in range(16)),
-                              (0.0, 0.0, 0.0), redundancy=0.0)
+    lead_only = LearnedScorer(
+        "digest", 0.0, tuple(float(i == first) for i in range(16)), (0.0, 0.0, 0.0), redundancy=0.0
+    )
     assert rows(summarize_rows(vectors, texts(3), 1, lead_only)) == [0]
     # A direction of the vector space the scorer learned to value outweighs the opening.
     topical = LearnedScorer("digest", 0.0, lead_only.feature_weights, (0.0, 0.0, 2.0), 0.0)

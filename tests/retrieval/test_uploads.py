@@ -18,19 +18,22 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 NOTE = b"# Ferry timetable\n\nThe first ferry leaves the pier at half past six.\n"
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("Club rules.md", "Club-rules.md"),
-    ("../../etc/passwd", "passwd.md"),
-    ("..\\..\\windows\\win.ini", "win.md"),
-    ("CON", "CON-file.md"),
-    ("con.txt", "con-file.md"),
-    ("lpt1.tar", "lpt1-file.md"),
-    ("😀" * 300 + ".md", "fallback.md"),
-    (".hidden.md", "hidden.md"),
-    ("a\u202eb\u200bc.md", "abc.md"),  # direction override and zero-width space dropped
-    ("Ünïcödé – notes.md", "Ünïcödé-notes.md"),
-    ("ｆｕｌｌｗｉｄｔｈ.md", "fullwidth.md"),  # NFKC
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Club rules.md", "Club-rules.md"),
+        ("../../etc/passwd", "passwd.md"),
+        ("..\\..\\windows\\win.ini", "win.md"),
+        ("CON", "CON-file.md"),
+        ("con.txt", "con-file.md"),
+        ("lpt1.tar", "lpt1-file.md"),
+        ("😀" * 300 + ".md", "fallback.md"),
+        (".hidden.md", "hidden.md"),
+        ("a\u202eb\u200bc.md", "abc.md"),  # direction override and zero-width space dropped
+        ("Ünïcödé – notes.md", "Ünïcödé-notes.md"),
+        ("ｆｕｌｌｗｉｄｔｈ.md", "fullwidth.md"),  # NFKC
+    ],
+)
 def test_names_are_safe_on_any_file_system(name, expected):
     assert safe_file_name(name, ".md", fallback="fallback") == expected
 
@@ -40,38 +43,47 @@ def test_a_long_name_is_cut_to_fit_every_file_system():
     assert name.endswith("é.pdf") and len(name.encode()) <= 124
 
 
-@pytest.mark.parametrize(("raw", "kind"), [
-    (b"%PDF-1.7\n...", "pdf"),
-    ((FIXTURES / "documents" / "club.html").read_bytes(), "html"),
-    (b"\xef\xbb\xbf# Title\n\nText.", "text"),
-    (b"Plain words.", "text"),
-    ("Caf\u00e9 \u201cnoir\u201d".encode("cp1252"), "text"),  # a Windows-1252 file is text too
-])
+@pytest.mark.parametrize(
+    ("raw", "kind"),
+    [
+        (b"%PDF-1.7\n...", "pdf"),
+        ((FIXTURES / "documents" / "club.html").read_bytes(), "html"),
+        (b"\xef\xbb\xbf# Title\n\nText.", "text"),
+        (b"Plain words.", "text"),
+        ("Caf\u00e9 \u201cnoir\u201d".encode("cp1252"), "text"),  # a Windows-1252 file is text too
+    ],
+)
 def test_the_type_comes_from_the_bytes(raw, kind):
     assert sniff(raw) == kind
 
 
-@pytest.mark.parametrize(("raw", "reason"), [
-    (b"MZ\x90\x00rest of a program", "a Windows program"),
-    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
-    (b"PK\x03\x04not really a zip", "a damaged ZIP archive"),
-    (b"   \n\t", "the file is empty"),
-    (b"\x01\x02\x03\x04\x05\x06\x07\x08\x0e\x0f\x10\x11binary", "binary data"),
-    (b"text\x00with NUL", "NUL bytes"),
-])
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"MZ\x90\x00rest of a program", "a Windows program"),
+        (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+        (b"PK\x03\x04not really a zip", "a damaged ZIP archive"),
+        (b"   \n\t", "the file is empty"),
+        (b"\x01\x02\x03\x04\x05\x06\x07\x08\x0e\x0f\x10\x11binary", "binary data"),
+        (b"text\x00with NUL", "NUL bytes"),
+    ],
+)
 def test_what_is_not_a_document_is_named(raw, reason):
     with pytest.raises(DocumentRefused, match=reason):
         sniff(raw)
 
 
-@pytest.mark.parametrize(("name", "kind", "suffix"), [
-    ("notes.rst", "text", ".rst"),
-    ("notes", "text", ".txt"),
-    ("page.htm", "html", ".htm"),
-    ("page.md", "html", ".html"),  # the bytes say HTML
-    ("report", "pdf", ".pdf"),
-    ("report.bin", "docx", ".docx"),
-])
+@pytest.mark.parametrize(
+    ("name", "kind", "suffix"),
+    [
+        ("notes.rst", "text", ".rst"),
+        ("notes", "text", ".txt"),
+        ("page.htm", "html", ".htm"),
+        ("page.md", "html", ".html"),  # the bytes say HTML
+        ("report", "pdf", ".pdf"),
+        ("report.bin", "docx", ".docx"),
+    ],
+)
 def test_the_suffix_follows_the_bytes(name, kind, suffix):
     assert choose_suffix(name, kind) == suffix
 
@@ -84,8 +96,11 @@ def test_a_name_claiming_another_binary_format_is_refused():
 def test_an_upload_is_saved_whole_and_read_with_its_declared_title(tmp_path):
     library = Library(tmp_path, max_file_mb=1)
     change = library.add(NOTE, "Ferry times.md", title="Ferries", source_url="https://e.org/f")
-    assert (change.action, change.document, change.size) == ("added", "uploads/Ferry-times.md",
-                                                              len(NOTE))
+    assert (change.action, change.document, change.size) == (
+        "added",
+        "uploads/Ferry-times.md",
+        len(NOTE),
+    )
     assert change.sha256 == hashlib.sha256(NOTE).hexdigest()
     assert [p.name for p in (tmp_path / "uploads").iterdir() if p.name.startswith(".part")] == []
     (document,), skipped = load_documents(tmp_path, declared=library.declared())
@@ -101,28 +116,35 @@ def test_the_same_name_again_is_an_update(tmp_path):
     assert [p.name for p in (tmp_path / "uploads").glob("*.md")] == ["ferry.md"]
 
 
-@pytest.mark.parametrize(("raw", "name", "reason"), [
-    (b"x" * 1_000_001, "big.md", r"“big.md” is 1.0 MB, over the limit of 1 MB"),
-    ((FIXTURES / "bad" / "encrypted.pdf").read_bytes(), "locked.pdf", "cannot be read"),
-    ((FIXTURES / "bad" / "empty-page.html").read_bytes(), "empty.html", "no main content"),
-    (NOTE, "ferry.md", "the source must be an http:// or https:// link"),
-])
+@pytest.mark.parametrize(
+    ("raw", "name", "reason"),
+    [
+        (b"x" * 1_000_001, "big.md", r"“big.md” is 1.0 MB, over the limit of 1 MB"),
+        ((FIXTURES / "bad" / "encrypted.pdf").read_bytes(), "locked.pdf", "cannot be read"),
+        ((FIXTURES / "bad" / "empty-page.html").read_bytes(), "empty.html", "no main content"),
+        (NOTE, "ferry.md", "the source must be an http:// or https:// link"),
+    ],
+)
 def test_a_refused_upload_leaves_the_documents_as_they_were(tmp_path, raw, name, reason):
     library = Library(tmp_path, max_file_mb=1)
     library.add(NOTE, "ferry.md")
     source = "javascript:alert(1)" if name == "ferry.md" else None
     with pytest.raises(DocumentRefused, match=reason):
         library.add(raw, name, source_url=source)
-    assert sorted(p.name for p in (tmp_path / "uploads").iterdir()) == [".added.json", ".lock",
-                                                                       "ferry.md"]
+    assert sorted(p.name for p in (tmp_path / "uploads").iterdir()) == [
+        ".added.json",
+        ".lock",
+        "ferry.md",
+    ]
     assert (tmp_path / "uploads" / "ferry.md").read_bytes() == NOTE
 
 
 def test_uploads_at_the_same_time_lose_nothing(tmp_path):
     library = Library(tmp_path, max_file_mb=1)
     names = [f"note {n}.md" for n in range(8)]
-    threads = [threading.Thread(target=library.add, args=(NOTE + name.encode(), name))
-               for name in names]
+    threads = [
+        threading.Thread(target=library.add, args=(NOTE + name.encode(), name)) for name in names
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -133,7 +155,9 @@ def test_uploads_at_the_same_time_lose_nothing(tmp_path):
 
 def test_remove_moves_the_file_beside_the_documents_dir_never_over_another(tmp_path):
     docs = tmp_path / "docs"
-    library = Library(docs, max_file_mb=1, clock=Clock(wall=lambda: datetime(2026, 3, 4, tzinfo=UTC)))
+    library = Library(
+        docs, max_file_mb=1, clock=Clock(wall=lambda: datetime(2026, 3, 4, tzinfo=UTC))
+    )
     for _ in range(2):
         library.add(NOTE, "ferry.md", title="Ferries")
         change = library.remove("uploads/ferry.md")
@@ -143,8 +167,9 @@ def test_remove_moves_the_file_beside_the_documents_dir_never_over_another(tmp_p
     assert library.entries() == {}
 
 
-@pytest.mark.parametrize("doc_id", ["uploads/nothing.md", "../outside.md", "/etc/passwd",
-                                    "uploads/.added.json", ""])
+@pytest.mark.parametrize(
+    "doc_id", ["uploads/nothing.md", "../outside.md", "/etc/passwd", "uploads/.added.json", ""]
+)
 def test_removing_what_is_not_a_document_is_refused(tmp_path, doc_id):
     (tmp_path / "outside.md").write_bytes(NOTE)
     library = Library(tmp_path / "docs", max_file_mb=1)

@@ -25,28 +25,31 @@ PAGE = b"<!doctype html><title>Opening hours</title><p>The museum opens at ten.<
 LOCAL = DocumentSettings(allow_private_urls=True, fetch_timeout_seconds=2.0, max_file_mb=0.1)
 
 
-@pytest.mark.parametrize(("host", "problem"), [
-    ("127.0.0.1", "a loopback address"),
-    ("2130706433", "a loopback address"),  # decimal
-    ("0177.0.0.1", "a loopback address"),  # octal
-    ("0x7f.1", "a loopback address"),  # hex, short form
-    ("127.1", "a loopback address"),
-    ("::1", "a loopback address"),
-    ("[::ffff:127.0.0.1]", "a loopback address inside an IPv6 address"),  # IPv4-mapped
-    ("::ffff:10.1.2.3", "a private network address inside an IPv6 address"),
-    ("10.0.0.1", "a private network address"),
-    ("172.16.5.4", "a private network address"),
-    ("192.168.1.1", "a private network address"),
-    ("fd00::1", "a private network address"),
-    ("169.254.169.254", "a link-local address"),
-    ("fe80::1%eth0", "a link-local address"),
-    ("224.0.0.251", "a multicast address"),
-    ("ff02::1", "a multicast address"),
-    ("0.0.0.0", "an unspecified address"),
-    ("100.64.0.1", "not a public address"),  # carrier-grade NAT
-    ("93.184.215.14", ""),
-    ("2606:4700::6810:85e5", ""),
-])
+@pytest.mark.parametrize(
+    ("host", "problem"),
+    [
+        ("127.0.0.1", "a loopback address"),
+        ("2130706433", "a loopback address"),  # decimal
+        ("0177.0.0.1", "a loopback address"),  # octal
+        ("0x7f.1", "a loopback address"),  # hex, short form
+        ("127.1", "a loopback address"),
+        ("::1", "a loopback address"),
+        ("[::ffff:127.0.0.1]", "a loopback address inside an IPv6 address"),  # IPv4-mapped
+        ("::ffff:10.1.2.3", "a private network address inside an IPv6 address"),
+        ("10.0.0.1", "a private network address"),
+        ("172.16.5.4", "a private network address"),
+        ("192.168.1.1", "a private network address"),
+        ("fd00::1", "a private network address"),
+        ("169.254.169.254", "a link-local address"),
+        ("fe80::1%eth0", "a link-local address"),
+        ("224.0.0.251", "a multicast address"),
+        ("ff02::1", "a multicast address"),
+        ("0.0.0.0", "an unspecified address"),
+        ("100.64.0.1", "not a public address"),  # carrier-grade NAT
+        ("93.184.215.14", ""),
+        ("2606:4700::6810:85e5", ""),
+    ],
+)
 def test_addresses_the_bot_must_not_reach(host, problem):
     assert address_problem(literal_address(host)) == problem
 
@@ -56,17 +59,20 @@ def test_names_are_not_taken_for_addresses(host):
     assert literal_address(host) is None
 
 
-@pytest.mark.parametrize(("url", "problem"), [
-    ("https://example.org/rules", ""),
-    ("file:///etc/passwd", "only http:// and https:// addresses"),
-    ("gopher://example.org/", "only http:// and https:// addresses"),
-    ("https://user:secret@example.org/", "must not carry a user name or password"),
-    ("https://user@example.org/", "must not carry a user name or password"),
-    ("http:///nohost", "has no host name"),
-    ("http://example.org:99999/", "not a valid address"),
-    ("http://2130706433/", "2130706433 is a loopback address"),
-    ("http://[::ffff:7f00:1]/", "::ffff:7f00:1 is a loopback address inside an IPv6 address"),
-])
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("https://example.org/rules", ""),
+        ("file:///etc/passwd", "only http:// and https:// addresses"),
+        ("gopher://example.org/", "only http:// and https:// addresses"),
+        ("https://user:secret@example.org/", "must not carry a user name or password"),
+        ("https://user@example.org/", "must not carry a user name or password"),
+        ("http:///nohost", "has no host name"),
+        ("http://example.org:99999/", "not a valid address"),
+        ("http://2130706433/", "2130706433 is a loopback address"),
+        ("http://[::ffff:7f00:1]/", "::ffff:7f00:1 is a loopback address inside an IPv6 address"),
+    ],
+)
 def test_url_checks(url, problem):
     assert (url_problem(url) == "") if not problem else problem in url_problem(url)
 
@@ -111,8 +117,13 @@ async def server():
         return web.Response(body=b"%PDF-1.7", content_type="application/pdf")
 
     app = web.Application()
-    for path, handler in (("/page", page), ("/loop", loop), ("/endless", endless),
-                          ("/silent", silent), ("/file.pdf", pdf)):
+    for path, handler in (
+        ("/page", page),
+        ("/loop", loop),
+        ("/endless", endless),
+        ("/silent", silent),
+        ("/file.pdf", pdf),
+    ):
         app.router.add_get(path, handler)
     runner = web.AppRunner(app, shutdown_timeout=0.1)
     await runner.setup()
@@ -133,15 +144,21 @@ async def test_an_unchanged_page_costs_one_conditional_request(server, tmp_path)
     assert requests[-1].headers["If-None-Match"] == '"v1"'
 
 
-@pytest.mark.parametrize(("path", "settings", "reason"), [
-    ("/loop", LOCAL, "redirects more than 5 times"),
-    ("/endless", LOCAL, "over the limit of 0.1 MB"),
-    ("/silent", DocumentSettings(allow_private_urls=True, fetch_timeout_seconds=0.5),
-     "did not answer within 0.5 s"),
-    ("/file.pdf", LOCAL, "it is application/pdf, not an HTML page"),
-    ("/missing", LOCAL, "the server answered 404 Not Found"),
-    ("/page", DocumentSettings(), "127.0.0.1 is a loopback address"),
-])
+@pytest.mark.parametrize(
+    ("path", "settings", "reason"),
+    [
+        ("/loop", LOCAL, "redirects more than 5 times"),
+        ("/endless", LOCAL, "over the limit of 0.1 MB"),
+        (
+            "/silent",
+            DocumentSettings(allow_private_urls=True, fetch_timeout_seconds=0.5),
+            "did not answer within 0.5 s",
+        ),
+        ("/file.pdf", LOCAL, "it is application/pdf, not an HTML page"),
+        ("/missing", LOCAL, "the server answered 404 Not Found"),
+        ("/page", DocumentSettings(), "127.0.0.1 is a loopback address"),
+    ],
+)
 async def test_fetching_stays_within_the_limits(server, path, settings, reason):
     base, _ = server
     with pytest.raises(DocumentRefused, match=reason):
@@ -161,8 +178,14 @@ async def test_a_failed_refetch_keeps_the_last_copy(server, tmp_path, monkeypatc
     change = await add_page(library, f"{base}/page", LOCAL)
     saved = (tmp_path / change.document).read_bytes()
     library_entries = library.entries
-    monkeypatch.setattr(library, "entries", lambda: {
-        doc_id: type(entry)(url=f"{base}/missing") for doc_id, entry in library_entries().items()})
+    monkeypatch.setattr(
+        library,
+        "entries",
+        lambda: {
+            doc_id: type(entry)(url=f"{base}/missing")
+            for doc_id, entry in library_entries().items()
+        },
+    )
     [check] = await refetch_pages(library, LOCAL)
     assert check.outcome == "failed: the server answered 404 Not Found"
     assert (tmp_path / change.document).read_bytes() == saved
