@@ -88,6 +88,10 @@ class LexicalIndex:
         matrix = self._bm25.scores
         return matrix["indices"][matrix["indptr"][term_id] : matrix["indptr"][term_id + 1]]
 
+    def holds(self, word: str) -> bool:
+        """Whether some text holds `word` itself (a word one typo away does not count)."""
+        return len(self.rows_holding(self._stem(fold(word).lower()))) > 0
+
     def closest_term(self, term: str) -> str:
         """`term` if some text holds it; else the text term one edit away (a letter added,
         dropped, changed, or two swapped) that most texts hold; else `term`."""

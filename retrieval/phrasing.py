@@ -4,6 +4,7 @@ question, and requests about the collection itself ("tl;dr", "what docs do you h
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 # Chat spellings of a question word and its verb; "whats" is not a word any document uses.
@@ -53,6 +54,43 @@ _CONTRACTION = re.compile(
     + "|".join(sorted(map(re.escape, _CONTRACTIONS), key=len, reverse=True))
     + r")(?![\w'’])",
     re.IGNORECASE,
+)
+
+# Chat shorthand for words documents usually spell out. It is read as the full word only where
+# the documents use the full word and never the shorthand: a manual that says "config" keeps it.
+_SHORTHAND = {
+    "repo": "repository",
+    "repos": "repositories",
+    "config": "configuration",
+    "configs": "configurations",
+    "pkg": "package",
+    "pkgs": "packages",
+    "dir": "directory",
+    "dirs": "directories",
+    "admin": "administrator",
+    "admins": "administrators",
+    "env": "environment",
+    "auth": "authentication",
+    "pw": "password",
+    "pwd": "password",
+    "passwd": "password",
+    "msg": "message",
+    "msgs": "messages",
+    "db": "database",
+    "app": "application",
+    "apps": "applications",
+    "perms": "permissions",
+    "prefs": "preferences",
+    "govt": "government",
+    "gov": "government",
+    "mgmt": "management",
+    "approx": "approximately",
+    "intl": "international",
+    "org": "organisation",
+    "orgs": "organisations",
+}
+_SHORTHAND_WORD = re.compile(
+    r"(?<![\w'’])(" + "|".join(map(re.escape, _SHORTHAND)) + r")(?![\w'’])", re.IGNORECASE
 )
 
 # Words that ask, or shape the asking, rather than say what a question is about. They never
@@ -117,6 +155,18 @@ _SOURCES = re.compile(
     rf"){_TAIL}",
     re.IGNORECASE,
 )
+
+
+def shorthand_spelled_out(question: str, used: Callable[[str], bool]) -> str:
+    """`question` with chat shorthand ("repo", "pkg") written in full where the documents use
+    the full word and not the shorthand; `used(word)` says whether some text holds `word`."""
+
+    def spell(match: re.Match) -> str:
+        word = match.group()
+        full = _SHORTHAND[word.lower()]
+        return full if used(full) and not used(word) else word
+
+    return _SHORTHAND_WORD.sub(spell, question)
 
 
 def meta_request(question: str) -> MetaRequest | None:

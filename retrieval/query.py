@@ -14,7 +14,7 @@ from bm25s.stopwords import STOPWORDS_EN
 
 from retrieval.cues import answer_type_pattern
 from retrieval.lexical import LexicalIndex, fold
-from retrieval.phrasing import FORM_WORDS, spelled_out
+from retrieval.phrasing import FORM_WORDS, shorthand_spelled_out, spelled_out
 from retrieval.snapshot import Snapshot
 
 _WORD = re.compile(r"\w\w+")  # what BM25 counts as a word
@@ -52,7 +52,8 @@ class Query:
 def read_query(question: str, snapshot: Snapshot) -> Query:
     """Read `question` against the collection in `snapshot`."""
     sentences, passages = snapshot.sentence_lexical, snapshot.chunk_lexical
-    text = sentences.respelled(spelled_out(question))
+    text = spelled_out(question)
+    text = sentences.respelled(shorthand_spelled_out(text, sentences.holds))
     stems = tuple(sentences.terms(text))
     # `terms` keeps one stem per word that is not a stop word, in order: pair them up rather
     # than tokenise each word again.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.phrasing import MetaRequest, meta_request, spelled_out
+from retrieval.phrasing import MetaRequest, meta_request, shorthand_spelled_out, spelled_out
 
 
 @pytest.mark.parametrize(
@@ -86,3 +86,14 @@ def test_asking_what_the_bot_has_read_is_the_documents_list(question):
 )
 def test_ordinary_questions_are_not_meta_requests(question):
     assert meta_request(question) is None
+
+
+def test_chat_shorthand_is_spelled_out_only_where_the_documents_spell_it_out():
+    holds = {"repository", "package", "config"}.__contains__
+    assert (
+        shorthand_spelled_out("how do i add a repo for this pkg", holds)
+        == "how do i add a repository for this package"
+    )
+    # The documents say "config" themselves, and nothing says "database": both kept as typed.
+    assert shorthand_spelled_out("where is the config db", holds) == "where is the config db"
+    assert shorthand_spelled_out("reporting a Repository", holds) == "reporting a Repository"

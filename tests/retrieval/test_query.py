@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from retrieval.indexer import build_snapshot
 from retrieval.query import informativeness, read_query
-from tests.retrieval.test_scoring import snapshot  # noqa: F401  (the volcano + match fixture)
+from retrieval.settings import ChunkSettings
+from tests.conftest import FakeEmbedder
+from tests.retrieval.test_scoring import document, snapshot  # noqa: F401  (the volcano + match fixture)
 
 
 def test_the_model_reads_contractions_spelled_out_and_typos_respelled(snapshot):
@@ -36,3 +39,15 @@ def test_postings_and_idf_come_from_the_collection(snapshot):
 def test_the_cue_is_read_from_the_question_as_spelled_out(snapshot):
     assert read_query("whats a magma reservoir", snapshot).cue.search("A magma reservoir is hot")
     assert read_query("where is the park", snapshot).cue is None
+
+
+def test_chat_shorthand_finds_the_word_the_documents_spell_out():
+    text = "# Sources\n\nAdd a repository to the sources list before you install a package.\n"
+    documents = [document("sources.md", text)]
+    small = build_snapshot(
+        documents, embedder=FakeEmbedder(), chunking=ChunkSettings(), previous=None
+    ).snapshot
+    query = read_query("how do i add a repo for a pkg", small)
+    assert query.text == "how do i add a repository for a package"
+    assert query.typed == "how do i add a repo for a pkg"
+    assert all(not t.unknown for t in query.terms)
