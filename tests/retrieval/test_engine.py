@@ -24,15 +24,6 @@ from retrieval.snapshot import current_snapshot_path
 from tests.conftest import SEED_ID, FakeEmbedder, make_settings
 
 
-@pytest.fixture
-def docs(tmp_path):
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "cats.md").write_text("# Cats\n\nCats purr when happy. Cats sleep all day.\n")
-    (docs / "dogs.md").write_text("# Dogs\n\nDogs bark at strangers. Dogs love long walks.\n")
-    return docs
-
-
 def wait_until(condition, timeout=30.0):
     """Poll `condition` (observable state another thread changes) until true or `timeout`."""
     deadline = time.monotonic() + timeout

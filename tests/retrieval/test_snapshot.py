@@ -88,15 +88,6 @@ def test_the_spellings_map_keeps_the_commonest_spelling_first_seen_among_equals(
     assert LexicalIndex(["Colour red.", "colour blue."]).spellings()["colour"] == "Colour"
 
 
-@pytest.fixture
-def docs(tmp_path):
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "cats.md").write_text("# Cats\n\nCats purr when happy. Cats sleep all day.\n")
-    (docs / "dogs.md").write_text("# Dogs\n\nDogs bark at strangers. Dogs love long walks.\n")
-    return docs
-
-
 @pytest.mark.parametrize(
     "damage",
     [
