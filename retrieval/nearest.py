@@ -11,7 +11,7 @@ import numpy as np
 # [index] approximate_above). Measured with benchmarks/scale.py: exact search costs about
 # 0.1 ms per 1,000 sentences on 2 cores, so 100k keeps it near 10 ms.
 APPROXIMATE_ABOVE = 100_000
-PROBED_SHARE = 1 / 32  # lists probed per search: 32 of 1,024 at a million vectors
+PROBED_SHARE = 1 / 8  # lists probed: 128 of 1,024 at a million (benchmarks/ivf_recall.py)
 MIN_PROBED = 8
 _TRAINING_PER_LIST = 64  # sampled vectors per list to train the coarse quantizer
 _SEED = 16  # the same vectors always make the same index
