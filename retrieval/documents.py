@@ -66,8 +66,42 @@ def load_documents(
         except (OSError, UnicodeDecodeError, ValueError) as error:
             _skip(skipped, doc_id, describe(error))
             continue
-        documents.append(with_declared(document, (declared or {}).get(doc_id)))
+        given = (declared or {}).get(doc_id)
+        document = replace(document, stamp=file_stamp(path, given))
+        documents.append(with_declared(document, given))
     return documents, sorted(skipped, key=lambda s: s.path)
+
+
+def file_stamp(path: Path, declared: Declared | None) -> tuple:
+    """What a refresh compares before reading a file: its size and modification time, and the
+    title and source it was declared with."""
+    info = path.stat()
+    given = declared or Declared()
+    return (info.st_size, info.st_mtime_ns, given.title or "", given.source_url or "")
+
+
+def unchanged_files(
+    root: Path,
+    stamps: Mapping[str, list],
+    *,
+    max_file_mb: float,
+    max_documents: int,
+    declared: Mapping[str, Declared] | None = None,
+) -> list[Skipped] | None:
+    """The files passed over under `root` when its documents are exactly those `stamps` (id →
+    stamp as recorded) describes, each with the same size, time and declarations: then nothing
+    needs reading. None when anything differs, or when a limit would now leave a file out."""
+    found, skipped = find_document_files(root)
+    if not stamps or len(found) > max_documents or {i for i, _ in found} != set(stamps):
+        return None
+    for doc_id, path in found:
+        try:
+            stamp = file_stamp(path, (declared or {}).get(doc_id))
+        except OSError:
+            return None
+        if list(stamp) != list(stamps[doc_id]) or stamp[0] > max_file_mb * 1_000_000:
+            return None
+    return sorted(skipped, key=lambda s: s.path)
 
 
 def find_document_files(root: Path) -> tuple[list[tuple[str, Path]], list[Skipped]]:

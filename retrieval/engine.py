@@ -13,7 +13,7 @@ from pathlib import Path
 
 from retrieval.answers import compose_answer
 from retrieval.clock import SYSTEM_CLOCK, Clock
-from retrieval.documents import Skipped, load_documents
+from retrieval.documents import Skipped, load_documents, unchanged_files
 from retrieval.embedder import Embedder
 from retrieval.errors import (
     CorruptIndex,
@@ -25,11 +25,13 @@ from retrieval.errors import (
 )
 from retrieval.file_lock import Stopped, Unlockable, exclusive
 from retrieval.indexer import (
+    BuildResult,
     Progress,
     build_snapshot,
     document_changes,
     incompatibility,
     settings_fingerprint,
+    stamps,
 )
 from retrieval.models import (
     Answer,
@@ -301,6 +303,8 @@ class Engine:
         problem = incompatibility(manifest, fingerprint)
         if problem:
             return problem
+        if self._unchanged_files(manifest) is not None:
+            return ""
         documents, _ = self._load_documents()
         changes = document_changes(manifest, documents)
         moved = {k: v for k, v in changes.items() if k != "unchanged" and v}
@@ -318,9 +322,23 @@ class Engine:
         docs_dir = self.settings.documents.dir
         with _build_lock(index_dir, blocking=True, cancelled=self._cancelled):
             remove_stale(index_dir, keep=_live_name(index_dir))  # leftovers of a killed build
-            documents, skipped = self._load_documents()
             serving = self._snapshot is not None
             previous = self._snapshot or self._read_live_quietly()
+            unread = (
+                self._unchanged_files(previous.manifest) if previous and previous.path else None
+            )
+            if unread is not None:  # every file as the index recorded it: nothing to read
+                if progress:
+                    progress(1, 1)  # as a build with nothing to embed reports it
+                self._snapshot = previous.prepare() if serving else previous
+                return _untouched(previous).report(
+                    chunks=len(previous.chunks),
+                    unread=unread,
+                    seconds=time.perf_counter() - began,
+                    requested_by=running.requested_by,
+                    started_at=running.started_at,
+                )
+            documents, skipped = self._load_documents()
             if not documents and not allow_empty:
                 if not docs_dir.is_dir():
                     raise EmptyCorpus(f"the documents dir {docs_dir} does not exist")
@@ -342,12 +360,7 @@ class Engine:
                 clock=self.clock,
                 approximate_above=self.settings.index.approximate_above,
             )
-            nothing_changed = (
-                previous is not None
-                and previous.path is not None
-                and not (result.full_rebuild or result.added or result.changed or result.removed)
-            )
-            if nothing_changed:
+            if result.snapshot is previous:  # the build found nothing to change
                 snapshot = previous
             else:
                 _raise_if_set(self._cancelled)
@@ -367,6 +380,23 @@ class Engine:
             seconds=time.perf_counter() - began,
             requested_by=running.requested_by,
             started_at=running.started_at,
+        )
+
+    def _unchanged_files(self, manifest: dict) -> list[Skipped] | None:
+        """What a refresh would pass over, when the documents are the files the index was built
+        from (same names, sizes, times and declarations) under the same settings; else None."""
+        fingerprint = settings_fingerprint(self.embedder, self.settings.chunking)
+        if incompatibility(manifest, fingerprint):
+            return None
+        limits = self.settings.documents
+        return unchanged_files(
+            limits.dir,
+            stamps(manifest),
+            max_file_mb=limits.max_file_mb,
+            max_documents=limits.max_documents,
+            declared=Library(
+                limits.dir, max_file_mb=limits.max_file_mb, clock=self.clock
+            ).declared(),
         )
 
     def _load_documents(self) -> tuple[list[Document], list[Skipped]]:
@@ -441,3 +471,9 @@ def _build_lock(index_dir: Path, *, blocking: bool, cancelled: threading.Event |
         raise IndexError_(f"cannot use the index dir {index_dir}: {error.strerror}") from None
     except Stopped:
         raise RefreshCancelled("the refresh was cancelled: Citebot is stopping") from None
+
+
+def _untouched(snapshot: Snapshot) -> BuildResult:
+    """A refresh that found every document as `snapshot` recorded it."""
+    ids = tuple(sorted(snapshot.manifest.get("documents", {})))
+    return BuildResult(snapshot, (), (), (), ids, embedded=0, full_rebuild=False, reason="")

@@ -96,6 +96,12 @@ def incompatibility(manifest: dict, fingerprint: dict) -> str:
     return ""
 
 
+def stamps(manifest: dict) -> dict[str, list]:
+    """Each document's stamp (size, time, declarations) as the snapshot recorded it."""
+    entries = manifest.get("documents", {}).items()
+    return {doc_id: entry["stamp"] for doc_id, entry in entries if "stamp" in entry}
+
+
 def document_changes(manifest: dict, documents: list[Document]) -> dict[str, list[str]]:
     """Document ids by kind of change against a snapshot's manifest."""
     old = {doc_id: entry["sha256"] for doc_id, entry in manifest.get("documents", {}).items()}
@@ -131,6 +137,7 @@ def build_snapshot(
         reusable
         and reusable.path
         and not (changes["added"] or changes["changed"] or changes["removed"])
+        and stamps(reusable.manifest) == {d.id: list(d.stamp) for d in documents if d.stamp}
     ):
         # The snapshot on disk is already the next one: nothing to split, copy or write.
         if progress:
@@ -213,7 +220,12 @@ def build_snapshot(
         "dimension": dimension,
         "built_at": now,
         "documents": {
-            d.id: {"sha256": d.sha256, "title": d.title, "indexed_at": indexed_at[d.id]}
+            d.id: {
+                "sha256": d.sha256,
+                "title": d.title,
+                "indexed_at": indexed_at[d.id],
+                **({"stamp": list(d.stamp)} if d.stamp else {}),
+            }
             for d in documents
         },
         "counts": {"documents": len(documents), "chunks": len(chunks), "sentences": len(sentences)},

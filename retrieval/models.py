@@ -42,6 +42,9 @@ class Document:
     reader: str = "markdown"  # the reader that extracted `text`: markdown, pdf, html, docx, rst
     places: tuple[Place, ...] = ()  # sorted, non-overlapping; none for a file without sections
     blocks: tuple[Block, ...] = ()  # sorted, non-overlapping
+    # What the file was when read: size, modification time (ns) and declared title and source;
+    # a refresh that finds every file's stamp as the index recorded it reads nothing.
+    stamp: tuple = ()
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from retrieval.documents import Skipped, load_documents
+from retrieval.documents import Declared, Skipped, load_documents, unchanged_files
 from retrieval.errors import DocumentLimit
 from tests.conftest import SEED_ID, SEEDS
 
@@ -134,3 +134,22 @@ def test_more_documents_than_the_limit_refuses_before_reading_any(tmp_path):
         DocumentLimit, match="holds 4 documents, more than documents.max_documents = 3"
     ):
         load_documents(tmp_path, max_documents=3)
+
+
+def test_files_as_indexed_need_no_reading_until_a_name_size_time_or_title_changes(tmp_path):
+    (tmp_path / "a.md").write_text("# A\n\nAlpha.\n")
+    (tmp_path / "b.md").write_text("# B\n\nBeta.\n")
+    (tmp_path / ".hidden.md").write_text("# H\n\nHidden.\n")
+    loaded, _ = load_documents(tmp_path)
+    stamps = {d.id: list(d.stamp) for d in loaded}
+    limits = {"max_file_mb": 50.0, "max_documents": 100}
+    unread = unchanged_files(tmp_path, stamps, **limits)
+    assert unread is not None and [s.path for s in unread] == [".hidden.md"]
+    assert unchanged_files(tmp_path, stamps, **limits, declared={"a.md": Declared("Aye")}) is None
+    assert unchanged_files(tmp_path, stamps, max_file_mb=0.000001, max_documents=100) is None
+    assert unchanged_files(tmp_path, stamps, max_file_mb=50.0, max_documents=1) is None
+    (tmp_path / "c.md").write_text("# C\n\nGamma.\n")
+    assert unchanged_files(tmp_path, stamps, **limits) is None
+    (tmp_path / "c.md").unlink()
+    (tmp_path / "b.md").write_text("# B\n\nBeta, longer.\n")
+    assert unchanged_files(tmp_path, stamps, **limits) is None

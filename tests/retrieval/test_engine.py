@@ -1,13 +1,14 @@
 """The engine with a fake embedder: index lifecycle, incremental refresh, safety."""
 
 import logging
+import os
 import threading
 import time
 from datetime import UTC, datetime
 
 import pytest
 
-from retrieval import indexer
+from retrieval import documents, indexer
 from retrieval.clock import Clock
 from retrieval.engine import Engine
 from retrieval.errors import (
@@ -77,6 +78,34 @@ def test_a_refresh_with_nothing_changed_embeds_nothing_and_keeps_the_snapshot(tm
     report = engine.refresh()
     assert report.embedded == 0 and report.unchanged == ("cats.md", "dogs.md")
     assert current_snapshot_path(tmp_path / "index") == before
+
+
+def test_a_refresh_reads_no_file_whose_size_and_time_are_as_indexed(tmp_path, docs, monkeypatch):
+    engine = engine_for(tmp_path, docs)
+    engine.load()
+    read = []
+    original = documents.read_document
+    monkeypatch.setattr(
+        documents,
+        "read_document",
+        lambda path, doc_id: read.append(doc_id) or original(path, doc_id),
+    )
+    assert engine.refresh().unchanged == ("cats.md", "dogs.md") and read == []
+
+    # Touched (a checkout, a copy): read again, found unchanged, and its new time recorded.
+    stat = (docs / "cats.md").stat()
+    os.utime(docs / "cats.md", ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
+    report = engine.refresh()
+    assert report.unchanged == ("cats.md", "dogs.md") and report.embedded == 0
+    assert sorted(read) == ["cats.md", "dogs.md"]
+    read.clear()
+    assert engine.refresh().embedded == 0 and read == []
+
+    # The same size with other words is still a change: the time moved.
+    (docs / "dogs.md").write_text("# Dogs\n\nDogs bark at strangers. Dogs love long naps.\n")
+    report = engine.refresh()
+    assert report.changed == ("dogs.md",) and report.embedded > 0
+    assert "long naps" in engine.ask("What do dogs love?").quotes[0].text
 
 
 def test_another_model_forces_a_full_rebuild_said_in_the_report(tmp_path, docs):
