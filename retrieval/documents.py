@@ -61,21 +61,21 @@ def load_documents(
         )
     documents = []
     for doc_id, path in found:
+        given = (declared or {}).get(doc_id)
         try:
-            document = _read_inside(root, path, doc_id, max_bytes=int(max_file_mb * 1_000_000))
+            document = _read_inside(
+                root, path, doc_id, max_bytes=int(max_file_mb * 1_000_000), declared=given
+            )
         except (OSError, UnicodeDecodeError, ValueError) as error:
             _skip(skipped, doc_id, describe(error))
             continue
-        given = (declared or {}).get(doc_id)
-        document = replace(document, stamp=file_stamp(path, given))
         documents.append(with_declared(document, given))
     return documents, sorted(skipped, key=lambda s: s.path)
 
 
-def file_stamp(path: Path, declared: Declared | None) -> tuple:
+def file_stamp(info: os.stat_result, declared: Declared | None) -> tuple:
     """What a refresh compares before reading a file: its size and modification time, and the
     title and source it was declared with."""
-    info = path.stat()
     given = declared or Declared()
     return (info.st_size, info.st_mtime_ns, given.title or "", given.source_url or "")
 
@@ -96,7 +96,7 @@ def unchanged_files(
         return None
     for doc_id, path in found:
         try:
-            stamp = file_stamp(path, (declared or {}).get(doc_id))
+            stamp = file_stamp(path.stat(), (declared or {}).get(doc_id))
         except OSError:
             return None
         if list(stamp) != list(stamps[doc_id]) or stamp[0] > max_file_mb * 1_000_000:
@@ -169,7 +169,11 @@ def outside_reason(root: Path, path: Path) -> str:
     return ""
 
 
-def _read_inside(root: Path, path: Path, doc_id: str, *, max_bytes: int) -> Document:
+def _read_inside(
+    root: Path, path: Path, doc_id: str, *, max_bytes: int, declared: Declared | None
+) -> Document:
+    """The document at `path`, stamped with the stat taken before reading it: a file changed
+    while it is read then looks changed to the next refresh too."""
     # Checked again just before reading, so a file swapped for a link since the walk is caught.
     problem = outside_reason(root, path)
     if problem:
@@ -182,7 +186,7 @@ def _read_inside(root: Path, path: Path, doc_id: str, *, max_bytes: int) -> Docu
             f"the file is {round(info.st_size / 1_000_000, 3):g} MB, over documents.max_file_mb = "
             f"{max_bytes / 1_000_000:g}"
         )
-    return read_document(path, doc_id)
+    return replace(read_document(path, doc_id), stamp=file_stamp(info, declared))
 
 
 def _skip(skipped: list[Skipped], doc_id: str, reason: str) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from retrieval.answers import compose_answer
 from retrieval.clock import SYSTEM_CLOCK, Clock
-from retrieval.documents import Skipped, load_documents, unchanged_files
+from retrieval.documents import Declared, Skipped, load_documents, unchanged_files
 from retrieval.embedder import Embedder
 from retrieval.errors import (
     CorruptIndex,
@@ -331,7 +331,7 @@ class Engine:
                 if progress:
                     progress(1, 1)  # as a build with nothing to embed reports it
                 self._snapshot = previous.prepare() if serving else previous
-                return _untouched(previous).report(
+                return BuildResult.untouched(previous).report(
                     chunks=len(previous.chunks),
                     unread=unread,
                     seconds=time.perf_counter() - began,
@@ -394,14 +394,17 @@ class Engine:
             stamps(manifest),
             max_file_mb=limits.max_file_mb,
             max_documents=limits.max_documents,
-            declared=Library(
-                limits.dir, max_file_mb=limits.max_file_mb, clock=self.clock
-            ).declared(),
+            declared=self._declared(),
         )
+
+    def _declared(self) -> dict[str, Declared]:
+        """Titles and sources the documents added from Discord or `citebot add` were given."""
+        limits = self.settings.documents
+        return Library(limits.dir, max_file_mb=limits.max_file_mb, clock=self.clock).declared()
 
     def _load_documents(self) -> tuple[list[Document], list[Skipped]]:
         limits = self.settings.documents
-        added = Library(limits.dir, max_file_mb=limits.max_file_mb, clock=self.clock).declared()
+        added = self._declared()
         return load_documents(
             limits.dir,
             max_file_mb=limits.max_file_mb,
@@ -471,9 +474,3 @@ def _build_lock(index_dir: Path, *, blocking: bool, cancelled: threading.Event |
         raise IndexError_(f"cannot use the index dir {index_dir}: {error.strerror}") from None
     except Stopped:
         raise RefreshCancelled("the refresh was cancelled: Citebot is stopping") from None
-
-
-def _untouched(snapshot: Snapshot) -> BuildResult:
-    """A refresh that found every document as `snapshot` recorded it."""
-    ids = tuple(sorted(snapshot.manifest.get("documents", {})))
-    return BuildResult(snapshot, (), (), (), ids, embedded=0, full_rebuild=False, reason="")

@@ -42,6 +42,12 @@ class BuildResult:
     reason: str
     skipped: tuple[Skipped, ...] = ()  # documents over the texts-per-document limit
 
+    @classmethod
+    def untouched(cls, snapshot: Snapshot) -> BuildResult:
+        """A build that found every document as `snapshot` recorded it: nothing to write."""
+        ids = tuple(sorted(snapshot.manifest.get("documents", {})))
+        return cls(snapshot, (), (), (), ids, embedded=0, full_rebuild=False, reason="")
+
     def report(
         self,
         *,
@@ -142,16 +148,7 @@ def build_snapshot(
         # The snapshot on disk is already the next one: nothing to split, copy or write.
         if progress:
             progress(1, 1)
-        return BuildResult(
-            snapshot=reusable,
-            added=(),
-            changed=(),
-            removed=(),
-            unchanged=tuple(changes["unchanged"]),
-            embedded=0,
-            full_rebuild=False,
-            reason="",
-        )
+        return BuildResult.untouched(reusable)
 
     chunks: list[Chunk] = []
     sentences: list[Sentence] = []
