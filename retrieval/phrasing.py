@@ -4,7 +4,7 @@ question, and requests about the collection itself ("tl;dr", "what docs do you h
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 # Chat spellings of a question word and its verb; "whats" is not a word any document uses.
@@ -49,12 +49,16 @@ _CONTRACTIONS = {
     "havent": "have not",
     "shouldnt": "should not",
 }
-_CONTRACTION = re.compile(
-    r"(?<![\w'’])("
-    + "|".join(sorted(map(re.escape, _CONTRACTIONS), key=len, reverse=True))
-    + r")(?![\w'’])",
-    re.IGNORECASE,
-)
+
+
+def _whole_words(words: Iterable[str]) -> re.Pattern:
+    """Any of `words`, case-insensitive, standing alone (not inside a word or a contraction);
+    longer words first, so "what're" is not read as "what"."""
+    alternatives = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+    return re.compile(rf"(?<![\w'’])({alternatives})(?![\w'’])", re.IGNORECASE)
+
+
+_CONTRACTION = _whole_words(_CONTRACTIONS)
 
 # Chat shorthand for words documents usually spell out. It is read as the full word only where
 # the documents use the full word and never the shorthand: a manual that says "config" keeps it.
@@ -89,9 +93,7 @@ _SHORTHAND = {
     "org": "organisation",
     "orgs": "organisations",
 }
-_SHORTHAND_WORD = re.compile(
-    r"(?<![\w'’])(" + "|".join(map(re.escape, _SHORTHAND)) + r")(?![\w'’])", re.IGNORECASE
-)
+_SHORTHAND_WORD = _whole_words(_SHORTHAND)
 
 # Words that ask, or shape the asking, rather than say what a question is about. They never
 # count as the question's topic: a document that does not use "mean" or "happened" is not
