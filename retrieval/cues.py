@@ -34,6 +34,23 @@ _ASKS_DEFINITION = re.compile(
     r"[\s?!.]*$)",
     re.IGNORECASE,
 )
+# "What's X for?", "what does X do", "what is the point of X", "why do we need X".
+_ASKS_PURPOSE = re.compile(
+    rf"^\s*(?:what(?:\s+(?:is|are|was|were)|['’]s)\s+{_ARTICLE}{_TERM}\s+(?:used\s+)?for"
+    rf"|what\s+(?:does|do|did)\s+{_ARTICLE}{_TERM}\s+do"
+    rf"|(?:what(?:\s+(?:is|was)|['’]s)\s+)?(?:the\s+)?(?:purpose|point|goal|aim)\s+of\s+{_ARTICLE}{_TERM}"
+    rf"|why\s+(?:do|does|would)\s+(?:we|i|you|they)\s+(?:need|use|want)\s+{_ARTICLE}{_TERM})"
+    r"[\s?!.]*$",
+    re.IGNORECASE,
+)
+# What may follow the term, a few words on, in a sentence that says what it is for: "X (of
+# the willing) to develop", "X is used for", "X, aimed at", "X lets you". Not "to a/the": that
+# is "refers to the", "belongs to a".
+_SERVES = (
+    r"(?:\W+\w+){0,4}?\W+(?:in\s+order\s+to|so\s+as\s+to|aim(?:s|ed)?\s+(?:at|to)"
+    r"|(?:designed|intended|used|meant)\s+(?:to|for)|(?:is|are)\s+for|lets?|allows?|helps?"
+    r"|enables?|to\s+(?!(?:an?|the|be|its?|their|his|her)\b)\w+)"
+)
 # What may follow the term in a sentence that defines it: a closing quote, a parenthesis.
 _DEFINES = r"[\"'”’)]*\s*(?:\([^)]*\)\s*)?,?\s*(?:is|are|refers?\s+to|means?|denotes?)\b"
 _QUOTES = "\"'“”‘’«»"
@@ -47,6 +64,7 @@ def answer_type_pattern(question: str) -> re.Pattern | None:
     """What an answering sentence must contain: a number, a date; for "Who is X?" a sentence
     that says who X is ("President Emmanuel Macron", "Ash, an associate fellow"); for "What is
     X?" (or "define X", "what does X mean") one that defines X ("X is", "X refers to"); for
+    "What's X for?" one that says what X serves ("X … to develop", "X is used for"); for
     other "who" questions a capitalised name the question does not already hold; or None."""
     if _ASKS_NUMBER.search(question):
         return _NUMBER
@@ -59,14 +77,25 @@ def answer_type_pattern(question: str) -> re.Pattern | None:
             rf"(?:\b[A-Z][\w.’'-]*\s+)+(?i:{name})\b|\b(?i:{name})\b[\"'”’]?\s*(?:\([^)]*\)\s*)?,"
             rf"\s+(?:an?|the|who)\s|\b(?i:{name})\s+(?:is|was)\s+(?:an?|the)\s"
         )
+    purpose = _ASKS_PURPOSE.match(question)
+    if purpose:
+        term = _term_pattern(next(t for t in purpose.groups() if t))
+        return re.compile(rf"\b{term}{_SERVES}", re.IGNORECASE) if term else None
     definition = _ASKS_DEFINITION.match(question)
     if definition:
-        term = next(t for t in definition.groups() if t)
-        words = [w.strip(_QUOTES) for w in term.split()]
-        if 0 < len(words) <= 4 and all(words):
-            term = r"\s+".join(map(re.escape, words))
+        term = _term_pattern(next(t for t in definition.groups() if t))
+        if term:
             return re.compile(rf"\b{term}{_DEFINES}", re.IGNORECASE)
     if _ASKS_PERSON.search(question):
         named = "|".join(sorted(set(re.findall(r"\w+", question.lower()))))
         return re.compile(rf"(?<=\s)(?!(?i:{named})\b)[A-Z][a-z]+")
+    return None
+
+
+def _term_pattern(term: str) -> str | None:
+    """The words of a term the question names (one to four, quotes dropped), as a pattern that
+    matches them across any whitespace; None for a longer phrase, which names no one thing."""
+    words = [w.strip(_QUOTES) for w in term.split()]
+    if 0 < len(words) <= 4 and all(words):
+        return r"\s+".join(map(re.escape, words))
     return None

@@ -64,3 +64,27 @@ def test_asking_what_x_means_prefers_the_sentence_that_defines_x(question):
 
 def test_a_long_what_question_has_no_definition_cue():
     assert answer_type_pattern("What is the name of the stadium in the Bay Area?") is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what is the coalition for",
+        "What’s the coalition of the willing for?",
+        "what's the coalition used for",
+        "what is the point of the coalition",
+        "why do we need the coalition",
+    ],
+)
+def test_asking_what_x_is_for_prefers_the_sentence_that_says_what_x_serves(question):
+    pattern = answer_type_pattern(question)
+    assert pattern.search(SEED["mentions"])  # "coalition of the willing” to draft a plan"
+    assert not pattern.search(SEED["defines"])  # "refers to a temporary partnership"
+    assert not pattern.search(SEED["starmer"])  # names it, says nothing of what it is for
+
+
+def test_what_a_command_does():
+    pattern = answer_type_pattern("what does apt-get do")
+    assert pattern.search("apt-get is used to install and remove packages.")
+    assert pattern.search("The apt-get command lets you upgrade every package at once.")
+    assert not pattern.search("Run apt-get as root.")
