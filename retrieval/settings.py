@@ -64,7 +64,7 @@ class ChunkSettings:
 class AnswerSettings:
     top_k: int = field(default=3, metadata=_range(1, 10))
     max_quote_chars: int = field(default=300, metadata=_range(80, 1000))
-    min_score: float = field(default=0.22, metadata=_range(0.0, 1.0))
+    min_score: float = field(default=0.36, metadata=_range(0.0, 1.0))
     max_question_chars: int = field(default=1000, metadata=_range(10, 10000))
 
 
@@ -79,12 +79,12 @@ class RetrievalSettings:
     term_coverage_weight: float = field(default=0.283, metadata=_range(0.0, 1.0))
     context_coverage_weight: float = field(default=0.195, metadata=_range(0.0, 1.0))
     passage_coverage_weight: float = field(default=0.236, metadata=_range(0.0, 1.0))
-    relevance_bias: float = field(default=-3.69, metadata=_range(-50.0, 50.0))
-    relevance_sentence_weight: float = field(default=9.12, metadata=_range(-50.0, 50.0))
-    relevance_passage_weight: float = field(default=4.31, metadata=_range(-50.0, 50.0))
-    relevance_coverage_weight: float = field(default=6.8, metadata=_range(-50.0, 50.0))
-    relevance_unknown_weight: float = field(default=-0.57, metadata=_range(-50.0, 50.0))
-    relevance_size_weight: float = field(default=-1.71, metadata=_range(-50.0, 50.0))
+    relevance_bias: float = field(default=-1.62, metadata=_range(-50.0, 50.0))
+    relevance_sentence_weight: float = field(default=3.69, metadata=_range(-50.0, 50.0))
+    relevance_passage_weight: float = field(default=3.3, metadata=_range(-50.0, 50.0))
+    relevance_coverage_weight: float = field(default=4.36, metadata=_range(-50.0, 50.0))
+    relevance_unknown_weight: float = field(default=-1.69, metadata=_range(-50.0, 50.0))
+    relevance_size_weight: float = field(default=-1.04, metadata=_range(-50.0, 50.0))
 
 
 @dataclass(frozen=True)
