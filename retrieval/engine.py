@@ -42,6 +42,7 @@ from retrieval.models import (
     Reply,
     Summary,
 )
+from retrieval.phases import phase
 from retrieval.phrasing import meta_request
 from retrieval.places import located
 from retrieval.query import read_query
@@ -338,7 +339,8 @@ class Engine:
                     requested_by=running.requested_by,
                     started_at=running.started_at,
                 )
-            documents, skipped = self._load_documents()
+            with phase("read documents"):
+                documents, skipped = self._load_documents()
             if not documents and not allow_empty:
                 if not docs_dir.is_dir():
                     raise EmptyCorpus(f"the documents dir {docs_dir} does not exist")
@@ -365,7 +367,8 @@ class Engine:
             else:
                 _raise_if_set(self._cancelled)
                 try:
-                    write_snapshot(index_dir, result.snapshot)
+                    with phase("write snapshot (total)"):
+                        write_snapshot(index_dir, result.snapshot)
                 except OSError as error:  # e.g. a full disk: the live snapshot stays as it was
                     raise IndexError_(
                         f"cannot write the new index in {index_dir}: {error.strerror or error}"
@@ -373,7 +376,8 @@ class Engine:
                 snapshot = result.snapshot
             # An engine that serves questions gets BM25 built before the swap; a one-off
             # `citebot index` never needs it.
-            self._snapshot = snapshot.prepare() if serving else snapshot
+            with phase("prepare the new snapshot (BM25, typo map)"):
+                self._snapshot = snapshot.prepare() if serving else snapshot
         return result.report(
             chunks=len(snapshot.chunks),
             unread=skipped,

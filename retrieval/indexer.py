@@ -14,6 +14,7 @@ from retrieval.embedder import Embedder
 from retrieval.models import Chunk, Document, RefreshReport, Sentence
 from retrieval.nearest import APPROXIMATE_ABOVE
 from retrieval.passages import split_document
+from retrieval.phases import phase
 from retrieval.places import section_of
 from retrieval.settings import ChunkSettings
 from retrieval.snapshot import Snapshot
@@ -157,37 +158,38 @@ def build_snapshot(
     indexed_at: dict[str, str] = {}
     kept: list[Document] = []
     too_large: list[Skipped] = []
-    for document in documents:
-        if reusable and document.id in unchanged:
-            c_rows, s_rows = reusable.chunks_of(document.id), reusable.sentences_of(document.id)
-            chunks.extend(reusable.chunks[r] for r in c_rows)
-            sentences.extend(reusable.sentences[r] for r in s_rows)
-            chunk_vectors.extend(reusable.chunk_vectors[r] for r in c_rows)
-            sentence_vectors.extend(reusable.sentence_vectors[r] for r in s_rows)
-            indexed_at[document.id] = reusable.manifest["documents"][document.id]["indexed_at"]
-            kept.append(document)
-            continue
-        doc_chunks, doc_sentences = split_document(
-            document,
-            max_chars=chunking.max_chars,
-            overlap_sentences=chunking.overlap_sentences,
-        )
-        texts = len(doc_chunks) + len(doc_sentences)
-        if max_texts_per_document is not None and texts > max_texts_per_document:
-            why = (
-                f"it makes {texts:,} passages and sentences to embed, over "
-                f"documents.max_texts_per_document = {max_texts_per_document:,}"
+    with phase("split changed documents, gather unchanged rows"):
+        for document in documents:
+            if reusable and document.id in unchanged:
+                c_rows, s_rows = reusable.chunks_of(document.id), reusable.sentences_of(document.id)
+                chunks.extend(reusable.chunks[r] for r in c_rows)
+                sentences.extend(reusable.sentences[r] for r in s_rows)
+                chunk_vectors.extend(reusable.chunk_vectors[r] for r in c_rows)
+                sentence_vectors.extend(reusable.sentence_vectors[r] for r in s_rows)
+                indexed_at[document.id] = reusable.manifest["documents"][document.id]["indexed_at"]
+                kept.append(document)
+                continue
+            doc_chunks, doc_sentences = split_document(
+                document,
+                max_chars=chunking.max_chars,
+                overlap_sentences=chunking.overlap_sentences,
             )
-            log.warning("skipping %s: %s", document.id, why)
-            too_large.append(Skipped(document.id, why))
-            continue
-        kept.append(document)
-        chunks.extend(doc_chunks)
-        sentences.extend(doc_sentences)
-        chunk_vectors.extend([None] * len(doc_chunks))
-        sentence_vectors.extend([None] * len(doc_sentences))
-        indexed_at[document.id] = now
-    documents = kept
+            texts = len(doc_chunks) + len(doc_sentences)
+            if max_texts_per_document is not None and texts > max_texts_per_document:
+                why = (
+                    f"it makes {texts:,} passages and sentences to embed, over "
+                    f"documents.max_texts_per_document = {max_texts_per_document:,}"
+                )
+                log.warning("skipping %s: %s", document.id, why)
+                too_large.append(Skipped(document.id, why))
+                continue
+            kept.append(document)
+            chunks.extend(doc_chunks)
+            sentences.extend(doc_sentences)
+            chunk_vectors.extend([None] * len(doc_chunks))
+            sentence_vectors.extend([None] * len(doc_sentences))
+            indexed_at[document.id] = now
+        documents = kept
 
     by_id = {d.id: d for d in documents}
     pending = [
@@ -205,7 +207,8 @@ def build_snapshot(
     if pending:
         embedder.warm_up()  # so the log line below means the embedding itself has begun
         log.info("embedding %d passages and sentences", len(pending))
-        vectors = embedder.encode([text for _, _, text in pending], progress=progress)
+        with phase("embed"):
+            vectors = embedder.encode([text for _, _, text in pending], progress=progress)
         for (target, i, _), vector in zip(pending, vectors):
             target[i] = vector
     elif progress:
@@ -227,15 +230,19 @@ def build_snapshot(
         },
         "counts": {"documents": len(documents), "chunks": len(chunks), "sentences": len(sentences)},
     }
-    snapshot = Snapshot(
-        manifest=manifest,
-        documents=list(documents),
-        chunks=chunks,
-        sentences=sentences,
-        chunk_vectors=_stack(chunk_vectors, dimension),
-        sentence_vectors=_stack(sentence_vectors, dimension),
-        approximate_above=approximate_above,
-    )
+    with phase("stack vectors"):
+        chunk_array = _stack(chunk_vectors, dimension)
+        sentence_array = _stack(sentence_vectors, dimension)
+    with phase("tables and search indexes (IVF train and add)"):
+        snapshot = Snapshot(
+            manifest=manifest,
+            documents=list(documents),
+            chunks=chunks,
+            sentences=sentences,
+            chunk_vectors=chunk_array,
+            sentence_vectors=sentence_array,
+            approximate_above=approximate_above,
+        )
     if too_large or not reusable:
         changes = document_changes(previous.manifest if previous else {}, documents)
     return BuildResult(

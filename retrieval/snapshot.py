@@ -19,6 +19,7 @@ import logging
 import os
 import shutil
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -31,7 +32,9 @@ from retrieval.errors import CorruptIndex
 from retrieval.lexical import LexicalIndex
 from retrieval.models import Block, Chunk, Document, Place, Sentence
 from retrieval.nearest import APPROXIMATE_ABOVE, NearestIndex
+from retrieval.phases import phase
 from retrieval.places import section_of
+from retrieval.tables import ChunkTable, SentenceTable
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +60,8 @@ class Snapshot:
 
     manifest: dict
     documents: list[Document]
-    chunks: list[Chunk]
-    sentences: list[Sentence]
+    chunks: Sequence[Chunk]  # a ChunkTable once constructed
+    sentences: Sequence[Sentence]  # a SentenceTable once constructed
     chunk_vectors: np.ndarray
     sentence_vectors: np.ndarray
     path: Path | None = None
@@ -74,15 +77,13 @@ class Snapshot:
 
     def __post_init__(self) -> None:
         self.doc_rows = {d.id: row for row, d in enumerate(self.documents)}
-        first_chunk = {}
-        for row, chunk in enumerate(self.chunks):
-            first_chunk.setdefault(chunk.doc_id, row)
-        self.chunk_doc = np.array([self.doc_rows[c.doc_id] for c in self.chunks], dtype=np.int32)
-        self.sentence_doc = np.array(
-            [self.doc_rows[s.doc_id] for s in self.sentences], dtype=np.int32
-        )
-        self.sentence_chunk = np.array(
-            [first_chunk[s.doc_id] + s.chunk for s in self.sentences], dtype=np.int32
+        self.chunks = ChunkTable.of(self.documents, self.chunks, self.doc_rows)
+        self.sentences = SentenceTable.of(self.documents, self.sentences, self.doc_rows)
+        self.chunk_doc = self.chunks.rows[:, 0].astype(np.int32)
+        self.sentence_doc = self.sentences.rows[:, 0].astype(np.int32)
+        first_chunk, _ = self._chunk_spans
+        self.sentence_chunk = (first_chunk[self.sentence_doc] + self.sentences.rows[:, 1]).astype(
+            np.int32
         )
         if self.chunk_index is None:
             self.chunk_index = NearestIndex.build(self.chunk_vectors, self.approximate_above)
@@ -96,7 +97,7 @@ class Snapshot:
 
     @cached_property
     def sentence_lexical(self) -> LexicalIndex:
-        return LexicalIndex([s.text for s in self.sentences])
+        return LexicalIndex(list(self.sentences.texts()))
 
     def prepare(self) -> Snapshot:
         """Build what answering needs now, so the first question does not wait for it."""
@@ -146,30 +147,33 @@ def write_snapshot(index_dir: Path, snapshot: Snapshot) -> Path:
     build = index_dir / f".build-{uuid.uuid4().hex[:12]}"
     build.mkdir()
     try:
-        _write_json(build / "documents.json", [_document_row(d) for d in snapshot.documents])
-        _write_json(build / "chunks.json", [_chunk_row(c) for c in snapshot.chunks])
-        rows = np.array(
-            [(snapshot.doc_rows[s.doc_id], s.chunk, s.start, s.end) for s in snapshot.sentences],
-            dtype=np.int64,
-        ).reshape(-1, 4)
-        with open(build / "sentences.npy", "wb") as handle:
-            np.save(handle, rows)
+        with phase("write text tables"):
+            _write_json(build / "documents.json", [_document_row(d) for d in snapshot.documents])
+            _write_json(build / "chunks.json", [_chunk_row(c) for c in snapshot.chunks])
+            with open(build / "sentences.npy", "wb") as handle:
+                np.save(handle, np.asarray(snapshot.sentences.rows, dtype=np.int64))
         # The vectors once, as arrays a load maps into memory (shared by processes serving it).
-        for name, index in (("chunk", snapshot.chunk_index), ("sentence", snapshot.sentence_index)):
-            np.save(build / f"{name}-vectors.npy", np.asarray(index.vectors, dtype=np.float32))
-            if index.ivf is not None:
-                faiss.write_index(index.ivf, str(build / f"{name}s.ivf"))
+        with phase("write vectors and IVF"):
+            for name, index in (
+                ("chunk", snapshot.chunk_index),
+                ("sentence", snapshot.sentence_index),
+            ):
+                np.save(build / f"{name}-vectors.npy", np.asarray(index.vectors, dtype=np.float32))
+                if index.ivf is not None:
+                    faiss.write_index(index.ivf, str(build / f"{name}s.ivf"))
         # Saved so that a load reads BM25 rather than re-tokenising every text.
         for attribute, folder in _LEXICAL.items():
-            # Only sentences respell questions: the passages' spellings map is never read.
-            getattr(snapshot, attribute).save(
-                build / folder, spellings=attribute == "sentence_lexical"
-            )
-        for name in _checksums(build):
-            _fsync_file(build / name)
-        for folder in _LEXICAL.values():
-            _fsync_dir(build / folder)
-        manifest = dict(snapshot.manifest, format=FORMAT, files=_checksums(build))
+            with phase(f"BM25 build ({folder})"):
+                lexical = getattr(snapshot, attribute)
+            with phase(f"BM25 save ({folder})"):
+                # Only sentences respell questions: the passages' spellings map is never read.
+                lexical.save(build / folder, spellings=attribute == "sentence_lexical")
+        with phase("fsync and checksums"):
+            for name in _checksums(build):
+                _fsync_file(build / name)
+            for folder in _LEXICAL.values():
+                _fsync_dir(build / folder)
+            manifest = dict(snapshot.manifest, format=FORMAT, files=_checksums(build))
         _write_json(build / "manifest.json", manifest)
         _fsync_dir(build)
         final = index_dir / f"snap-{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{build.name[-6:]}"
@@ -219,14 +223,10 @@ def read_snapshot(path: Path, manifest: dict | None = None) -> Snapshot:
         raise CorruptIndex(f"index files fail their checksums: {', '.join(damaged)} in {path}")
     try:
         documents = [_document(row) for row in _read_json(path / "documents.json")]
-        texts = {d.id: d.text for d in documents}
-        chunk_rows = _read_json(path / "chunks.json")
-        rows = np.load(path / "sentences.npy")
-        chunks = [Chunk(text=texts[r["doc_id"]][r["start"] : r["end"]], **r) for r in chunk_rows]
-        sentences = [
-            Sentence(d.id, int(c), int(s), int(e), d.text[int(s) : int(e)])
-            for d, c, s, e in ((documents[int(r[0])], r[1], r[2], r[3]) for r in rows)
-        ]
+        doc_rows = {d.id: row for row, d in enumerate(documents)}
+        chunks = _chunk_table(documents, doc_rows, _read_json(path / "chunks.json"))
+        # Mapped, not read: processes serving this snapshot share its pages.
+        sentences = SentenceTable(documents, np.load(path / "sentences.npy", mmap_mode="r"))
         legacy = manifest["format"] == 1
         chunk_index, sentence_index = (
             _nearest(path, "chunk", legacy),
@@ -299,7 +299,12 @@ def _nearest(path: Path, name: str, legacy: bool) -> NearestIndex:
     if vectors.ndim != 2 or vectors.dtype != np.float32:
         raise ValueError(f"{name}-vectors.npy is not a table of float32 vectors")
     ivf = path / f"{name}s.ivf"
-    return NearestIndex(vectors, faiss.read_index(str(ivf)) if ivf.is_file() else None)
+    if not ivf.is_file():
+        return NearestIndex(vectors)
+    # Mapped read-only like the vectors: its inverted lists are paged in as searches probe them.
+    return NearestIndex(
+        vectors, faiss.read_index(str(ivf), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
+    )
 
 
 def _vectors(index: faiss.Index) -> np.ndarray:
@@ -330,6 +335,15 @@ def _document(row: dict) -> Document:
     )
     blocks = tuple(Block(*block) for block in row.pop("blocks", []))
     return Document(**row, places=places, blocks=blocks)
+
+
+def _chunk_table(documents: list[Document], doc_rows: dict[str, int], rows: list) -> ChunkTable:
+    ids = [row["id"] for row in rows]
+    columns = np.array(
+        [(doc_rows[r["doc_id"]], r["ordinal"], r["paragraph"], r["start"], r["end"]) for r in rows],
+        dtype=np.int64,
+    )
+    return ChunkTable(documents, ids, columns)
 
 
 def _chunk_row(c: Chunk) -> dict:

@@ -185,3 +185,34 @@ def test_the_sentences_of_some_passages_are_the_ones_a_full_scan_finds(fake_embe
     ):
         scan = np.flatnonzero(np.isin(snapshot.sentence_chunk, chunks))
         assert list(snapshot.sentences_in_chunks(np.array(chunks, dtype=np.int64))) == list(scan)
+
+
+def test_a_loaded_snapshot_maps_its_sentence_table_and_reads_the_same_sentences(
+    tmp_path, fake_embedder
+):
+    snapshot = built(
+        fake_embedder, documents("# A\n\nOne fact. Two facts.", "# B\n\nThree.")
+    ).snapshot
+    loaded = read_snapshot(write_snapshot(tmp_path, snapshot))
+    assert isinstance(loaded.sentences.rows, np.memmap)  # shared pages, no object per sentence
+    assert list(loaded.sentences) == list(snapshot.sentences)
+    assert list(loaded.chunks) == list(snapshot.chunks)
+    assert list(loaded.sentence_chunk) == list(snapshot.sentence_chunk)
+
+
+def test_a_sentence_table_pointing_outside_its_documents_is_damage_and_is_rebuilt(tmp_path, docs):
+    from retrieval.snapshot import _checksums
+
+    Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder()).load()
+    folder = current_snapshot_path(tmp_path / "index")
+    rows = np.load(folder / "sentences.npy")
+    rows[-1, 3] = 10_000  # ends past its document's text; checksums rewritten to match
+    np.save(folder / "sentences.npy", rows)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest.update(files=_checksums(folder))
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(CorruptIndex, match="cannot be loaded: a sentence row spans text"):
+        Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder()).load(rebuild=False)
+    engine = Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder())
+    assert engine.load() is not None
+    assert "Cats purr when happy." in engine.ask("what do cats do when happy?").quotes[0].text
