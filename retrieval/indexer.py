@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -12,12 +13,13 @@ from retrieval.clock import SYSTEM_CLOCK, Clock
 from retrieval.documents import Skipped
 from retrieval.embedder import Embedder
 from retrieval.models import Chunk, Document, RefreshReport, Sentence
-from retrieval.nearest import APPROXIMATE_ABOVE
+from retrieval.nearest import APPROXIMATE_ABOVE, NearestIndex
 from retrieval.passages import split_document
 from retrieval.phases import phase
 from retrieval.places import section_of
 from retrieval.settings import ChunkSettings
-from retrieval.snapshot import Snapshot
+from retrieval.snapshot import Snapshot, vectors_file
+from retrieval.tables import CHUNK_COLUMNS, SENTENCE_COLUMNS, ChunkTable, SentenceTable
 
 log = logging.getLogger(__name__)
 
@@ -131,9 +133,12 @@ def build_snapshot(
     max_texts_per_document: int | None = None,
     clock: Clock = SYSTEM_CLOCK,
     approximate_above: int = APPROXIMATE_ABOVE,
+    scratch: Path | None = None,
 ) -> BuildResult:
     """The next snapshot; a document that splits into more than `max_texts_per_document`
-    passages and sentences is left out, with the reason, before anything is embedded."""
+    passages and sentences is left out, with the reason, before anything is embedded. With
+    `scratch` (a folder from `snapshot.new_build`) the vectors are written there as they are
+    gathered, so the old and new vectors are never both in memory."""
     fingerprint = settings_fingerprint(embedder, chunking)
     reason = "no index yet" if previous is None else incompatibility(previous.manifest, fingerprint)
     reusable = previous if not reason else None
@@ -151,21 +156,21 @@ def build_snapshot(
             progress(1, 1)
         return BuildResult.untouched(reusable)
 
-    chunks: list[Chunk] = []
-    sentences: list[Sentence] = []
-    chunk_vectors: list[np.ndarray | None] = []
-    sentence_vectors: list[np.ndarray | None] = []
+    pieces: list[_Piece] = []
     indexed_at: dict[str, str] = {}
     kept: list[Document] = []
     too_large: list[Skipped] = []
     with phase("split changed documents, gather unchanged rows"):
         for document in documents:
             if reusable and document.id in unchanged:
-                c_rows, s_rows = reusable.chunks_of(document.id), reusable.sentences_of(document.id)
-                chunks.extend(reusable.chunks[r] for r in c_rows)
-                sentences.extend(reusable.sentences[r] for r in s_rows)
-                chunk_vectors.extend(reusable.chunk_vectors[r] for r in c_rows)
-                sentence_vectors.extend(reusable.sentence_vectors[r] for r in s_rows)
+                old_row = reusable.doc_rows[document.id]
+                piece = _Piece(
+                    len(kept) - old_row,
+                    chunk_rows=reusable.chunks_of(document.id),
+                    sentence_rows=reusable.sentences_of(document.id),
+                )
+                if not (pieces and pieces[-1].extend(piece)):
+                    pieces.append(piece)
                 indexed_at[document.id] = reusable.manifest["documents"][document.id]["indexed_at"]
                 kept.append(document)
                 continue
@@ -183,38 +188,49 @@ def build_snapshot(
                 log.warning("skipping %s: %s", document.id, why)
                 too_large.append(Skipped(document.id, why))
                 continue
+            pieces.append(_Piece(len(kept), chunks=doc_chunks, sentences=doc_sentences))
             kept.append(document)
-            chunks.extend(doc_chunks)
-            sentences.extend(doc_sentences)
-            chunk_vectors.extend([None] * len(doc_chunks))
-            sentence_vectors.extend([None] * len(doc_sentences))
             indexed_at[document.id] = now
         documents = kept
 
-    by_id = {d.id: d for d in documents}
+    # Only new and changed documents' texts are embedded: passages first, then sentences.
+    fresh_chunks = [(documents[p.doc_shift], c) for p in pieces for c in p.chunks]
+    fresh_sentences = [(documents[p.doc_shift], s) for p in pieces for s in p.sentences]
     pending = [
-        *(
-            (chunk_vectors, i, located_text(by_id[c.doc_id], c.start, c.text))
-            for i, c in enumerate(chunks)
-            if chunk_vectors[i] is None
-        ),
-        *(
-            (sentence_vectors, i, located_text(by_id[s.doc_id], s.start, s.text))
-            for i, s in enumerate(sentences)
-            if sentence_vectors[i] is None
-        ),
+        *(located_text(d, c.start, c.text) for d, c in fresh_chunks),
+        *(located_text(d, s.start, s.text) for d, s in fresh_sentences),
     ]
+    dimension = int(reusable.manifest["dimension"]) if reusable else embedder.dimension
+    vectors = np.zeros((0, dimension), dtype=np.float32)
     if pending:
         embedder.warm_up()  # so the log line below means the embedding itself has begun
         log.info("embedding %d passages and sentences", len(pending))
         with phase("embed"):
-            vectors = embedder.encode([text for _, _, text in pending], progress=progress)
-        for (target, i, _), vector in zip(pending, vectors):
-            target[i] = vector
+            vectors = np.asarray(
+                embedder.encode(pending, progress=progress), dtype=np.float32
+            ).reshape(len(pending), -1)
+        dimension = vectors.shape[1]
     elif progress:
         progress(1, 1)
-    dimension = _dimension(chunk_vectors, sentence_vectors, reusable, embedder)
 
+    with phase("assemble rows and vectors"):
+        doc_rows = {d.id: row for row, d in enumerate(documents)}
+        chunk_table, chunk_array, chunk_moves = _assemble_chunks(
+            documents,
+            doc_rows,
+            pieces,
+            reusable,
+            vectors[: len(fresh_chunks)],
+            _vector_array(scratch, "chunk", dimension),
+        )
+        sentence_table, sentence_array, sentence_moves = _assemble_sentences(
+            documents,
+            doc_rows,
+            pieces,
+            reusable,
+            vectors[len(fresh_chunks) :],
+            _vector_array(scratch, "sentence", dimension),
+        )
     manifest = {
         **fingerprint,
         "dimension": dimension,
@@ -228,21 +244,28 @@ def build_snapshot(
             }
             for d in documents
         },
-        "counts": {"documents": len(documents), "chunks": len(chunks), "sentences": len(sentences)},
+        "counts": {
+            "documents": len(documents),
+            "chunks": len(chunk_table),
+            "sentences": len(sentence_table),
+        },
     }
-    with phase("stack vectors"):
-        chunk_array = _stack(chunk_vectors, dimension)
-        sentence_array = _stack(sentence_vectors, dimension)
-    with phase("tables and search indexes (IVF train and add)"):
-        snapshot = Snapshot(
-            manifest=manifest,
-            documents=list(documents),
-            chunks=chunks,
-            sentences=sentences,
-            chunk_vectors=chunk_array,
-            sentence_vectors=sentence_array,
-            approximate_above=approximate_above,
+    with phase("search indexes (IVF: codes re-used, or trained and added)"):
+        chunk_index = _search_index(reusable, "chunk", chunk_array, chunk_moves, approximate_above)
+        sentence_index = _search_index(
+            reusable, "sentence", sentence_array, sentence_moves, approximate_above
         )
+    snapshot = Snapshot(
+        manifest=manifest,
+        documents=documents,
+        chunks=chunk_table,
+        sentences=sentence_table,
+        chunk_vectors=chunk_array,
+        sentence_vectors=sentence_array,
+        chunk_index=chunk_index,
+        sentence_index=sentence_index,
+        approximate_above=approximate_above,
+    )
     if too_large or not reusable:
         changes = document_changes(previous.manifest if previous else {}, documents)
     return BuildResult(
@@ -276,15 +299,118 @@ def located_text(document: Document, start: int, text: str) -> str:
     return embedding_text(document, text, section_of(document, start))
 
 
-def _dimension(chunk_vectors, sentence_vectors, previous, embedder) -> int:
-    for vector in (*chunk_vectors[:1], *sentence_vectors[:1]):
-        return int(vector.shape[0])
-    if previous is not None:
-        return int(previous.manifest["dimension"])
-    return embedder.dimension
+@dataclass
+class _Piece:
+    """A run of documents in the next snapshot: unchanged ones whose rows are copied from the
+    previous snapshot (`doc_shift` added to their document rows), or one new or changed
+    document split into `chunks` and `sentences` (`doc_shift` is then its document row)."""
+
+    doc_shift: int
+    chunk_rows: range | None = None
+    sentence_rows: range | None = None
+    chunks: list[Chunk] = field(default_factory=list)
+    sentences: list[Sentence] = field(default_factory=list)
+
+    def extend(self, other: _Piece) -> bool:
+        """Take `other` into this run when its rows follow on (one copy instead of two)."""
+        if (
+            self.chunk_rows is None
+            or other.chunk_rows is None
+            or self.doc_shift != other.doc_shift
+            or self.chunk_rows.stop != other.chunk_rows.start
+            or self.sentence_rows.stop != other.sentence_rows.start
+        ):
+            return False
+        self.chunk_rows = range(self.chunk_rows.start, other.chunk_rows.stop)
+        self.sentence_rows = range(self.sentence_rows.start, other.sentence_rows.stop)
+        return True
 
 
-def _stack(vectors: list, dimension: int) -> np.ndarray:
-    if not vectors:
-        return np.zeros((0, dimension), dtype=np.float32)
-    return np.ascontiguousarray(np.vstack(vectors), dtype=np.float32)
+def _assemble_chunks(documents, doc_rows, pieces, previous, fresh_vectors, make_vectors):
+    """The passage table, its vectors and where each previous row went (-1: dropped)."""
+    ids: list[str] = []
+    parts, vector_parts = [], []
+    moves = np.full(len(previous.chunks) if previous else 0, -1, dtype=np.int64)
+    used = 0
+    for piece in pieces:
+        if piece.chunk_rows is not None:
+            rows = previous.chunks.rows[piece.chunk_rows.start : piece.chunk_rows.stop]
+            ids.extend(previous.chunks.ids[piece.chunk_rows.start : piece.chunk_rows.stop])
+            vector_parts.append(
+                previous.chunk_vectors[piece.chunk_rows.start : piece.chunk_rows.stop]
+            )
+            moves[piece.chunk_rows.start : piece.chunk_rows.stop] = np.arange(
+                len(ids) - len(rows), len(ids)
+            )
+            rows = np.array(rows, dtype=np.int64)
+            rows[:, 0] += piece.doc_shift
+        else:
+            rows = np.array(
+                [
+                    (doc_rows[c.doc_id], c.ordinal, c.paragraph, c.start, c.end)
+                    for c in piece.chunks
+                ],
+                dtype=np.int64,
+            ).reshape(-1, CHUNK_COLUMNS)
+            ids.extend(c.id for c in piece.chunks)
+            vector_parts.append(fresh_vectors[used : used + len(rows)])
+            used += len(rows)
+        parts.append(rows)
+    table = ChunkTable(documents, ids, _joined(parts, _in_memory(CHUNK_COLUMNS, np.int64)))
+    return table, _joined(vector_parts, make_vectors), moves
+
+
+def _assemble_sentences(documents, doc_rows, pieces, previous, fresh_vectors, make_vectors):
+    """The sentence table, its vectors and where each previous row went (-1: dropped)."""
+    parts, vector_parts = [], []
+    moves = np.full(len(previous.sentences) if previous else 0, -1, dtype=np.int64)
+    used = done = 0
+    for piece in pieces:
+        if piece.sentence_rows is not None:
+            first, stop = piece.sentence_rows.start, piece.sentence_rows.stop
+            rows = np.array(previous.sentences.rows[first:stop], dtype=np.int64)
+            rows[:, 0] += piece.doc_shift
+            vector_parts.append(previous.sentence_vectors[first:stop])
+            moves[first:stop] = np.arange(done, done + len(rows))
+        else:
+            rows = np.array(
+                [(doc_rows[s.doc_id], s.chunk, s.start, s.end) for s in piece.sentences],
+                dtype=np.int64,
+            ).reshape(-1, SENTENCE_COLUMNS)
+            vector_parts.append(fresh_vectors[used : used + len(rows)])
+            used += len(rows)
+        parts.append(rows)
+        done += len(rows)
+    table = SentenceTable(documents, _joined(parts, _in_memory(SENTENCE_COLUMNS, np.int64)))
+    return table, _joined(vector_parts, make_vectors), moves
+
+
+def _in_memory(width: int, dtype) -> Callable[[int], np.ndarray]:
+    return lambda count: np.empty((count, width), dtype=dtype)
+
+
+def _vector_array(scratch: Path | None, name: str, dimension: int) -> Callable[[int], np.ndarray]:
+    in_memory = _in_memory(dimension, np.float32)
+    if scratch is None:
+        return in_memory
+    # An empty array cannot be mapped: it is written as a plain file with the rest.
+    return lambda count: vectors_file(scratch, name, count, dimension) if count else in_memory(0)
+
+
+def _joined(parts: list[np.ndarray], make: Callable[[int], np.ndarray]) -> np.ndarray:
+    """One array of the parts' rows, copied once (the previous snapshot's are mapped)."""
+    out = make(sum(len(part) for part in parts))
+    at = 0
+    for part in parts:
+        out[at : at + len(part)] = part
+        at += len(part)
+    return out
+
+
+def _search_index(previous, name, vectors, moves, approximate_above) -> NearestIndex:
+    """The next snapshot's search index over `vectors`: the previous one's IVF re-used when
+    there is one of the right size (its codes copied, only new rows encoded), else built."""
+    old = getattr(previous, f"{name}_index", None) if previous is not None else None
+    if old is not None and old.approximate:
+        return old.updated(vectors, moves, approximate_above)
+    return NearestIndex.build(vectors, approximate_above)

@@ -148,6 +148,12 @@ class LexicalIndex:
         """Build the typo map now, so the first question with a typo does not wait for it."""
         self._typo_variants()
 
+    def adopt_typos(self, other: LexicalIndex) -> None:
+        """Take `other`'s typo map when it was built over the same vocabulary."""
+        if other._variants is not None and self._size and other._size:
+            if self._bm25.vocab_dict.keys() == other._bm25.vocab_dict.keys():
+                self._variants = other._variants
+
     def _typo_variants(self) -> dict[str, set[str]]:
         if self._variants is None:  # built whole, then published: threads may race here
             variants: dict[str, set[str]] = {}

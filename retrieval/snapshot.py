@@ -105,6 +105,25 @@ class Snapshot:
         self.sentence_lexical.prepare_typos()  # questions are respelled against sentences
         return self
 
+    def mapped_from(self, path: Path) -> Snapshot:
+        """This snapshot reading its arrays from the files it was just written to (`path`):
+        vectors, sentence table, IVF and BM25 mapped read-only instead of held in memory. The
+        built typo maps are kept (the vocabularies are the same)."""
+        for name in ("chunk", "sentence"):
+            index = _nearest(path, name, legacy=False)
+            setattr(self, f"{name}_index", index)
+            setattr(self, f"{name}_vectors", index.vectors)
+        self.sentences = SentenceTable(
+            self.documents, np.load(path / "sentences.npy", mmap_mode="r")
+        )
+        for attribute, folder in _LEXICAL.items():
+            built = self.__dict__.get(attribute)
+            loaded = LexicalIndex.load(path / folder)
+            if built is not None:
+                loaded.adopt_typos(built)
+            setattr(self, attribute, loaded)
+        return self
+
     def document(self, doc_id: str) -> Document:
         return self.documents[self.doc_rows[doc_id]]
 
@@ -141,11 +160,26 @@ class Snapshot:
         return _spans(self.sentence_doc, len(self.documents))
 
 
-def write_snapshot(index_dir: Path, snapshot: Snapshot) -> Path:
-    """Write beside the live snapshot, then swap the pointer; a crash leaves the old one live."""
+def new_build(index_dir: Path) -> Path:
+    """A folder to write the next snapshot in (a build can stream its vectors there); removed
+    as stale if the process dies before `write_snapshot` finishes it."""
     index_dir.mkdir(parents=True, exist_ok=True)
     build = index_dir / f".build-{uuid.uuid4().hex[:12]}"
     build.mkdir()
+    return build
+
+
+def vectors_file(build: Path, name: str, count: int, dimension: int) -> np.ndarray:
+    """A float32 array of `count` rows written straight into `build` (never whole in RAM)."""
+    return np.lib.format.open_memmap(
+        build / f"{name}-vectors.npy", mode="w+", dtype=np.float32, shape=(count, dimension)
+    )
+
+
+def write_snapshot(index_dir: Path, snapshot: Snapshot, build: Path | None = None) -> Path:
+    """Write beside the live snapshot, then swap the pointer; a crash leaves the old one live.
+    `build` is the folder `new_build` made, where vectors may already be."""
+    build = build or new_build(index_dir)
     try:
         with phase("write text tables"):
             _write_json(build / "documents.json", [_document_row(d) for d in snapshot.documents])
@@ -158,7 +192,11 @@ def write_snapshot(index_dir: Path, snapshot: Snapshot) -> Path:
                 ("chunk", snapshot.chunk_index),
                 ("sentence", snapshot.sentence_index),
             ):
-                np.save(build / f"{name}-vectors.npy", np.asarray(index.vectors, dtype=np.float32))
+                target = build / f"{name}-vectors.npy"
+                if _written_to(index.vectors, target):
+                    index.vectors.flush()  # streamed there by the build
+                else:
+                    np.save(target, np.asarray(index.vectors, dtype=np.float32))
                 if index.ivf is not None:
                     faiss.write_index(index.ivf, str(build / f"{name}s.ivf"))
         # Saved so that a load reads BM25 rather than re-tokenising every text.
@@ -169,11 +207,12 @@ def write_snapshot(index_dir: Path, snapshot: Snapshot) -> Path:
                 # Only sentences respell questions: the passages' spellings map is never read.
                 lexical.save(build / folder, spellings=attribute == "sentence_lexical")
         with phase("fsync and checksums"):
-            for name in _checksums(build):
+            sums = _checksums(build)  # once: hashing every file is a pass over the whole index
+            for name in sums:
                 _fsync_file(build / name)
             for folder in _LEXICAL.values():
                 _fsync_dir(build / folder)
-            manifest = dict(snapshot.manifest, format=FORMAT, files=_checksums(build))
+            manifest = dict(snapshot.manifest, format=FORMAT, files=sums)
         _write_json(build / "manifest.json", manifest)
         _fsync_dir(build)
         final = index_dir / f"snap-{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{build.name[-6:]}"
@@ -185,6 +224,11 @@ def write_snapshot(index_dir: Path, snapshot: Snapshot) -> Path:
     snapshot.manifest, snapshot.path = manifest, final
     remove_stale(index_dir, keep=final.name)
     return final
+
+
+def _written_to(vectors: np.ndarray, target: Path) -> bool:
+    filename = getattr(vectors, "filename", None)
+    return isinstance(vectors, np.memmap) and filename is not None and Path(filename) == target
 
 
 def current_snapshot_path(index_dir: Path) -> Path | None:
@@ -299,12 +343,7 @@ def _nearest(path: Path, name: str, legacy: bool) -> NearestIndex:
     if vectors.ndim != 2 or vectors.dtype != np.float32:
         raise ValueError(f"{name}-vectors.npy is not a table of float32 vectors")
     ivf = path / f"{name}s.ivf"
-    if not ivf.is_file():
-        return NearestIndex(vectors)
-    # Mapped read-only like the vectors: its inverted lists are paged in as searches probe them.
-    return NearestIndex(
-        vectors, faiss.read_index(str(ivf), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
-    )
+    return NearestIndex.mapped(vectors, ivf) if ivf.is_file() else NearestIndex(vectors)
 
 
 def _vectors(index: faiss.Index) -> np.ndarray:

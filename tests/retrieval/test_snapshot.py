@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -215,4 +216,73 @@ def test_a_sentence_table_pointing_outside_its_documents_is_damage_and_is_rebuil
         Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder()).load(rebuild=False)
     engine = Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder())
     assert engine.load() is not None
+    assert "Cats purr when happy." in engine.ask("what do cats do when happy?").quotes[0].text
+
+
+def _centroids(index) -> np.ndarray:
+    import faiss
+
+    quantizer = faiss.downcast_index(index.ivf.quantizer)
+    return quantizer.reconstruct_n(0, quantizer.ntotal)
+
+
+@pytest.mark.parametrize("restart", [False, True], ids=["same process", "loaded from disk"])
+def test_a_refresh_re_uses_the_trained_ivf_index_and_still_finds_every_row(tmp_path, docs, restart):
+    settings = make_settings(tmp_path, docs, index={"approximate_above": 1000})
+    many = "\n\n".join(f"Fact {n} says item{n} weighs {n} grams." for n in range(1200))
+    (docs / "facts.md").write_text(f"# Facts\n\n{many}\n")
+    engine = Engine(settings, embedder=FakeEmbedder())
+    engine.load()
+    if restart:
+        engine = Engine(settings, embedder=FakeEmbedder())
+        assert engine.load() is None and engine.snapshot.sentence_index.source is not None
+    trained = _centroids(engine.snapshot.sentence_index)
+    # One more sentence in the first document: every fact moves one row down.
+    (docs / "cats.md").write_text("# Cats\n\nCats purr when happy. Cats sleep all day. Cats nap.\n")
+    report = engine.refresh()
+    assert report.changed == ("cats.md",) and report.embedded == 4  # 1 passage, 3 sentences
+    snapshot = engine.snapshot
+    index = snapshot.sentence_index
+    assert index.approximate and index.ivf.ntotal == len(snapshot.sentences)
+    assert np.array_equal(_centroids(index), trained)  # not trained again
+    rows = np.arange(0, len(snapshot.sentences), 7)
+    _, found = index.search(np.asarray(snapshot.sentence_vectors[rows]), 3)
+    assert np.mean([row in hits for row, hits in zip(rows, found)]) > 0.95
+    assert "Cats nap." in [s.text for s in snapshot.sentences[:3]]
+    reloaded = read_snapshot(current_snapshot_path(tmp_path / "index"))
+    _, again = reloaded.sentence_index.search(np.asarray(snapshot.sentence_vectors[rows]), 3)
+    assert np.array_equal(np.sort(again, axis=1), np.sort(found, axis=1))
+
+
+def test_after_a_refresh_the_engine_serves_from_the_written_files_and_leaves_no_build(
+    tmp_path, docs
+):
+    engine = Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder())
+    engine.load()
+    (docs / "birds.md").write_text("# Birds\n\nBirds sing at dawn.\n")
+    engine.refresh()
+    folder = current_snapshot_path(tmp_path / "index")
+    for vectors in (engine.snapshot.sentence_vectors, engine.snapshot.chunk_vectors):
+        assert isinstance(vectors, np.memmap)
+        assert Path(vectors.filename).parent.samefile(folder)  # mapped, not held in memory
+    assert isinstance(engine.snapshot.sentences.rows, np.memmap)
+    assert [p.name for p in (tmp_path / "index").iterdir() if p.name.startswith(".build-")] == []
+    assert engine.ask("who sings at dawn?").quotes[0].text == "Birds sing at dawn."
+
+
+def test_a_refresh_that_fails_while_embedding_leaves_the_live_snapshot_and_no_build(tmp_path, docs):
+    engine = Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder())
+    engine.load()
+    live = current_snapshot_path(tmp_path / "index")
+
+    def broken(texts, *, progress=None):
+        raise RuntimeError("the model fell over")
+
+    working, engine.embedder.encode = engine.embedder.encode, broken
+    (docs / "birds.md").write_text("# Birds\n\nBirds sing at dawn.\n")
+    with pytest.raises(RuntimeError, match="fell over"):
+        engine.refresh()
+    engine.embedder.encode = working
+    assert current_snapshot_path(tmp_path / "index") == live
+    assert [p.name for p in (tmp_path / "index").iterdir() if p.name.startswith(".build-")] == []
     assert "Cats purr when happy." in engine.ask("what do cats do when happy?").quotes[0].text
