@@ -12,13 +12,14 @@ import numpy as np
 from retrieval.clock import SYSTEM_CLOCK, Clock
 from retrieval.documents import Skipped
 from retrieval.embedder import Embedder
+from retrieval.lexical import LexicalIndex
 from retrieval.models import Chunk, Document, RefreshReport, Sentence
 from retrieval.nearest import APPROXIMATE_ABOVE, NearestIndex
 from retrieval.passages import split_document
 from retrieval.phases import phase
 from retrieval.places import section_of
 from retrieval.settings import ChunkSettings
-from retrieval.snapshot import Snapshot, vectors_file
+from retrieval.snapshot import Snapshot, passage_terms_text, vectors_file
 from retrieval.tables import CHUNK_COLUMNS, SENTENCE_COLUMNS, ChunkTable, SentenceTable
 
 log = logging.getLogger(__name__)
@@ -266,6 +267,9 @@ def build_snapshot(
         sentence_index=sentence_index,
         approximate_above=approximate_above,
     )
+    if reusable is not None:
+        with phase("BM25 merged from the previous snapshot's token streams"):
+            _merge_lexical(snapshot, reusable, pieces)
     if too_large or not reusable:
         changes = document_changes(previous.manifest if previous else {}, documents)
     return BuildResult(
@@ -383,6 +387,27 @@ def _assemble_sentences(documents, doc_rows, pieces, previous, fresh_vectors, ma
         done += len(rows)
     table = SentenceTable(documents, _joined(parts, _in_memory(SENTENCE_COLUMNS, np.int64)))
     return table, _joined(vector_parts, make_vectors), moves
+
+
+def _merge_lexical(snapshot: Snapshot, previous: Snapshot, pieces: list[_Piece]) -> None:
+    """Both BM25 indexes of `snapshot` from the previous snapshot's token streams for the rows
+    kept and the new texts tokenised: no text is tokenised twice. Left to be built from the
+    texts when the previous snapshot's indexes have no streams (written before they were)."""
+    for attribute in ("sentence_lexical", "chunk_lexical"):
+        old = previous.__dict__.get(attribute)
+        if old is None or not old.mergeable:
+            continue
+        parts: list = []
+        for piece in pieces:
+            if piece.chunk_rows is not None:
+                rows = piece.sentence_rows if attribute == "sentence_lexical" else piece.chunk_rows
+                parts.append((old, rows.start, rows.stop))
+            elif attribute == "sentence_lexical":
+                parts.append([s.text for s in piece.sentences])
+            else:
+                document = snapshot.documents[piece.doc_shift]
+                parts.append([passage_terms_text(document, c) for c in piece.chunks])
+        setattr(snapshot, attribute, LexicalIndex.merged(parts))
 
 
 def _in_memory(width: int, dtype) -> Callable[[int], np.ndarray]:

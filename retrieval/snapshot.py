@@ -93,7 +93,7 @@ class Snapshot:
     # BM25 is built on first use: a snapshot read only to re-use its vectors never needs it.
     @cached_property
     def chunk_lexical(self) -> LexicalIndex:
-        return LexicalIndex([_with_title(self, c) for c in self.chunks])
+        return LexicalIndex([_with_title(self, c) for c in self.chunks], spellings=False)
 
     @cached_property
     def sentence_lexical(self) -> LexicalIndex:
@@ -330,8 +330,11 @@ def remove_stale(index_dir: Path, keep: str | None) -> None:
 
 
 def _with_title(snapshot: Snapshot, chunk: Chunk) -> str:
+    return passage_terms_text(snapshot.document(chunk.doc_id), chunk)
+
+
+def passage_terms_text(document: Document, chunk: Chunk) -> str:
     """A passage as BM25 reads it: under its document's title and its heading path, if any."""
-    document = snapshot.document(chunk.doc_id)
     return "\n".join([document.title, *section_of(document, chunk.start), chunk.text])
 
 

@@ -286,3 +286,62 @@ def test_a_refresh_that_fails_while_embedding_leaves_the_live_snapshot_and_no_bu
     assert current_snapshot_path(tmp_path / "index") == live
     assert [p.name for p in (tmp_path / "index").iterdir() if p.name.startswith(".build-")] == []
     assert "Cats purr when happy." in engine.ask("what do cats do when happy?").quotes[0].text
+
+
+def _rechecksummed(folder) -> None:
+    from retrieval.snapshot import _checksums
+
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest.update(files=_checksums(folder))
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_a_snapshot_saved_without_token_streams_loads_and_its_refresh_builds_them(tmp_path, docs):
+    Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder()).load()
+    folder = current_snapshot_path(tmp_path / "index")
+    for name in ("terms.npy", "term-starts.npy", "words.npy", "word-starts.npy", "words.json"):
+        for lexical in folder.glob("lexical-*"):
+            (lexical / name).unlink(missing_ok=True)
+    _rechecksummed(folder)  # as the previous version of format 2 wrote it
+    engine = Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder())
+    assert engine.load(rebuild=False) is None
+    assert "Cats purr when happy." in engine.ask("what do cats do when happy?").quotes[0].text
+    (docs / "birds.md").write_text("# Birds\n\nBirds sing at dawn.\n")
+    assert engine.refresh().embedded == 2
+    assert engine.ask("who sings at dawn?").quotes[0].text == "Birds sing at dawn."
+    written = current_snapshot_path(tmp_path / "index")
+    assert (written / "lexical-sentences" / "terms.npy").is_file()
+    assert (written / "lexical-sentences" / "words.json").is_file()
+
+
+def test_token_streams_naming_terms_outside_the_vocabulary_are_damage_and_rebuilt(tmp_path, docs):
+    Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder()).load()
+    folder = current_snapshot_path(tmp_path / "index")
+    terms = np.load(folder / "lexical-sentences" / "terms.npy")
+    terms[0] = 10_000
+    np.save(folder / "lexical-sentences" / "terms.npy", terms)
+    _rechecksummed(folder)
+    with pytest.raises(CorruptIndex, match="cannot be loaded: terms.npy .* outside its vocabulary"):
+        Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder()).load(rebuild=False)
+    engine = Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder())
+    assert engine.load() is not None
+    assert "Cats purr when happy." in engine.ask("what do cats do when happy?").quotes[0].text
+
+
+def test_refreshed_bm25_scores_are_those_of_a_full_build(tmp_path, docs):
+    engine = Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder())
+    engine.load()
+    (docs / "cats.md").write_text("# Cats\n\nCats purr at dawn. Cats nap.\n")
+    (docs / "birds.md").write_text("# Birds\n\nBirds sing at dawn. Dogs hear them.\n")
+    engine.refresh()
+    fresh = Engine(make_settings(tmp_path / "again", docs), embedder=FakeEmbedder())
+    fresh.load()
+    for name in ("sentence_lexical", "chunk_lexical"):
+        merged, built = getattr(engine.snapshot, name), getattr(fresh.snapshot, name)
+        for probe in ("cats dawn", "dogs birds", "strangers walks", "purr"):
+            terms = built.terms(probe)
+            assert merged.terms(probe) == terms
+            assert np.array_equal(merged.scores(terms), built.scores(terms))
+    assert (
+        engine.snapshot.sentence_lexical.spellings() == fresh.snapshot.sentence_lexical.spellings()
+    )
