@@ -228,7 +228,10 @@ def write_snapshot(index_dir: Path, snapshot: Snapshot, build: Path | None = Non
 
 def _written_to(vectors: np.ndarray, target: Path) -> bool:
     filename = getattr(vectors, "filename", None)
-    return isinstance(vectors, np.memmap) and filename is not None and Path(filename) == target
+    if not isinstance(vectors, np.memmap) or filename is None:
+        return False
+    # Resolved: np.save over the very file mapped here would truncate it under the mapping.
+    return Path(filename).resolve() == target.resolve()
 
 
 def current_snapshot_path(index_dir: Path) -> Path | None:

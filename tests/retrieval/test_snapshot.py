@@ -345,3 +345,22 @@ def test_refreshed_bm25_scores_are_those_of_a_full_build(tmp_path, docs):
     assert (
         engine.snapshot.sentence_lexical.spellings() == fresh.snapshot.sentence_lexical.spellings()
     )
+
+
+def test_a_relative_index_dir_refreshes_without_writing_over_its_own_mapped_vectors(
+    tmp_path, docs, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    settings = make_settings(tmp_path, docs).replace(index={"dir": Path("index")})
+    engine = Engine(settings, embedder=FakeEmbedder())
+    engine.load()
+    (docs / "birds.md").write_text("# Birds\n\nBirds sing at dawn.\n")
+    engine.refresh()
+    assert engine.ask("who sings at dawn?").quotes[0].text == "Birds sing at dawn."
+    folder = current_snapshot_path(tmp_path / "index")
+    for name in ("sentence", "chunk"):
+        vectors = np.load(folder / f"{name}-vectors.npy")
+        assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0)  # as embedded, none lost
+    again = Engine(settings, embedder=FakeEmbedder())
+    assert again.load(rebuild=False) is None
+    assert again.ask("who sings at dawn?").quotes[0].text == "Birds sing at dawn."
