@@ -19,7 +19,7 @@ from retrieval.passages import split_document
 from retrieval.phases import phase
 from retrieval.places import section_of
 from retrieval.settings import ChunkSettings
-from retrieval.snapshot import Snapshot, passage_terms_text, vectors_file
+from retrieval.snapshot import Snapshot, passage_terms_text, write_vectors
 from retrieval.tables import CHUNK_COLUMNS, SENTENCE_COLUMNS, ChunkTable, SentenceTable
 
 log = logging.getLogger(__name__)
@@ -341,7 +341,7 @@ def _assemble_chunks(documents, doc_rows, pieces, previous, fresh_vectors, make_
             rows = previous.chunks.rows[piece.chunk_rows.start : piece.chunk_rows.stop]
             ids.extend(previous.chunks.ids[piece.chunk_rows.start : piece.chunk_rows.stop])
             vector_parts.append(
-                previous.chunk_vectors[piece.chunk_rows.start : piece.chunk_rows.stop]
+                (previous.chunk_vectors, piece.chunk_rows.start, piece.chunk_rows.stop)
             )
             moves[piece.chunk_rows.start : piece.chunk_rows.stop] = np.arange(
                 len(ids) - len(rows), len(ids)
@@ -357,11 +357,11 @@ def _assemble_chunks(documents, doc_rows, pieces, previous, fresh_vectors, make_
                 dtype=np.int64,
             ).reshape(-1, CHUNK_COLUMNS)
             ids.extend(c.id for c in piece.chunks)
-            vector_parts.append(fresh_vectors[used : used + len(rows)])
+            vector_parts.append((fresh_vectors, used, used + len(rows)))
             used += len(rows)
         parts.append(rows)
     table = ChunkTable(documents, ids, _joined(parts, _in_memory(CHUNK_COLUMNS, np.int64)))
-    return table, _joined(vector_parts, make_vectors), moves
+    return table, make_vectors(vector_parts), moves
 
 
 def _assemble_sentences(documents, doc_rows, pieces, previous, fresh_vectors, make_vectors):
@@ -374,19 +374,19 @@ def _assemble_sentences(documents, doc_rows, pieces, previous, fresh_vectors, ma
             first, stop = piece.sentence_rows.start, piece.sentence_rows.stop
             rows = np.array(previous.sentences.rows[first:stop], dtype=np.int64)
             rows[:, 0] += piece.doc_shift
-            vector_parts.append(previous.sentence_vectors[first:stop])
+            vector_parts.append((previous.sentence_vectors, first, stop))
             moves[first:stop] = np.arange(done, done + len(rows))
         else:
             rows = np.array(
                 [(doc_rows[s.doc_id], s.chunk, s.start, s.end) for s in piece.sentences],
                 dtype=np.int64,
             ).reshape(-1, SENTENCE_COLUMNS)
-            vector_parts.append(fresh_vectors[used : used + len(rows)])
+            vector_parts.append((fresh_vectors, used, used + len(rows)))
             used += len(rows)
         parts.append(rows)
         done += len(rows)
     table = SentenceTable(documents, _joined(parts, _in_memory(SENTENCE_COLUMNS, np.int64)))
-    return table, _joined(vector_parts, make_vectors), moves
+    return table, make_vectors(vector_parts), moves
 
 
 def _merge_lexical(snapshot: Snapshot, previous: Snapshot, pieces: list[_Piece]) -> None:
@@ -414,12 +414,15 @@ def _in_memory(width: int, dtype) -> Callable[[int], np.ndarray]:
     return lambda count: np.empty((count, width), dtype=dtype)
 
 
-def _vector_array(scratch: Path | None, name: str, dimension: int) -> Callable[[int], np.ndarray]:
-    in_memory = _in_memory(dimension, np.float32)
+def _vector_array(scratch: Path | None, name: str, dimension: int):
+    """How the gathered vectors become one array: in memory, or (with `scratch`) written
+    straight to the new snapshot's file and mapped from it."""
     if scratch is None:
-        return in_memory
-    # An empty array cannot be mapped: it is written as a plain file with the rest.
-    return lambda count: vectors_file(scratch, name, count, dimension) if count else in_memory(0)
+        return lambda parts: _joined(
+            [source[start:stop] for source, start, stop in parts],
+            _in_memory(dimension, np.float32),
+        )
+    return lambda parts: write_vectors(scratch / f"{name}-vectors.npy", parts, dimension)
 
 
 def _joined(parts: list[np.ndarray], make: Callable[[int], np.ndarray]) -> np.ndarray:

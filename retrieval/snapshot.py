@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import mmap
 import os
 import shutil
 import uuid
@@ -169,11 +170,39 @@ def new_build(index_dir: Path) -> Path:
     return build
 
 
-def vectors_file(build: Path, name: str, count: int, dimension: int) -> np.ndarray:
-    """A float32 array of `count` rows written straight into `build` (never whole in RAM)."""
-    return np.lib.format.open_memmap(
-        build / f"{name}-vectors.npy", mode="w+", dtype=np.float32, shape=(count, dimension)
-    )
+def write_vectors(
+    path: Path, parts: list[tuple[np.ndarray, int, int]], dimension: int
+) -> np.ndarray:
+    """Rows start:stop of each array in `parts`, one after another, written to the .npy file
+    `path` by plain writes and mapped back read-only. A previous snapshot's mapped vectors are
+    read from their file, not through the mapping: neither the old nor the new vectors pass
+    through this process's memory whole."""
+    count = sum(stop - start for _, start, stop in parts)
+    header = {"descr": "<f4", "fortran_order": False, "shape": (count, dimension)}
+    with open(path, "wb") as out:
+        np.lib.format.write_array_header_1_0(out, header)
+        for source, start, stop in parts:
+            for first in range(start, stop, _BLOCK_ROWS):
+                block = _rows(source, first, min(stop, first + _BLOCK_ROWS), dimension)
+                out.write(np.ascontiguousarray(block, dtype="<f4").tobytes())
+    if not count:
+        return np.zeros((0, dimension), dtype=np.float32)
+    return np.load(path, mmap_mode="r")
+
+
+_BLOCK_ROWS = 16_384  # 24 MB of 384-dimension vectors at a time
+
+
+def _rows(source: np.ndarray, start: int, stop: int, dimension: int) -> np.ndarray:
+    """source[start:stop]; from the file when `source` is a whole mapped .npy array."""
+    filename = getattr(source, "filename", None)
+    whole = isinstance(source, np.memmap) and isinstance(source.base, mmap.mmap)
+    if not whole or filename is None or source.ndim != 2:
+        return source[start:stop]
+    with open(filename, "rb") as handle:
+        handle.seek(source.offset + start * dimension * source.itemsize)
+        block = np.fromfile(handle, dtype=source.dtype, count=(stop - start) * dimension)
+    return block.reshape(-1, dimension)
 
 
 def write_snapshot(index_dir: Path, snapshot: Snapshot, build: Path | None = None) -> Path:
@@ -193,9 +222,7 @@ def write_snapshot(index_dir: Path, snapshot: Snapshot, build: Path | None = Non
                 ("sentence", snapshot.sentence_index),
             ):
                 target = build / f"{name}-vectors.npy"
-                if _written_to(index.vectors, target):
-                    index.vectors.flush()  # streamed there by the build
-                else:
+                if not _written_to(index.vectors, target):  # else streamed there by the build
                     np.save(target, np.asarray(index.vectors, dtype=np.float32))
                 if index.ivf is not None:
                     faiss.write_index(index.ivf, str(build / f"{name}s.ivf"))
