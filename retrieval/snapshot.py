@@ -2,12 +2,17 @@
 
 index_dir/
   CURRENT                 name of the live snapshot (replaced atomically)
-  snap-<time>-<id>/       manifest.json, documents.json, chunks.json, sentences.npy,
-                          chunk-vectors.npy, sentence-vectors.npy (memory-mapped on load),
-                          chunks.ivf, sentences.ivf (past [index] approximate_above only),
-                          and the BM25 indexes with their spellings maps in lexical-chunks/
-                          and lexical-sentences/ (format 2; format 1 kept its vectors in
-                          chunks.faiss and sentences.faiss, and BM25 is built on its load)
+  snap-<time>-<id>/       manifest.json, documents.json, chunks.json, sentences.npy (the
+                          sentence table, memory-mapped on load), chunk-vectors.npy,
+                          sentence-vectors.npy (memory-mapped on load), chunks.ivf,
+                          sentences.ivf (past [index] approximate_above only), and the BM25
+                          indexes with their spellings maps and token streams (terms.npy,
+                          term-starts.npy; words.npy, word-starts.npy, words.json for
+                          sentences: what a refresh merges instead of re-tokenising) in
+                          lexical-chunks/ and lexical-sentences/ (format 2; format 1 kept its
+                          vectors in chunks.faiss and sentences.faiss, and BM25 is built on
+                          its load; a format 2 index written before the token streams loads,
+                          and its next refresh tokenises every text once)
   .build-<id>/            a snapshot being written (removed if a build was interrupted)
 """
 
@@ -108,8 +113,8 @@ class Snapshot:
 
     def mapped_from(self, path: Path) -> Snapshot:
         """This snapshot reading its arrays from the files it was just written to (`path`):
-        vectors, sentence table, IVF and BM25 mapped read-only instead of held in memory. The
-        built typo maps are kept (the vocabularies are the same)."""
+        vectors, sentence table and BM25 mapped read-only instead of held in memory, the IVF
+        index as written. The built typo maps are kept (the vocabularies are the same)."""
         for name in ("chunk", "sentence"):
             index = _nearest(path, name, legacy=False)
             setattr(self, f"{name}_index", index)
@@ -376,7 +381,7 @@ def _nearest(path: Path, name: str, legacy: bool) -> NearestIndex:
     if vectors.ndim != 2 or vectors.dtype != np.float32:
         raise ValueError(f"{name}-vectors.npy is not a table of float32 vectors")
     ivf = path / f"{name}s.ivf"
-    return NearestIndex.mapped(vectors, ivf) if ivf.is_file() else NearestIndex(vectors)
+    return NearestIndex.read(vectors, ivf) if ivf.is_file() else NearestIndex(vectors)
 
 
 def _vectors(index: faiss.Index) -> np.ndarray:

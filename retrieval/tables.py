@@ -27,6 +27,7 @@ class SentenceTable(Sequence[Sentence]):
         _check_rows(rows, documents, "sentence")
         self.documents = documents
         self.rows = rows
+        self._rows = np.asarray(rows)  # a plain view: np.memmap indexing runs Python code
 
     @classmethod
     def of(
@@ -50,20 +51,20 @@ class SentenceTable(Sequence[Sentence]):
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return [self._make(row) for row in self.rows[index].tolist()]
+            return [self._make(row) for row in self._rows[index].tolist()]
         if not -len(self) <= index < len(self):
             raise IndexError(f"sentence row {index} out of range")
-        return self._make(self.rows[index].tolist())
+        return self._make(self._rows[index].tolist())
 
     def __iter__(self) -> Iterator[Sentence]:
         for start in range(0, len(self), 65_536):  # in slices: never every row as a list at once
-            yield from (self._make(row) for row in self.rows[start : start + 65_536].tolist())
+            yield from (self._make(row) for row in self._rows[start : start + 65_536].tolist())
 
     def texts(self) -> Iterator[str]:
         """Each sentence's text, in order, without making a Sentence for it."""
         documents = self.documents
         for start in range(0, len(self), 65_536):
-            for doc, _, begin, end in self.rows[start : start + 65_536].tolist():
+            for doc, _, begin, end in self._rows[start : start + 65_536].tolist():
                 yield documents[doc].text[begin:end]
 
     def _make(self, row: list[int]) -> Sentence:
@@ -87,6 +88,7 @@ class ChunkTable(Sequence[Chunk]):
         self.documents = documents
         self.ids = ids
         self.rows = rows
+        self._rows = np.asarray(rows)
 
     @classmethod
     def of(
@@ -109,7 +111,7 @@ class ChunkTable(Sequence[Chunk]):
             return [self[row] for row in range(*index.indices(len(self)))]
         if not -len(self) <= index < len(self):
             raise IndexError(f"passage row {index} out of range")
-        doc, ordinal, paragraph, start, end = self.rows[index].tolist()
+        doc, ordinal, paragraph, start, end = self._rows[index].tolist()
         document = self.documents[doc]
         return Chunk(
             self.ids[index], document.id, ordinal, paragraph, start, end, document.text[start:end]
