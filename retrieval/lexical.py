@@ -207,8 +207,7 @@ class LexicalIndex:
             ids = np.asarray(stream.tokens)
             counts = np.bincount(ids, minlength=len(vocabulary))
             first = np.full(len(vocabulary), len(ids), dtype=np.int64)
-            seen, first_at = np.unique(ids, return_index=True)
-            first[seen] = first_at
+            np.minimum.at(first, ids, np.arange(len(ids), dtype=np.int64))  # no sort
             spellings: dict[str, str] = {}
             best: dict[str, tuple[int, int]] = {}
             for word, i in vocabulary.items():

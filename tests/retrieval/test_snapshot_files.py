@@ -72,3 +72,22 @@ def test_vectors_are_written_from_mapped_and_fresh_rows_in_order(tmp_path):
     assert isinstance(written, np.memmap) and not written.flags.writeable
     assert np.array_equal(written, np.concatenate([old[7:10], fresh, old[0:2]]))
     assert write_vectors(tmp_path / "none.npy", [], 4).shape == (0, 4)
+
+
+def test_vectors_are_written_the_same_when_the_kernel_cannot_copy_them(tmp_path, monkeypatch):
+    import os
+
+    import numpy as np
+
+    from retrieval.snapshot import write_vectors
+
+    old = np.arange(40, dtype=np.float32).reshape(10, 4)
+    np.save(tmp_path / "old.npy", old)
+    mapped = np.load(tmp_path / "old.npy", mmap_mode="r")
+
+    def unsupported(*args, **kwargs):
+        raise OSError(95, "Operation not supported")
+
+    monkeypatch.setattr(os, "copy_file_range", unsupported)
+    written = write_vectors(tmp_path / "new.npy", [(mapped, 2, 5), (mapped, 8, 10)], 4)
+    assert np.array_equal(written, np.concatenate([old[2:5], old[8:10]]))
