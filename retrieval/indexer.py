@@ -407,7 +407,10 @@ def _merge_lexical(snapshot: Snapshot, previous: Snapshot, pieces: list[_Piece])
             else:
                 document = snapshot.documents[piece.doc_shift]
                 parts.append([passage_terms_text(document, c) for c in piece.chunks])
-        setattr(snapshot, attribute, LexicalIndex.merged(parts))
+        try:
+            setattr(snapshot, attribute, LexicalIndex.merged(parts))
+        except ValueError as error:  # left to be built from the texts, as with no streams
+            log.warning("building BM25 from the texts: %s", error)
 
 
 def _in_memory(width: int, dtype) -> Callable[[int], np.ndarray]:

@@ -78,6 +78,9 @@ class LexicalIndex:
                     found_words, found_word_ids = _word_stream(part)
                     word_parts.append(found_word_ids.renumbered(words.ids_of(found_words)))
         term_stream = _Stream.joined(term_parts)
+        _check_ids(term_stream, terms.ids, "term")
+        if spellings:
+            _check_ids(_Stream.joined(word_parts), words.ids, "word")
         index._size = term_stream.count
         if index._size:
             vocabulary, term_stream = terms.compacted(term_stream)
@@ -390,13 +393,19 @@ class _Streams:
         return cls(vocabulary, terms, words)
 
 
+def _check_ids(stream: _Stream, vocabulary: dict[str, int], what: str) -> None:
+    tokens = stream.tokens
+    if len(tokens) and (int(tokens.max()) >= len(vocabulary) or int(tokens.min()) < 0):
+        raise ValueError(f"a saved {what} stream names ids outside its vocabulary")
+
+
 def _mapped_stream(directory: Path, name: str, size: int, vocabulary: int) -> _Stream:
     tokens = np.load(directory / f"{name}.npy", mmap_mode="r")
     starts = np.load(directory / f"{name[:-1]}-starts.npy", mmap_mode="r")
     if len(starts) != size + 1 or (len(starts) and starts[-1] != len(tokens)):
         raise ValueError(f"{name}.npy in {directory} does not hold one entry per text")
-    if len(tokens) and (int(tokens.max()) >= vocabulary or int(tokens.min()) < 0):
-        raise ValueError(f"{name}.npy in {directory} names ids outside its vocabulary")
+    # Its ids are checked when a refresh merges it, not here: a scan would page in the whole
+    # stream, which answering never reads.
     return _Stream(tokens, starts)
 
 
@@ -421,6 +430,7 @@ def _bm25_scores(stream: _Stream, terms: int, k1: float, b: float) -> dict:
         np.asarray(stream.tokens, dtype=np.int64) * documents + document, return_counts=True
     )
     term, document = np.divmod(pairs, documents)
+    del pairs  # the largest of these arrays: gone before the next are made
     holding = np.bincount(term, minlength=terms)
     idf = np.zeros(terms, dtype=np.float32)
     for row in np.flatnonzero(holding):  # math.log, as bm25s computes it

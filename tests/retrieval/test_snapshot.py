@@ -314,17 +314,22 @@ def test_a_snapshot_saved_without_token_streams_loads_and_its_refresh_builds_the
     assert (written / "lexical-sentences" / "words.json").is_file()
 
 
-def test_token_streams_naming_terms_outside_the_vocabulary_are_damage_and_rebuilt(tmp_path, docs):
+def test_token_streams_naming_terms_outside_the_vocabulary_are_not_merged_but_rebuilt(
+    tmp_path, docs, caplog
+):
     Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder()).load()
     folder = current_snapshot_path(tmp_path / "index")
     terms = np.load(folder / "lexical-sentences" / "terms.npy")
     terms[0] = 10_000
     np.save(folder / "lexical-sentences" / "terms.npy", terms)
-    _rechecksummed(folder)
-    with pytest.raises(CorruptIndex, match="cannot be loaded: terms.npy .* outside its vocabulary"):
-        Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder()).load(rebuild=False)
+    _rechecksummed(folder)  # not damage the checksums see: what a bug could have written
     engine = Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder())
-    assert engine.load() is not None
+    assert engine.load(rebuild=False) is None
+    assert "Cats purr when happy." in engine.ask("what do cats do when happy?").quotes[0].text
+    (docs / "birds.md").write_text("# Birds\n\nBirds sing at dawn.\n")
+    engine.refresh()
+    assert "building BM25 from the texts" in caplog.text
+    assert engine.ask("who sings at dawn?").quotes[0].text == "Birds sing at dawn."
     assert "Cats purr when happy." in engine.ask("what do cats do when happy?").quotes[0].text
 
 
