@@ -4,23 +4,29 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from retrieval.assembly import (
+    Piece,
+    assemble_chunks,
+    assemble_sentences,
+    merge_lexical,
+    search_index,
+    vector_array,
+)
 from retrieval.clock import SYSTEM_CLOCK, Clock
 from retrieval.documents import Skipped
 from retrieval.embedder import Embedder
-from retrieval.lexical import LexicalIndex
-from retrieval.models import Chunk, Document, RefreshReport, Sentence
-from retrieval.nearest import APPROXIMATE_ABOVE, NearestIndex
+from retrieval.models import Document, RefreshReport
+from retrieval.nearest import APPROXIMATE_ABOVE
 from retrieval.passages import split_document
 from retrieval.phases import phase
 from retrieval.places import section_of
 from retrieval.settings import ChunkSettings
-from retrieval.snapshot import Snapshot, passage_terms_text, write_vectors
-from retrieval.tables import CHUNK_COLUMNS, SENTENCE_COLUMNS, ChunkTable, SentenceTable
+from retrieval.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +163,7 @@ def build_snapshot(
             progress(1, 1)
         return BuildResult.untouched(reusable)
 
-    pieces: list[_Piece] = []
+    pieces: list[Piece] = []
     indexed_at: dict[str, str] = {}
     kept: list[Document] = []
     too_large: list[Skipped] = []
@@ -165,7 +171,7 @@ def build_snapshot(
         for document in documents:
             if reusable and document.id in unchanged:
                 old_row = reusable.doc_rows[document.id]
-                piece = _Piece(
+                piece = Piece(
                     len(kept) - old_row,
                     chunk_rows=reusable.chunks_of(document.id),
                     sentence_rows=reusable.sentences_of(document.id),
@@ -189,7 +195,7 @@ def build_snapshot(
                 log.warning("skipping %s: %s", document.id, why)
                 too_large.append(Skipped(document.id, why))
                 continue
-            pieces.append(_Piece(len(kept), chunks=doc_chunks, sentences=doc_sentences))
+            pieces.append(Piece(len(kept), chunks=doc_chunks, sentences=doc_sentences))
             kept.append(document)
             indexed_at[document.id] = now
         documents = kept
@@ -216,21 +222,21 @@ def build_snapshot(
 
     with phase("assemble rows and vectors"):
         doc_rows = {d.id: row for row, d in enumerate(documents)}
-        chunk_table, chunk_array, chunk_moves = _assemble_chunks(
+        chunk_table, chunk_array, chunk_moves = assemble_chunks(
             documents,
             doc_rows,
             pieces,
             reusable,
             vectors[: len(fresh_chunks)],
-            _vector_array(scratch, "chunk", dimension),
+            vector_array(scratch, "chunk", dimension),
         )
-        sentence_table, sentence_array, sentence_moves = _assemble_sentences(
+        sentence_table, sentence_array, sentence_moves = assemble_sentences(
             documents,
             doc_rows,
             pieces,
             reusable,
             vectors[len(fresh_chunks) :],
-            _vector_array(scratch, "sentence", dimension),
+            vector_array(scratch, "sentence", dimension),
         )
     manifest = {
         **fingerprint,
@@ -252,8 +258,8 @@ def build_snapshot(
         },
     }
     with phase("search indexes (IVF: codes re-used, or trained and added)"):
-        chunk_index = _search_index(reusable, "chunk", chunk_array, chunk_moves, approximate_above)
-        sentence_index = _search_index(
+        chunk_index = search_index(reusable, "chunk", chunk_array, chunk_moves, approximate_above)
+        sentence_index = search_index(
             reusable, "sentence", sentence_array, sentence_moves, approximate_above
         )
     snapshot = Snapshot(
@@ -269,7 +275,7 @@ def build_snapshot(
     )
     if reusable is not None:
         with phase("BM25 merged from the previous snapshot's token streams"):
-            _merge_lexical(snapshot, reusable, pieces)
+            merge_lexical(snapshot, reusable, pieces)
     if too_large or not reusable:
         changes = document_changes(previous.manifest if previous else {}, documents)
     return BuildResult(
@@ -301,147 +307,3 @@ def embedding_text(document: Document, text: str, section: tuple[str, ...] = ())
 def located_text(document: Document, start: int, text: str) -> str:
     """What is embedded for the passage or sentence `text` found at `start`."""
     return embedding_text(document, text, section_of(document, start))
-
-
-@dataclass
-class _Piece:
-    """A run of documents in the next snapshot: unchanged ones whose rows are copied from the
-    previous snapshot (`doc_shift` added to their document rows), or one new or changed
-    document split into `chunks` and `sentences` (`doc_shift` is then its document row)."""
-
-    doc_shift: int
-    chunk_rows: range | None = None
-    sentence_rows: range | None = None
-    chunks: list[Chunk] = field(default_factory=list)
-    sentences: list[Sentence] = field(default_factory=list)
-
-    def extend(self, other: _Piece) -> bool:
-        """Take `other` into this run when its rows follow on (one copy instead of two)."""
-        if (
-            self.chunk_rows is None
-            or other.chunk_rows is None
-            or self.doc_shift != other.doc_shift
-            or self.chunk_rows.stop != other.chunk_rows.start
-            or self.sentence_rows.stop != other.sentence_rows.start
-        ):
-            return False
-        self.chunk_rows = range(self.chunk_rows.start, other.chunk_rows.stop)
-        self.sentence_rows = range(self.sentence_rows.start, other.sentence_rows.stop)
-        return True
-
-
-def _assemble_chunks(documents, doc_rows, pieces, previous, fresh_vectors, make_vectors):
-    """The passage table, its vectors and where each previous row went (-1: dropped)."""
-    ids: list[str] = []
-    parts, vector_parts = [], []
-    moves = np.full(len(previous.chunks) if previous else 0, -1, dtype=np.int64)
-    used = 0
-    for piece in pieces:
-        if piece.chunk_rows is not None:
-            rows = previous.chunks.rows[piece.chunk_rows.start : piece.chunk_rows.stop]
-            ids.extend(previous.chunks.ids[piece.chunk_rows.start : piece.chunk_rows.stop])
-            vector_parts.append(
-                (previous.chunk_vectors, piece.chunk_rows.start, piece.chunk_rows.stop)
-            )
-            moves[piece.chunk_rows.start : piece.chunk_rows.stop] = np.arange(
-                len(ids) - len(rows), len(ids)
-            )
-            rows = np.array(rows, dtype=np.int64)
-            rows[:, 0] += piece.doc_shift
-        else:
-            rows = np.array(
-                [
-                    (doc_rows[c.doc_id], c.ordinal, c.paragraph, c.start, c.end)
-                    for c in piece.chunks
-                ],
-                dtype=np.int64,
-            ).reshape(-1, CHUNK_COLUMNS)
-            ids.extend(c.id for c in piece.chunks)
-            vector_parts.append((fresh_vectors, used, used + len(rows)))
-            used += len(rows)
-        parts.append(rows)
-    table = ChunkTable(documents, ids, _joined(parts, _in_memory(CHUNK_COLUMNS, np.int64)))
-    return table, make_vectors(vector_parts), moves
-
-
-def _assemble_sentences(documents, doc_rows, pieces, previous, fresh_vectors, make_vectors):
-    """The sentence table, its vectors and where each previous row went (-1: dropped)."""
-    parts, vector_parts = [], []
-    moves = np.full(len(previous.sentences) if previous else 0, -1, dtype=np.int64)
-    used = done = 0
-    for piece in pieces:
-        if piece.sentence_rows is not None:
-            first, stop = piece.sentence_rows.start, piece.sentence_rows.stop
-            rows = np.array(previous.sentences.rows[first:stop], dtype=np.int64)
-            rows[:, 0] += piece.doc_shift
-            vector_parts.append((previous.sentence_vectors, first, stop))
-            moves[first:stop] = np.arange(done, done + len(rows))
-        else:
-            rows = np.array(
-                [(doc_rows[s.doc_id], s.chunk, s.start, s.end) for s in piece.sentences],
-                dtype=np.int64,
-            ).reshape(-1, SENTENCE_COLUMNS)
-            vector_parts.append((fresh_vectors, used, used + len(rows)))
-            used += len(rows)
-        parts.append(rows)
-        done += len(rows)
-    table = SentenceTable(documents, _joined(parts, _in_memory(SENTENCE_COLUMNS, np.int64)))
-    return table, make_vectors(vector_parts), moves
-
-
-def _merge_lexical(snapshot: Snapshot, previous: Snapshot, pieces: list[_Piece]) -> None:
-    """Both BM25 indexes of `snapshot` from the previous snapshot's token streams for the rows
-    kept and the new texts tokenised: no text is tokenised twice. Left to be built from the
-    texts when the previous snapshot's indexes have no streams (written before they were)."""
-    for attribute in ("sentence_lexical", "chunk_lexical"):
-        old = previous.__dict__.get(attribute)
-        if old is None or not old.mergeable:
-            continue
-        parts: list = []
-        for piece in pieces:
-            if piece.chunk_rows is not None:
-                rows = piece.sentence_rows if attribute == "sentence_lexical" else piece.chunk_rows
-                parts.append((old, rows.start, rows.stop))
-            elif attribute == "sentence_lexical":
-                parts.append([s.text for s in piece.sentences])
-            else:
-                document = snapshot.documents[piece.doc_shift]
-                parts.append([passage_terms_text(document, c) for c in piece.chunks])
-        try:
-            setattr(snapshot, attribute, LexicalIndex.merged(parts))
-        except ValueError as error:  # left to be built from the texts, as with no streams
-            log.warning("building BM25 from the texts: %s", error)
-
-
-def _in_memory(width: int, dtype) -> Callable[[int], np.ndarray]:
-    return lambda count: np.empty((count, width), dtype=dtype)
-
-
-def _vector_array(scratch: Path | None, name: str, dimension: int):
-    """How the gathered vectors become one array: in memory, or (with `scratch`) written
-    straight to the new snapshot's file and mapped from it."""
-    if scratch is None:
-        return lambda parts: _joined(
-            [source[start:stop] for source, start, stop in parts],
-            _in_memory(dimension, np.float32),
-        )
-    return lambda parts: write_vectors(scratch / f"{name}-vectors.npy", parts, dimension)
-
-
-def _joined(parts: list[np.ndarray], make: Callable[[int], np.ndarray]) -> np.ndarray:
-    """One array of the parts' rows, copied once (the previous snapshot's are mapped)."""
-    out = make(sum(len(part) for part in parts))
-    at = 0
-    for part in parts:
-        out[at : at + len(part)] = part
-        at += len(part)
-    return out
-
-
-def _search_index(previous, name, vectors, moves, approximate_above) -> NearestIndex:
-    """The next snapshot's search index over `vectors`: the previous one's IVF re-used when
-    there is one of the right size (its codes copied, only new rows encoded), else built."""
-    old = getattr(previous, f"{name}_index", None) if previous is not None else None
-    if old is not None and old.approximate:
-        return old.updated(vectors, moves, approximate_above)
-    return NearestIndex.build(vectors, approximate_above)

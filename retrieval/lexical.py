@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -20,11 +19,20 @@ import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
+from retrieval.tokens import (
+    WORD,
+    TokenStream,
+    TokenStreams,
+    Vocabulary,
+    bm25_scores,
+    check_ids,
+    word_stream,
+)
+
 # bm25s sets its own logger to DEBUG on import and logs every index build.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 MIN_TYPO_LENGTH = 5  # shorter stems are left alone: "cat" is one letter from too many words
-_WORD = re.compile(r"\w\w+")  # what bm25s counts as a word
 # Combining marks (the Unicode blocks of diacritics): what NFKD splits off "é".
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
@@ -42,11 +50,11 @@ class LexicalIndex:
         self._bm25 = bm25s.BM25()
         self._variants: dict[str, set[str]] | None = None
         self._spellings: dict[str, str] | None = None
-        self._streams: _Streams | None = None
+        self._streams: TokenStreams | None = None
         if texts:
             terms, term_ids = self._term_stream(texts)
-            words = _word_stream(texts) if spellings else None
-            self._use(_Streams(terms, term_ids, words))
+            words = word_stream(texts) if spellings else None
+            self._use(TokenStreams(terms, term_ids, words))
 
     @classmethod
     def merged(cls, parts: Sequence[tuple[LexicalIndex, int, int] | Sequence[str]]) -> LexicalIndex:
@@ -59,10 +67,10 @@ class LexicalIndex:
             raise ValueError("an index without its token streams cannot be merged")
         spellings = all(source._streams.words is not None for source in sources)
         index = cls(())
-        terms = _Vocabulary(sources[0]._streams.term_vocabulary if sources else {})
-        words = _Vocabulary(sources[0]._streams.words[0] if sources and spellings else {})
-        term_parts: list[_Stream] = []
-        word_parts: list[_Stream] = []
+        terms = Vocabulary(sources[0]._streams.term_vocabulary if sources else {})
+        words = Vocabulary(sources[0]._streams.words[0] if sources and spellings else {})
+        term_parts: list[TokenStream] = []
+        word_parts: list[TokenStream] = []
         for part in parts:
             if isinstance(part, tuple):
                 source, start, stop = part
@@ -75,17 +83,17 @@ class LexicalIndex:
                 found, found_ids = index._term_stream(part)
                 term_parts.append(found_ids.renumbered(terms.ids_of(found)))
                 if spellings:
-                    found_words, found_word_ids = _word_stream(part)
+                    found_words, found_word_ids = word_stream(part)
                     word_parts.append(found_word_ids.renumbered(words.ids_of(found_words)))
-        term_stream = _Stream.joined(term_parts)
-        _check_ids(term_stream, terms.ids, "term")
+        term_stream = TokenStream.joined(term_parts)
+        check_ids(term_stream, terms.ids, "term")
         if spellings:
-            _check_ids(_Stream.joined(word_parts), words.ids, "word")
+            check_ids(TokenStream.joined(word_parts), words.ids, "word")
         index._size = term_stream.count
         if index._size:
             vocabulary, term_stream = terms.compacted(term_stream)
-            word_pair = words.compacted(_Stream.joined(word_parts)) if spellings else None
-            index._use(_Streams(vocabulary, term_stream, word_pair))
+            word_pair = words.compacted(TokenStream.joined(word_parts)) if spellings else None
+            index._use(TokenStreams(vocabulary, term_stream, word_pair))
         return index
 
     @property
@@ -93,22 +101,25 @@ class LexicalIndex:
         """Whether `merged` can take rows of this index (it keeps its token streams)."""
         return self._streams is not None or not self._size
 
-    def _use(self, streams: _Streams) -> None:
+    def _use(self, streams: TokenStreams) -> None:
         """Score from token streams: BM25 arrays computed as bm25s computes them, at once."""
         self._streams = streams
-        self._bm25.scores = _bm25_scores(
+        self._bm25.scores = bm25_scores(
             streams.terms, len(streams.term_vocabulary), self._bm25.k1, self._bm25.b
         )
-        self._bm25.vocab_dict = {**streams.term_vocabulary, "": len(streams.term_vocabulary)}
+        self._bm25.vocab_dict = {
+            **streams.term_vocabulary,
+            "": len(streams.term_vocabulary),
+        }
         self._bm25.unique_token_ids_set = set(self._bm25.vocab_dict.values())
         self._bm25.nonoccurrence_array = None
 
-    def _term_stream(self, texts: Sequence[str]) -> tuple[dict[str, int], _Stream]:
+    def _term_stream(self, texts: Sequence[str]) -> tuple[dict[str, int], TokenStream]:
         tokenized = self._tokenize([fold(t) for t in texts])
         vocabulary = {term: i for term, i in tokenized.vocab.items() if term != ""}
-        stream = _Stream.of(tokenized.ids)
+        stream = TokenStream.of(tokenized.ids)
         if sorted(vocabulary.values()) != list(range(len(vocabulary))):  # ids 0..n-1 only
-            renumbered = _Vocabulary({})
+            renumbered = Vocabulary({})
             stream = stream.renumbered(renumbered.ids_of(vocabulary))
             vocabulary = renumbered.ids
         return vocabulary, stream
@@ -136,7 +147,7 @@ class LexicalIndex:
             if index._bm25.scores["indptr"][-1] != len(index._bm25.scores["indices"]):
                 raise ValueError(f"the BM25 arrays in {directory} do not match")
             vocabulary = {t: i for t, i in index._bm25.vocab_dict.items() if t != ""}
-            index._streams = _Streams.load(directory, vocabulary, index._size)
+            index._streams = TokenStreams.load(directory, vocabulary, index._size)
         return index
 
     def _tokenize(self, texts: list[str]):
@@ -145,7 +156,7 @@ class LexicalIndex:
     def terms(self, query: str) -> list[str]:
         """The query's stemmed terms, typos read as the text word they stand for (bm25s's
         tokenisation, without the per-call set-up that costs more than the work here)."""
-        words = _WORD.findall(fold(query).lower())
+        words = WORD.findall(fold(query).lower())
         return [self.closest_term(self._stem(w)) for w in words if w not in STOPWORDS_EN]
 
     def _stem(self, word: str) -> str:
@@ -183,7 +194,7 @@ class LexicalIndex:
         the embedding model should read ("What did Macorn sugest?" → "What did Macron
         suggest?"). Everything else is kept as typed."""
 
-        words = [w for w in _WORD.findall(fold(query).lower()) if w not in STOPWORDS_EN]
+        words = [w for w in WORD.findall(fold(query).lower()) if w not in STOPWORDS_EN]
         if all(self.closest_term(self._stem(w)) == self._stem(w) for w in words):
             return query  # the usual case: no typo, no word-by-word pass
 
@@ -194,7 +205,7 @@ class LexicalIndex:
             closest = self.closest_term(self._stem(word))
             return self._spelling(closest) if closest != self._stem(word) else match.group()
 
-        return _WORD.sub(respell, query)
+        return WORD.sub(respell, query)
 
     def _spelling(self, term: str) -> str:
         return self.spellings().get(term, term)
@@ -216,7 +227,10 @@ class LexicalIndex:
             for word, i in vocabulary.items():
                 if counts[i]:
                     stem = self._stem(fold(word).lower())
-                    rank = (int(counts[i]), -int(first[i]))  # commonest, then first seen
+                    rank = (
+                        int(counts[i]),
+                        -int(first[i]),
+                    )  # commonest, then first seen
                     if stem not in best or rank > best[stem]:
                         spellings[stem], best[stem] = word, rank
             self._spellings = spellings
@@ -281,168 +295,3 @@ def _one_edit_apart(a: str, b: str) -> bool:
         and a[i : i + 1] == b[i + 1 : i + 2]
         and a[i + 2 :] == b[i + 2 :]
     )
-
-
-class _Stream:
-    """Each text's tokens as ids, end to end: `tokens[starts[i]:starts[i + 1]]` is text i's."""
-
-    def __init__(self, tokens: np.ndarray, starts: np.ndarray):
-        self.tokens = tokens
-        self.starts = starts
-
-    @classmethod
-    def of(cls, ids: Sequence[Sequence[int]]) -> _Stream:
-        lengths = np.fromiter((len(row) for row in ids), dtype=np.int64, count=len(ids))
-        starts = np.zeros(len(ids) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=starts[1:])
-        tokens = np.fromiter(
-            (token for row in ids for token in row), dtype=np.int32, count=int(starts[-1])
-        )
-        return cls(tokens, starts)
-
-    @classmethod
-    def joined(cls, parts: list[_Stream]) -> _Stream:
-        if not parts:
-            return cls(np.zeros(0, dtype=np.int32), np.zeros(1, dtype=np.int64))
-        tokens = np.concatenate([np.asarray(p.tokens, dtype=np.int32) for p in parts])
-        lengths = np.concatenate([np.diff(p.starts) for p in parts])
-        starts = np.zeros(len(lengths) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=starts[1:])
-        return cls(tokens, starts)
-
-    @property
-    def count(self) -> int:
-        return len(self.starts) - 1
-
-    def rows(self, start: int, stop: int) -> _Stream:
-        first, end = int(self.starts[start]), int(self.starts[stop])
-        return _Stream(self.tokens[first:end], np.asarray(self.starts[start : stop + 1]) - first)
-
-    def renumbered(self, mapping: np.ndarray) -> _Stream:
-        return _Stream(mapping[self.tokens].astype(np.int32), self.starts)
-
-
-class _Vocabulary:
-    """A vocabulary being extended by merged parts (ids of the first part kept)."""
-
-    def __init__(self, origin: dict[str, int]):
-        self.origin = origin
-        self.ids = dict(origin)
-
-    def ids_of(self, local: dict[str, int]) -> np.ndarray:
-        """For a part's own vocabulary: each of its ids' id here (new terms appended)."""
-        mapping = np.zeros(max(local.values(), default=-1) + 1, dtype=np.int64)
-        for term, i in local.items():
-            mapping[i] = self.ids.setdefault(term, len(self.ids))
-        return mapping
-
-    def compacted(self, stream: _Stream) -> tuple[dict[str, int], _Stream]:
-        """The vocabulary without terms no text holds any more, and the stream renumbered."""
-        used = np.zeros(len(self.ids), dtype=bool)
-        used[stream.tokens] = True
-        if used.all():
-            return self.ids, stream
-        new_ids = np.cumsum(used) - 1
-        vocabulary = {t: int(new_ids[i]) for t, i in self.ids.items() if used[i]}
-        return vocabulary, stream.renumbered(new_ids)
-
-
-class _Streams:
-    """What lets an index be merged without re-tokenising: its stemmed terms per text (ids of
-    the BM25 vocabulary) and, for spellings, its words per text with their vocabulary."""
-
-    FILES = ("terms.npy", "term-starts.npy")
-    WORD_FILES = ("words.npy", "word-starts.npy", "words.json")
-
-    def __init__(
-        self,
-        term_vocabulary: dict[str, int],
-        terms: _Stream,
-        words: tuple[dict[str, int], _Stream] | None,
-    ):
-        self.term_vocabulary = term_vocabulary
-        self.terms = terms
-        self.words = words
-
-    def save(self, directory: Path, *, words: bool) -> None:
-        np.save(directory / "terms.npy", np.asarray(self.terms.tokens, dtype=np.int32))
-        np.save(directory / "term-starts.npy", np.asarray(self.terms.starts, dtype=np.int64))
-        if words and self.words is not None:
-            vocabulary, stream = self.words
-            np.save(directory / "words.npy", np.asarray(stream.tokens, dtype=np.int32))
-            np.save(directory / "word-starts.npy", np.asarray(stream.starts, dtype=np.int64))
-            ordered = sorted(vocabulary, key=vocabulary.__getitem__)
-            (directory / "words.json").write_text(
-                json.dumps(ordered, ensure_ascii=False), encoding="utf-8"
-            )
-
-    @classmethod
-    def load(cls, directory: Path, vocabulary: dict[str, int], size: int) -> _Streams | None:
-        """The streams saved with an index (None for one saved before they were: it can still
-        answer, and the next refresh tokenises its texts anew)."""
-        if not all((directory / name).is_file() for name in cls.FILES):
-            return None
-        terms = _mapped_stream(directory, "terms", size, len(vocabulary))
-        words = None
-        if all((directory / name).is_file() for name in cls.WORD_FILES):
-            ordered = json.loads((directory / "words.json").read_text(encoding="utf-8"))
-            words = (
-                {word: i for i, word in enumerate(ordered)},
-                _mapped_stream(directory, "words", size, len(ordered)),
-            )
-        return cls(vocabulary, terms, words)
-
-
-def _check_ids(stream: _Stream, vocabulary: dict[str, int], what: str) -> None:
-    tokens = stream.tokens
-    if len(tokens) and (int(tokens.max()) >= len(vocabulary) or int(tokens.min()) < 0):
-        raise ValueError(f"a saved {what} stream names ids outside its vocabulary")
-
-
-def _mapped_stream(directory: Path, name: str, size: int, vocabulary: int) -> _Stream:
-    tokens = np.load(directory / f"{name}.npy", mmap_mode="r")
-    starts = np.load(directory / f"{name[:-1]}-starts.npy", mmap_mode="r")
-    if len(starts) != size + 1 or (len(starts) and starts[-1] != len(tokens)):
-        raise ValueError(f"{name}.npy in {directory} does not hold one entry per text")
-    # Its ids are checked when a refresh merges it, not here: a scan would page in the whole
-    # stream, which answering never reads.
-    return _Stream(tokens, starts)
-
-
-def _word_stream(texts: Sequence[str]) -> tuple[dict[str, int], _Stream]:
-    """Each text's words as the spellings map counts them, as ids of a vocabulary."""
-    vocabulary: dict[str, int] = {}
-    ids = [
-        [vocabulary.setdefault(word, len(vocabulary)) for word in _WORD.findall(text)]
-        for text in texts
-    ]
-    return vocabulary, _Stream.of(ids)
-
-
-def _bm25_scores(stream: _Stream, terms: int, k1: float, b: float) -> dict:
-    """bm25s's score matrix (Lucene BM25, CSC by term) from token ids, computed with whole-array
-    operations instead of a Python pass per text; the same numbers bit for bit."""
-    documents = stream.count
-    lengths = np.diff(stream.starts)
-    average = lengths.mean()
-    document = np.repeat(np.arange(documents, dtype=np.int64), lengths)
-    pairs, frequency = np.unique(
-        np.asarray(stream.tokens, dtype=np.int64) * documents + document, return_counts=True
-    )
-    term, document = np.divmod(pairs, documents)
-    del pairs  # the largest of these arrays: gone before the next are made
-    holding = np.bincount(term, minlength=terms)
-    idf = np.zeros(terms, dtype=np.float32)
-    for row in np.flatnonzero(holding):  # math.log, as bm25s computes it
-        held = int(holding[row])
-        idf[row] = math.log(1 + (documents - held + 0.5) / (held + 0.5))
-    frequency = frequency.astype(np.float32)
-    saturation = frequency / (k1 * ((1 - b) + b * lengths[document] / average) + frequency)
-    indptr = np.zeros(terms + 1, dtype=np.int64)
-    np.cumsum(holding, out=indptr[1:])
-    return {
-        "data": (idf[term] * saturation).astype(np.float32),
-        "indices": document.astype(np.int32),
-        "indptr": indptr,
-        "num_docs": documents,
-    }

@@ -55,39 +55,3 @@ def test_a_newer_snapshot_replaces_the_pointer_and_stale_ones_are_removed(tmp_pa
     assert new != old and current_snapshot_path(tmp_path) == new
     remove_stale(tmp_path, keep=new.name)
     assert not old.exists() and new.exists()
-
-
-def test_vectors_are_written_from_mapped_and_fresh_rows_in_order(tmp_path):
-    import numpy as np
-
-    from retrieval.snapshot import write_vectors
-
-    old = np.arange(40, dtype=np.float32).reshape(10, 4)
-    np.save(tmp_path / "old.npy", old)
-    mapped = np.load(tmp_path / "old.npy", mmap_mode="r")
-    fresh = -np.ones((3, 4), dtype=np.float32)
-    written = write_vectors(
-        tmp_path / "new.npy", [(mapped, 7, 10), (fresh, 0, 3), (mapped, 0, 2)], 4
-    )
-    assert isinstance(written, np.memmap) and not written.flags.writeable
-    assert np.array_equal(written, np.concatenate([old[7:10], fresh, old[0:2]]))
-    assert write_vectors(tmp_path / "none.npy", [], 4).shape == (0, 4)
-
-
-def test_vectors_are_written_the_same_when_the_kernel_cannot_copy_them(tmp_path, monkeypatch):
-    import os
-
-    import numpy as np
-
-    from retrieval.snapshot import write_vectors
-
-    old = np.arange(40, dtype=np.float32).reshape(10, 4)
-    np.save(tmp_path / "old.npy", old)
-    mapped = np.load(tmp_path / "old.npy", mmap_mode="r")
-
-    def unsupported(*args, **kwargs):
-        raise OSError(95, "Operation not supported")
-
-    monkeypatch.setattr(os, "copy_file_range", unsupported)
-    written = write_vectors(tmp_path / "new.npy", [(mapped, 2, 5), (mapped, 8, 10)], 4)
-    assert np.array_equal(written, np.concatenate([old[2:5], old[8:10]]))
