@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import math
 import os
 import re
@@ -27,6 +28,7 @@ import subprocess
 import sys
 import time
 import zlib
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -133,6 +135,89 @@ def questions(limit: int) -> list[str]:
         return [json.loads(line)["question"] for _, line in zip(range(limit), handle)]
 
 
+class PhaseLog(logging.Handler):
+    """Collects the phase timings retrieval.phases logs (name -> seconds, summed)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.seconds: dict[str, float] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        name, _, value = record.getMessage().rpartition(" ")
+        self.seconds[name] = self.seconds.get(name, 0.0) + float(value)
+
+    @contextmanager
+    def collecting(self):
+        logger = logging.getLogger("retrieval.phases")
+        logger.setLevel(logging.DEBUG)
+        logger.addHandler(self)
+        try:
+            yield self.seconds
+        finally:
+            logger.removeHandler(self)
+
+
+def rss_parts_gb() -> dict[str, float]:
+    """Resident memory by kind: anonymous (Python objects, arrays built in RAM) and file-backed
+    (memory-mapped snapshot files, shared between processes), GB."""
+    status = Path("/proc/self/status").read_text()
+    value = {
+        k: int(v.split()[0])
+        for k, v in (line.split(":", 1) for line in status.splitlines())
+        if k in ("RssAnon", "RssFile")
+    }
+    return {"rss_anon_gb": value["RssAnon"] / 2**20, "rss_file_gb": value["RssFile"] / 2**20}
+
+
+def memory_breakdown(snapshot) -> dict[str, float]:
+    """What the live snapshot holds, estimated from sizes, in MB (in RAM or mapped)."""
+    mb = 2**20
+
+    def strings(values) -> int:
+        return sum(sys.getsizeof(v) for v in values)
+
+    def objects(rows) -> int:
+        total = 0
+        for row in rows:
+            total += sys.getsizeof(row) + sum(
+                sys.getsizeof(getattr(row, name)) for name in row.__dataclass_fields__
+            )
+        return total
+
+    parts = {
+        "vectors (sentences + passages)": sum(
+            np.asarray(v).nbytes for v in (snapshot.sentence_vectors, snapshot.chunk_vectors)
+        ),
+        "document texts": strings(d.text for d in snapshot.documents),
+    }
+    for name, index in (("sentences", snapshot.sentence_index), ("passages", snapshot.chunk_index)):
+        if index.ivf is not None:
+            parts[f"IVF codes ({name})"] = index.ivf.ntotal * (index.ivf.code_size + 8)
+    parts["sentence rows (objects or arrays)"] = _table_bytes(snapshot.sentences, objects)
+    parts["passage rows (objects or arrays)"] = _table_bytes(snapshot.chunks, objects)
+    for name in ("sentence_lexical", "chunk_lexical"):
+        lexical = getattr(snapshot, name)
+        bm25 = lexical._bm25
+        arrays = sum(np.asarray(a).nbytes for a in getattr(bm25, "scores", {}).values())
+        vocab = getattr(bm25, "vocab_dict", {}) or {}
+        parts[f"BM25 arrays ({name})"] = arrays
+        parts[f"BM25 vocabulary ({name})"] = strings(vocab) + sys.getsizeof(vocab)
+        spellings = lexical._spellings or {}
+        parts[f"spellings map ({name})"] = strings(spellings) * 2 + sys.getsizeof(spellings)
+        variants = lexical._variants or {}
+        parts[f"typo map ({name})"] = sys.getsizeof(variants) + sum(
+            sys.getsizeof(k) + sys.getsizeof(v) for k, v in variants.items()
+        )
+    return {name: round(size / mb, 1) for name, size in parts.items()}
+
+
+def _table_bytes(table, objects) -> int:
+    arrays = getattr(table, "arrays", None)
+    if arrays is not None:  # a column table: its arrays, whether in RAM or mapped
+        return sum(np.asarray(a).nbytes for a in arrays())
+    return sys.getsizeof(table) + objects(table)
+
+
 def timed(action) -> float:
     began = time.perf_counter()
     action()
@@ -163,15 +248,22 @@ def measure(size: int, real: bool, asked: int, build_only: bool = False) -> dict
             engine.ask(question)
     times = [timed(lambda q=question: engine.ask(q)) * 1000 for question in asking]
     serving_rss, _ = rss_gb()
-    recall = search_recall(engine, embedder, asking, settings.retrieval.candidates * POOL_FACTOR)
+    parts = rss_parts_gb()
+    held = memory_breakdown(engine.snapshot)
     unchanged = timed(lambda: engine.refresh(requested_by="bench"))
     changed_files = sorted(docs.glob("*.md"))[: max(1, files // 100)]
     for path in changed_files:
         path.write_text(
             path.read_text(encoding="utf-8") + f"\nEdited at {time.time()}.\n", encoding="utf-8"
         )
-    report = engine.refresh(requested_by="bench")
     _, peak = rss_gb()
+    reset_peak()  # from here: the 1% refresh alone
+    with PhaseLog().collecting() as phases:
+        report = engine.refresh(requested_by="bench")
+    _, refresh_peak = rss_gb()
+    peak = max(peak, refresh_peak)
+    # Last: exact search over every vector pages them all in, which the bot never does.
+    recall = search_recall(engine, embedder, asking, settings.retrieval.candidates * POOL_FACTOR)
     return {
         "size": size,
         "sentences": engine.stats().sentences,
@@ -184,8 +276,12 @@ def measure(size: int, real: bool, asked: int, build_only: bool = False) -> dict
         "first_typo_s": first_typo,
         "rss_serving_gb": serving_rss,
         "rss_peak_gb": peak,
+        "rss_refresh_peak_gb": refresh_peak,
         "embedder": "real MiniLM" if real else "FAKE hashed words",
         **recall,
+        **parts,
+        "refresh_phases_s": {k: round(v, 2) for k, v in phases.items()},
+        "memory_mb": held,
     }
 
 
@@ -224,6 +320,7 @@ ROWS = (
     ("first question with a typo after a start, s", "first_typo_s", "{:.2f}"),
     ("RSS serving, GB", "rss_serving_gb", "{:.2f}"),
     ("RSS peak during load, questions and refreshes, GB", "rss_peak_gb", "{:.2f}"),
+    ("RSS peak during the 1% refresh alone, GB", "rss_refresh_peak_gb", "{:.2f}"),
     ("full build (not a target; fake encoding included), s", "build_s", "{:.0f}"),
     ("search over sentence vectors, exact, ms", "exact_search_ms", "{:.1f}"),
     ("search over sentence vectors, IVF, ms", "ivf_search_ms", "{:.1f}"),
@@ -241,13 +338,13 @@ def print_table(results: list[dict]) -> None:
     print("| | " + " | ".join(heads) + " | growth |")
     print("| --- |" + " ---: |" * len(results) + " --- |")
     for label, key, form in ROWS:
-        values = [r[key] for r in results]
+        values = [r.get(key) for r in results]
         cells = [form.format(v) if v is not None else "(cached)" for v in values]
         print(f"| {label} | " + " | ".join(cells) + f" | {_exponent(results, key)} |")
 
 
 def _exponent(results: list[dict], key: str) -> str:
-    pairs = [(r["sentences"], r[key]) for r in results if r[key]]
+    pairs = [(r["sentences"], r[key]) for r in results if r.get(key)]
     if len(pairs) < 2 or pairs[0][1] <= 0:
         return ""
     (n0, v0), (n1, v1) = pairs[0], pairs[-1]
@@ -287,6 +384,16 @@ def main() -> None:
     if args.json:
         args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
     print_table(results)
+    for result in results:
+        print(f"\n{result['sentences']:,} sentences: where the 1% refresh's time goes, s")
+        for name, seconds in result.get("refresh_phases_s", {}).items():
+            print(f"- {name}: {seconds:.2f}")
+        print(
+            f"resident memory serving: {result['rss_anon_gb']:.2f} GB anonymous, "
+            f"{result['rss_file_gb']:.2f} GB mapped files; what the snapshot holds, MB:"
+        )
+        for name, size in result.get("memory_mb", {}).items():
+            print(f"- {name}: {size:,.1f}")
 
 
 if __name__ == "__main__":

@@ -46,11 +46,14 @@ def load_documents(
     max_file_mb: float = 50.0,
     max_documents: int = 10_000,
     declared: Mapping[str, Declared] | None = None,
+    known: Mapping[str, Document] | None = None,
 ) -> tuple[list[Document], list[Skipped]]:
     """Every readable, non-empty document under `root`, sorted by id; the rest as `Skipped`.
 
-    `declared` gives some documents (by id) their title or source. Raises DocumentLimit,
-    before reading any file, when there are more than `max_documents`.
+    `declared` gives some documents (by id) their title or source. A file whose size, time and
+    declarations are the stamp of its document in `known` is not read: that document is
+    returned as it is. Raises DocumentLimit, before reading any file, when there are more than
+    `max_documents`.
     """
     found, skipped = find_document_files(root)
     if len(found) > max_documents:
@@ -62,14 +65,20 @@ def load_documents(
     documents = []
     for doc_id, path in found:
         given = (declared or {}).get(doc_id)
+        seen = (known or {}).get(doc_id)
         try:
             document = _read_inside(
-                root, path, doc_id, max_bytes=int(max_file_mb * 1_000_000), declared=given
+                root,
+                path,
+                doc_id,
+                max_bytes=int(max_file_mb * 1_000_000),
+                declared=given,
+                known=seen,
             )
         except (OSError, UnicodeDecodeError, ValueError) as error:
             _skip(skipped, doc_id, describe(error))
             continue
-        documents.append(with_declared(document, given))
+        documents.append(document if document is seen else with_declared(document, given))
     return documents, sorted(skipped, key=lambda s: s.path)
 
 
@@ -170,10 +179,17 @@ def outside_reason(root: Path, path: Path) -> str:
 
 
 def _read_inside(
-    root: Path, path: Path, doc_id: str, *, max_bytes: int, declared: Declared | None
+    root: Path,
+    path: Path,
+    doc_id: str,
+    *,
+    max_bytes: int,
+    declared: Declared | None,
+    known: Document | None = None,
 ) -> Document:
     """The document at `path`, stamped with the stat taken before reading it: a file changed
-    while it is read then looks changed to the next refresh too."""
+    while it is read then looks changed to the next refresh too. `known` itself is returned,
+    unread, when the stat matches its stamp."""
     # Checked again just before reading, so a file swapped for a link since the walk is caught.
     problem = outside_reason(root, path)
     if problem:
@@ -186,7 +202,10 @@ def _read_inside(
             f"the file is {round(info.st_size / 1_000_000, 3):g} MB, over documents.max_file_mb = "
             f"{max_bytes / 1_000_000:g}"
         )
-    return replace(read_document(path, doc_id), stamp=file_stamp(info, declared))
+    stamp = file_stamp(info, declared)
+    if known is not None and known.stamp and list(known.stamp) == list(stamp):
+        return known
+    return replace(read_document(path, doc_id), stamp=stamp)
 
 
 def _skip(skipped: list[Skipped], doc_id: str, reason: str) -> None:

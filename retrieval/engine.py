@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 import time
 import unicodedata
@@ -42,6 +43,7 @@ from retrieval.models import (
     Reply,
     Summary,
 )
+from retrieval.phases import phase
 from retrieval.phrasing import meta_request
 from retrieval.places import located
 from retrieval.query import read_query
@@ -50,6 +52,7 @@ from retrieval.settings import Settings
 from retrieval.snapshot import (
     Snapshot,
     current_snapshot_path,
+    new_build,
     read_manifest,
     read_snapshot,
     remove_stale,
@@ -338,7 +341,8 @@ class Engine:
                     requested_by=running.requested_by,
                     started_at=running.started_at,
                 )
-            documents, skipped = self._load_documents()
+            with phase("read changed documents"):
+                documents, skipped = self._load_documents(known=_stamped(previous))
             if not documents and not allow_empty:
                 if not docs_dir.is_dir():
                     raise EmptyCorpus(f"the documents dir {docs_dir} does not exist")
@@ -350,30 +354,40 @@ class Engine:
                         "(use --allow-empty to do it anyway)"
                     )
                 raise EmptyCorpus(f"no readable documents in {docs_dir}")
-            result = build_snapshot(
-                documents,
-                embedder=self.embedder,
-                chunking=self.settings.chunking,
-                previous=previous,
-                progress=_cancellable(progress, self._cancelled),
-                max_texts_per_document=self.settings.documents.max_texts_per_document,
-                clock=self.clock,
-                approximate_above=self.settings.index.approximate_above,
-            )
-            if result.snapshot is previous:  # the build found nothing to change
-                snapshot = previous
-            else:
-                _raise_if_set(self._cancelled)
-                try:
-                    write_snapshot(index_dir, result.snapshot)
-                except OSError as error:  # e.g. a full disk: the live snapshot stays as it was
-                    raise IndexError_(
-                        f"cannot write the new index in {index_dir}: {error.strerror or error}"
-                    ) from error
-                snapshot = result.snapshot
+            build = new_build(index_dir)  # vectors are streamed into it as they are gathered
+            try:
+                result = build_snapshot(
+                    documents,
+                    embedder=self.embedder,
+                    chunking=self.settings.chunking,
+                    previous=previous,
+                    progress=_cancellable(progress, self._cancelled),
+                    max_texts_per_document=self.settings.documents.max_texts_per_document,
+                    clock=self.clock,
+                    approximate_above=self.settings.index.approximate_above,
+                    scratch=build,
+                )
+                if result.snapshot is previous:  # the build found nothing to change
+                    shutil.rmtree(build, ignore_errors=True)
+                    snapshot = previous
+                else:
+                    _raise_if_set(self._cancelled)
+                    with phase("write snapshot (total)"):
+                        written = write_snapshot(index_dir, result.snapshot, build)
+                    # Served from the files just written: mapped, not a second copy in memory.
+                    snapshot = result.snapshot.mapped_from(written)
+            except OSError as error:  # e.g. a full disk: the live snapshot stays as it was
+                shutil.rmtree(build, ignore_errors=True)
+                raise IndexError_(
+                    f"cannot write the new index in {index_dir}: {error.strerror or error}"
+                ) from error
+            except BaseException:
+                shutil.rmtree(build, ignore_errors=True)
+                raise
             # An engine that serves questions gets BM25 built before the swap; a one-off
             # `citebot index` never needs it.
-            self._snapshot = snapshot.prepare() if serving else snapshot
+            with phase("prepare the new snapshot (BM25, typo map)"):
+                self._snapshot = snapshot.prepare() if serving else snapshot
         return result.report(
             chunks=len(snapshot.chunks),
             unread=skipped,
@@ -402,7 +416,11 @@ class Engine:
         limits = self.settings.documents
         return Library(limits.dir, max_file_mb=limits.max_file_mb, clock=self.clock).declared()
 
-    def _load_documents(self) -> tuple[list[Document], list[Skipped]]:
+    def _load_documents(
+        self, known: dict[str, Document] | None = None
+    ) -> tuple[list[Document], list[Skipped]]:
+        """The documents folder as documents; those of `known` whose files kept their stamp are
+        not read again."""
         limits = self.settings.documents
         added = self._declared()
         return load_documents(
@@ -410,6 +428,7 @@ class Engine:
             max_file_mb=limits.max_file_mb,
             max_documents=limits.max_documents,
             declared=added,
+            known=known,
         )
 
     def _read_live_quietly(self) -> Snapshot | None:
@@ -430,6 +449,19 @@ def _visible(character: str) -> bool:
     """Whether `character` shows on its own: not a control or format character (zero-width
     spaces and joiners, direction marks), not a space, not a lone combining mark."""
     return unicodedata.category(character)[0] not in "CZM" and character not in _BLANK_GLYPHS
+
+
+def _stamped(snapshot: Snapshot | None) -> dict[str, Document]:
+    """The snapshot's documents with the stamps its manifest recorded (a refresh need not read
+    a file whose stamp is unchanged: the indexed document is what reading it would give)."""
+    if snapshot is None:
+        return {}
+    recorded = stamps(snapshot.manifest)
+    return {
+        d.id: replace(d, stamp=tuple(recorded[d.id]))
+        for d in snapshot.documents
+        if d.id in recorded
+    }
 
 
 def _live_name(index_dir: Path) -> str | None:

@@ -151,11 +151,19 @@ def term_share(
     present = np.zeros(len(rows))
     for weight, holding in weighted:
         if len(holding):
-            found = np.isin(rows, holding)
+            found = _held(holding, rows)
             if also is not None:
-                found |= np.isin(also, holding)
+                found |= _held(holding, also)
             present += weight * found
     return present / mass
+
+
+def _held(holding: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """np.isin(rows, holding) for `holding` sorted without repeats, as a term's postings are
+    (BM25 stores each term's rows in order): a binary search per row instead of a pass over
+    every row holding the term (a common word's 100,000 rows at a million sentences)."""
+    at = np.minimum(np.searchsorted(holding, rows), len(holding) - 1)
+    return np.asarray(holding[at] == rows)
 
 
 def _sentence_before(snapshot: Snapshot, rows: np.ndarray) -> np.ndarray:

@@ -5,15 +5,25 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
+from retrieval.assembly import (
+    Piece,
+    assemble_chunks,
+    assemble_sentences,
+    merge_lexical,
+    search_index,
+    vector_array,
+)
 from retrieval.clock import SYSTEM_CLOCK, Clock
 from retrieval.documents import Skipped
 from retrieval.embedder import Embedder
-from retrieval.models import Chunk, Document, RefreshReport, Sentence
+from retrieval.models import Document, RefreshReport
 from retrieval.nearest import APPROXIMATE_ABOVE
 from retrieval.passages import split_document
+from retrieval.phases import phase
 from retrieval.places import section_of
 from retrieval.settings import ChunkSettings
 from retrieval.snapshot import Snapshot
@@ -130,9 +140,12 @@ def build_snapshot(
     max_texts_per_document: int | None = None,
     clock: Clock = SYSTEM_CLOCK,
     approximate_above: int = APPROXIMATE_ABOVE,
+    scratch: Path | None = None,
 ) -> BuildResult:
     """The next snapshot; a document that splits into more than `max_texts_per_document`
-    passages and sentences is left out, with the reason, before anything is embedded."""
+    passages and sentences is left out, with the reason, before anything is embedded. With
+    `scratch` (a folder from `snapshot.new_build`) the vectors are written there as they are
+    gathered, so the old and new vectors are never both in memory."""
     fingerprint = settings_fingerprint(embedder, chunking)
     reason = "no index yet" if previous is None else incompatibility(previous.manifest, fingerprint)
     reusable = previous if not reason else None
@@ -150,68 +163,81 @@ def build_snapshot(
             progress(1, 1)
         return BuildResult.untouched(reusable)
 
-    chunks: list[Chunk] = []
-    sentences: list[Sentence] = []
-    chunk_vectors: list[np.ndarray | None] = []
-    sentence_vectors: list[np.ndarray | None] = []
+    pieces: list[Piece] = []
     indexed_at: dict[str, str] = {}
     kept: list[Document] = []
     too_large: list[Skipped] = []
-    for document in documents:
-        if reusable and document.id in unchanged:
-            c_rows, s_rows = reusable.chunks_of(document.id), reusable.sentences_of(document.id)
-            chunks.extend(reusable.chunks[r] for r in c_rows)
-            sentences.extend(reusable.sentences[r] for r in s_rows)
-            chunk_vectors.extend(reusable.chunk_vectors[r] for r in c_rows)
-            sentence_vectors.extend(reusable.sentence_vectors[r] for r in s_rows)
-            indexed_at[document.id] = reusable.manifest["documents"][document.id]["indexed_at"]
-            kept.append(document)
-            continue
-        doc_chunks, doc_sentences = split_document(
-            document,
-            max_chars=chunking.max_chars,
-            overlap_sentences=chunking.overlap_sentences,
-        )
-        texts = len(doc_chunks) + len(doc_sentences)
-        if max_texts_per_document is not None and texts > max_texts_per_document:
-            why = (
-                f"it makes {texts:,} passages and sentences to embed, over "
-                f"documents.max_texts_per_document = {max_texts_per_document:,}"
+    with phase("split changed documents, gather unchanged rows"):
+        for document in documents:
+            if reusable and document.id in unchanged:
+                old_row = reusable.doc_rows[document.id]
+                piece = Piece(
+                    len(kept) - old_row,
+                    chunk_rows=reusable.chunks_of(document.id),
+                    sentence_rows=reusable.sentences_of(document.id),
+                )
+                if not (pieces and pieces[-1].extend(piece)):
+                    pieces.append(piece)
+                indexed_at[document.id] = reusable.manifest["documents"][document.id]["indexed_at"]
+                kept.append(document)
+                continue
+            doc_chunks, doc_sentences = split_document(
+                document,
+                max_chars=chunking.max_chars,
+                overlap_sentences=chunking.overlap_sentences,
             )
-            log.warning("skipping %s: %s", document.id, why)
-            too_large.append(Skipped(document.id, why))
-            continue
-        kept.append(document)
-        chunks.extend(doc_chunks)
-        sentences.extend(doc_sentences)
-        chunk_vectors.extend([None] * len(doc_chunks))
-        sentence_vectors.extend([None] * len(doc_sentences))
-        indexed_at[document.id] = now
-    documents = kept
+            texts = len(doc_chunks) + len(doc_sentences)
+            if max_texts_per_document is not None and texts > max_texts_per_document:
+                why = (
+                    f"it makes {texts:,} passages and sentences to embed, over "
+                    f"documents.max_texts_per_document = {max_texts_per_document:,}"
+                )
+                log.warning("skipping %s: %s", document.id, why)
+                too_large.append(Skipped(document.id, why))
+                continue
+            pieces.append(Piece(len(kept), chunks=doc_chunks, sentences=doc_sentences))
+            kept.append(document)
+            indexed_at[document.id] = now
+        documents = kept
 
-    by_id = {d.id: d for d in documents}
+    # Only new and changed documents' texts are embedded: passages first, then sentences.
+    fresh_chunks = [(documents[p.doc_shift], c) for p in pieces for c in p.chunks]
+    fresh_sentences = [(documents[p.doc_shift], s) for p in pieces for s in p.sentences]
     pending = [
-        *(
-            (chunk_vectors, i, located_text(by_id[c.doc_id], c.start, c.text))
-            for i, c in enumerate(chunks)
-            if chunk_vectors[i] is None
-        ),
-        *(
-            (sentence_vectors, i, located_text(by_id[s.doc_id], s.start, s.text))
-            for i, s in enumerate(sentences)
-            if sentence_vectors[i] is None
-        ),
+        *(located_text(d, c.start, c.text) for d, c in fresh_chunks),
+        *(located_text(d, s.start, s.text) for d, s in fresh_sentences),
     ]
+    dimension = int(reusable.manifest["dimension"]) if reusable else embedder.dimension
+    vectors = np.zeros((0, dimension), dtype=np.float32)
     if pending:
         embedder.warm_up()  # so the log line below means the embedding itself has begun
         log.info("embedding %d passages and sentences", len(pending))
-        vectors = embedder.encode([text for _, _, text in pending], progress=progress)
-        for (target, i, _), vector in zip(pending, vectors):
-            target[i] = vector
+        with phase("embed"):
+            vectors = np.asarray(
+                embedder.encode(pending, progress=progress), dtype=np.float32
+            ).reshape(len(pending), -1)
+        dimension = vectors.shape[1]
     elif progress:
         progress(1, 1)
-    dimension = _dimension(chunk_vectors, sentence_vectors, reusable, embedder)
 
+    with phase("assemble rows and vectors"):
+        doc_rows = {d.id: row for row, d in enumerate(documents)}
+        chunk_table, chunk_array, chunk_moves = assemble_chunks(
+            documents,
+            doc_rows,
+            pieces,
+            reusable,
+            vectors[: len(fresh_chunks)],
+            vector_array(scratch, "chunk", dimension),
+        )
+        sentence_table, sentence_array, sentence_moves = assemble_sentences(
+            documents,
+            doc_rows,
+            pieces,
+            reusable,
+            vectors[len(fresh_chunks) :],
+            vector_array(scratch, "sentence", dimension),
+        )
     manifest = {
         **fingerprint,
         "dimension": dimension,
@@ -225,17 +251,31 @@ def build_snapshot(
             }
             for d in documents
         },
-        "counts": {"documents": len(documents), "chunks": len(chunks), "sentences": len(sentences)},
+        "counts": {
+            "documents": len(documents),
+            "chunks": len(chunk_table),
+            "sentences": len(sentence_table),
+        },
     }
+    with phase("search indexes (IVF: codes re-used, or trained and added)"):
+        chunk_index = search_index(reusable, "chunk", chunk_array, chunk_moves, approximate_above)
+        sentence_index = search_index(
+            reusable, "sentence", sentence_array, sentence_moves, approximate_above
+        )
     snapshot = Snapshot(
         manifest=manifest,
-        documents=list(documents),
-        chunks=chunks,
-        sentences=sentences,
-        chunk_vectors=_stack(chunk_vectors, dimension),
-        sentence_vectors=_stack(sentence_vectors, dimension),
+        documents=documents,
+        chunks=chunk_table,
+        sentences=sentence_table,
+        chunk_vectors=chunk_array,
+        sentence_vectors=sentence_array,
+        chunk_index=chunk_index,
+        sentence_index=sentence_index,
         approximate_above=approximate_above,
     )
+    if reusable is not None:
+        with phase("BM25 merged from the previous snapshot's token streams"):
+            merge_lexical(snapshot, reusable, pieces)
     if too_large or not reusable:
         changes = document_changes(previous.manifest if previous else {}, documents)
     return BuildResult(
@@ -267,17 +307,3 @@ def embedding_text(document: Document, text: str, section: tuple[str, ...] = ())
 def located_text(document: Document, start: int, text: str) -> str:
     """What is embedded for the passage or sentence `text` found at `start`."""
     return embedding_text(document, text, section_of(document, start))
-
-
-def _dimension(chunk_vectors, sentence_vectors, previous, embedder) -> int:
-    for vector in (*chunk_vectors[:1], *sentence_vectors[:1]):
-        return int(vector.shape[0])
-    if previous is not None:
-        return int(previous.manifest["dimension"])
-    return embedder.dimension
-
-
-def _stack(vectors: list, dimension: int) -> np.ndarray:
-    if not vectors:
-        return np.zeros((0, dimension), dtype=np.float32)
-    return np.ascontiguousarray(np.vstack(vectors), dtype=np.float32)

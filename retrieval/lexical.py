@@ -11,7 +11,6 @@ import json
 import logging
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,11 +19,20 @@ import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
+from retrieval.tokens import (
+    WORD,
+    TokenStream,
+    TokenStreams,
+    Vocabulary,
+    bm25_scores,
+    check_ids,
+    word_stream,
+)
+
 # bm25s sets its own logger to DEBUG on import and logs every index build.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 MIN_TYPO_LENGTH = 5  # shorter stems are left alone: "cat" is one letter from too many words
-_WORD = re.compile(r"\w\w+")  # what bm25s counts as a word
 # Combining marks (the Unicode blocks of diacritics): what NFKD splits off "é".
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
@@ -36,23 +44,95 @@ class LexicalIndex:
     """Scores every text against a query; built from the snapshot's text table, or loaded
     memory-mapped from where `save` wrote it."""
 
-    def __init__(self, texts: Sequence[str]):
+    def __init__(self, texts: Sequence[str], *, spellings: bool = True):
         self._stemmer = Stemmer.Stemmer("english")
         self._size = len(texts)
         self._bm25 = bm25s.BM25()
-        self._texts: Sequence[str] | None = texts
         self._variants: dict[str, set[str]] | None = None
         self._spellings: dict[str, str] | None = None
+        self._streams: TokenStreams | None = None
         if texts:
-            self._bm25.index(self._tokenize([fold(t) for t in texts]), show_progress=False)
+            terms, term_ids = self._term_stream(texts)
+            words = word_stream(texts) if spellings else None
+            self._use(TokenStreams(terms, term_ids, words))
+
+    @classmethod
+    def merged(cls, parts: Sequence[tuple[LexicalIndex, int, int] | Sequence[str]]) -> LexicalIndex:
+        """The index over the texts of `parts` in order: rows start:stop of an index (its
+        token streams re-used, nothing re-tokenised) or new texts (tokenised here). Scores,
+        vocabulary and spellings are those a build over all the texts gives."""
+        parts = [p for p in parts if not (isinstance(p, tuple) and p[1] == p[2])]
+        sources = [part[0] for part in parts if isinstance(part, tuple)]
+        if any(source._streams is None for source in sources):
+            raise ValueError("an index without its token streams cannot be merged")
+        spellings = all(source._streams.words is not None for source in sources)
+        index = cls(())
+        terms = Vocabulary(sources[0]._streams.term_vocabulary if sources else {})
+        words = Vocabulary(sources[0]._streams.words[0] if sources and spellings else {})
+        term_parts: list[TokenStream] = []
+        word_parts: list[TokenStream] = []
+        for part in parts:
+            if isinstance(part, tuple):
+                source, start, stop = part
+                if source._streams.term_vocabulary is not terms.origin:
+                    raise ValueError("merged parts must come from one index")
+                term_parts.append(source._streams.terms.rows(start, stop))
+                if spellings:
+                    word_parts.append(source._streams.words[1].rows(start, stop))
+            elif part:
+                found, found_ids = index._term_stream(part)
+                term_parts.append(found_ids.renumbered(terms.ids_of(found)))
+                if spellings:
+                    found_words, found_word_ids = word_stream(part)
+                    word_parts.append(found_word_ids.renumbered(words.ids_of(found_words)))
+        term_stream = TokenStream.joined(term_parts)
+        check_ids(term_stream, terms.ids, "term")
+        if spellings:
+            check_ids(TokenStream.joined(word_parts), words.ids, "word")
+        index._size = term_stream.count
+        if index._size:
+            vocabulary, term_stream = terms.compacted(term_stream)
+            word_pair = words.compacted(TokenStream.joined(word_parts)) if spellings else None
+            index._use(TokenStreams(vocabulary, term_stream, word_pair))
+        return index
+
+    @property
+    def mergeable(self) -> bool:
+        """Whether `merged` can take rows of this index (it keeps its token streams)."""
+        return self._streams is not None or not self._size
+
+    def _use(self, streams: TokenStreams) -> None:
+        """Score from token streams: BM25 arrays computed as bm25s computes them, at once."""
+        self._streams = streams
+        self._bm25.scores = bm25_scores(
+            streams.terms, len(streams.term_vocabulary), self._bm25.k1, self._bm25.b
+        )
+        self._bm25.vocab_dict = {
+            **streams.term_vocabulary,
+            "": len(streams.term_vocabulary),
+        }
+        self._bm25.unique_token_ids_set = set(self._bm25.vocab_dict.values())
+        self._bm25.nonoccurrence_array = None
+
+    def _term_stream(self, texts: Sequence[str]) -> tuple[dict[str, int], TokenStream]:
+        tokenized = self._tokenize([fold(t) for t in texts])
+        vocabulary = {term: i for term, i in tokenized.vocab.items() if term != ""}
+        stream = TokenStream.of(tokenized.ids)
+        if sorted(vocabulary.values()) != list(range(len(vocabulary))):  # ids 0..n-1 only
+            renumbered = Vocabulary({})
+            stream = stream.renumbered(renumbered.ids_of(vocabulary))
+            vocabulary = renumbered.ids
+        return vocabulary, stream
 
     def save(self, directory: Path, *, spellings: bool = True) -> None:
-        """Write the BM25 arrays and the spellings map (what `load` reads) into `directory`;
-        without `spellings` a loaded copy keeps typos' stems as they are (for an index whose
-        `respelled` is never asked: questions are respelled against sentences)."""
+        """Write the BM25 arrays, the token streams and the spellings map (what `load` reads)
+        into `directory`; without `spellings` a loaded copy keeps typos' stems as they are (for
+        an index whose `respelled` is never asked: questions are respelled against sentences)."""
         directory.mkdir()
         if self._size:
             self._bm25.save(str(directory), show_progress=False)
+            if self._streams is not None:
+                self._streams.save(directory, words=spellings)
         saved = {"size": self._size, "spellings": self.spellings() if spellings else {}}
         (directory / SPELLINGS).write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
 
@@ -61,11 +141,13 @@ class LexicalIndex:
         """The index `save` wrote; its arrays stay on disk, paged in as questions need them."""
         saved = json.loads((directory / SPELLINGS).read_text(encoding="utf-8"))
         index = cls(())
-        index._size, index._spellings, index._texts = int(saved["size"]), saved["spellings"], None
+        index._size, index._spellings = int(saved["size"]), saved["spellings"]
         if index._size:
             index._bm25 = bm25s.BM25.load(str(directory), mmap=True, show_progress=False)
             if index._bm25.scores["indptr"][-1] != len(index._bm25.scores["indices"]):
                 raise ValueError(f"the BM25 arrays in {directory} do not match")
+            vocabulary = {t: i for t, i in index._bm25.vocab_dict.items() if t != ""}
+            index._streams = TokenStreams.load(directory, vocabulary, index._size)
         return index
 
     def _tokenize(self, texts: list[str]):
@@ -74,7 +156,7 @@ class LexicalIndex:
     def terms(self, query: str) -> list[str]:
         """The query's stemmed terms, typos read as the text word they stand for (bm25s's
         tokenisation, without the per-call set-up that costs more than the work here)."""
-        words = _WORD.findall(fold(query).lower())
+        words = WORD.findall(fold(query).lower())
         return [self.closest_term(self._stem(w)) for w in words if w not in STOPWORDS_EN]
 
     def _stem(self, word: str) -> str:
@@ -112,7 +194,7 @@ class LexicalIndex:
         the embedding model should read ("What did Macorn sugest?" → "What did Macron
         suggest?"). Everything else is kept as typed."""
 
-        words = [w for w in _WORD.findall(fold(query).lower()) if w not in STOPWORDS_EN]
+        words = [w for w in WORD.findall(fold(query).lower()) if w not in STOPWORDS_EN]
         if all(self.closest_term(self._stem(w)) == self._stem(w) for w in words):
             return query  # the usual case: no typo, no word-by-word pass
 
@@ -123,7 +205,7 @@ class LexicalIndex:
             closest = self.closest_term(self._stem(word))
             return self._spelling(closest) if closest != self._stem(word) else match.group()
 
-        return _WORD.sub(respell, query)
+        return WORD.sub(respell, query)
 
     def _spelling(self, term: str) -> str:
         return self.spellings().get(term, term)
@@ -132,21 +214,37 @@ class LexicalIndex:
         """Each stem of the texts and the word the texts spell it with most often (the first
         seen among equals)."""
         if self._spellings is None:
-            counts: Counter = Counter()
-            for text in self._texts or ():
-                counts.update(_WORD.findall(text))
+            words = self._streams.words if self._streams is not None else None
+            if words is None:
+                return {}
+            vocabulary, stream = words
+            ids = np.asarray(stream.tokens)
+            counts = np.bincount(ids, minlength=len(vocabulary))
+            first = np.full(len(vocabulary), len(ids), dtype=np.int64)
+            np.minimum.at(first, ids, np.arange(len(ids), dtype=np.int64))  # no sort
             spellings: dict[str, str] = {}
-            best: dict[str, int] = {}
-            for word, count in counts.items():  # first-seen order: ties keep the first word
-                stem = self._stem(fold(word).lower())
-                if count > best.get(stem, 0):
-                    spellings[stem], best[stem] = word, count
+            best: dict[str, tuple[int, int]] = {}
+            for word, i in vocabulary.items():
+                if counts[i]:
+                    stem = self._stem(fold(word).lower())
+                    rank = (
+                        int(counts[i]),
+                        -int(first[i]),
+                    )  # commonest, then first seen
+                    if stem not in best or rank > best[stem]:
+                        spellings[stem], best[stem] = word, rank
             self._spellings = spellings
         return self._spellings
 
     def prepare_typos(self) -> None:
         """Build the typo map now, so the first question with a typo does not wait for it."""
         self._typo_variants()
+
+    def adopt_typos(self, other: LexicalIndex) -> None:
+        """Take `other`'s typo map when it was built over the same vocabulary."""
+        if other._variants is not None and self._size and other._size:
+            if self._bm25.vocab_dict.keys() == other._bm25.vocab_dict.keys():
+                self._variants = other._variants
 
     def _typo_variants(self) -> dict[str, set[str]]:
         if self._variants is None:  # built whole, then published: threads may race here

@@ -2,12 +2,17 @@
 
 index_dir/
   CURRENT                 name of the live snapshot (replaced atomically)
-  snap-<time>-<id>/       manifest.json, documents.json, chunks.json, sentences.npy,
-                          chunk-vectors.npy, sentence-vectors.npy (memory-mapped on load),
-                          chunks.ivf, sentences.ivf (past [index] approximate_above only),
-                          and the BM25 indexes with their spellings maps in lexical-chunks/
-                          and lexical-sentences/ (format 2; format 1 kept its vectors in
-                          chunks.faiss and sentences.faiss, and BM25 is built on its load)
+  snap-<time>-<id>/       manifest.json, documents.json, chunks.json, sentences.npy (the
+                          sentence table, memory-mapped on load), chunk-vectors.npy,
+                          sentence-vectors.npy (memory-mapped on load), chunks.ivf,
+                          sentences.ivf (past [index] approximate_above only), and the BM25
+                          indexes with their spellings maps and token streams (terms.npy,
+                          term-starts.npy; words.npy, word-starts.npy, words.json for
+                          sentences: what a refresh merges instead of re-tokenising) in
+                          lexical-chunks/ and lexical-sentences/ (format 2; format 1 kept its
+                          vectors in chunks.faiss and sentences.faiss, and BM25 is built on
+                          its load; a format 2 index written before the token streams loads,
+                          and its next refresh tokenises every text once)
   .build-<id>/            a snapshot being written (removed if a build was interrupted)
 """
 
@@ -19,6 +24,7 @@ import logging
 import os
 import shutil
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -31,7 +37,9 @@ from retrieval.errors import CorruptIndex
 from retrieval.lexical import LexicalIndex
 from retrieval.models import Block, Chunk, Document, Place, Sentence
 from retrieval.nearest import APPROXIMATE_ABOVE, NearestIndex
+from retrieval.phases import phase
 from retrieval.places import section_of
+from retrieval.tables import ChunkTable, SentenceTable
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +65,8 @@ class Snapshot:
 
     manifest: dict
     documents: list[Document]
-    chunks: list[Chunk]
-    sentences: list[Sentence]
+    chunks: Sequence[Chunk]  # a ChunkTable once constructed
+    sentences: Sequence[Sentence]  # a SentenceTable once constructed
     chunk_vectors: np.ndarray
     sentence_vectors: np.ndarray
     path: Path | None = None
@@ -74,15 +82,13 @@ class Snapshot:
 
     def __post_init__(self) -> None:
         self.doc_rows = {d.id: row for row, d in enumerate(self.documents)}
-        first_chunk = {}
-        for row, chunk in enumerate(self.chunks):
-            first_chunk.setdefault(chunk.doc_id, row)
-        self.chunk_doc = np.array([self.doc_rows[c.doc_id] for c in self.chunks], dtype=np.int32)
-        self.sentence_doc = np.array(
-            [self.doc_rows[s.doc_id] for s in self.sentences], dtype=np.int32
-        )
-        self.sentence_chunk = np.array(
-            [first_chunk[s.doc_id] + s.chunk for s in self.sentences], dtype=np.int32
+        self.chunks = ChunkTable.of(self.documents, self.chunks, self.doc_rows)
+        self.sentences = SentenceTable.of(self.documents, self.sentences, self.doc_rows)
+        self.chunk_doc = self.chunks.rows[:, 0].astype(np.int32)
+        self.sentence_doc = self.sentences.rows[:, 0].astype(np.int32)
+        first_chunk, _ = self._chunk_spans
+        self.sentence_chunk = (first_chunk[self.sentence_doc] + self.sentences.rows[:, 1]).astype(
+            np.int32
         )
         if self.chunk_index is None:
             self.chunk_index = NearestIndex.build(self.chunk_vectors, self.approximate_above)
@@ -92,16 +98,35 @@ class Snapshot:
     # BM25 is built on first use: a snapshot read only to re-use its vectors never needs it.
     @cached_property
     def chunk_lexical(self) -> LexicalIndex:
-        return LexicalIndex([_with_title(self, c) for c in self.chunks])
+        return LexicalIndex([_with_title(self, c) for c in self.chunks], spellings=False)
 
     @cached_property
     def sentence_lexical(self) -> LexicalIndex:
-        return LexicalIndex([s.text for s in self.sentences])
+        return LexicalIndex(list(self.sentences.texts()))
 
     def prepare(self) -> Snapshot:
         """Build what answering needs now, so the first question does not wait for it."""
         self.chunk_lexical  # noqa: B018
         self.sentence_lexical.prepare_typos()  # questions are respelled against sentences
+        return self
+
+    def mapped_from(self, path: Path) -> Snapshot:
+        """This snapshot reading its arrays from the files it was just written to (`path`):
+        vectors, sentence table and BM25 mapped read-only instead of held in memory, the IVF
+        index as written. The built typo maps are kept (the vocabularies are the same)."""
+        for name in ("chunk", "sentence"):
+            index = _nearest(path, name, legacy=False)
+            setattr(self, f"{name}_index", index)
+            setattr(self, f"{name}_vectors", index.vectors)
+        self.sentences = SentenceTable(
+            self.documents, np.load(path / "sentences.npy", mmap_mode="r")
+        )
+        for attribute, folder in _LEXICAL.items():
+            built = self.__dict__.get(attribute)
+            loaded = LexicalIndex.load(path / folder)
+            if built is not None:
+                loaded.adopt_typos(built)
+            setattr(self, attribute, loaded)
         return self
 
     def document(self, doc_id: str) -> Document:
@@ -140,36 +165,50 @@ class Snapshot:
         return _spans(self.sentence_doc, len(self.documents))
 
 
-def write_snapshot(index_dir: Path, snapshot: Snapshot) -> Path:
-    """Write beside the live snapshot, then swap the pointer; a crash leaves the old one live."""
+def new_build(index_dir: Path) -> Path:
+    """A folder to write the next snapshot in (a build can stream its vectors there); removed
+    as stale if the process dies before `write_snapshot` finishes it."""
     index_dir.mkdir(parents=True, exist_ok=True)
     build = index_dir / f".build-{uuid.uuid4().hex[:12]}"
     build.mkdir()
+    return build
+
+
+def write_snapshot(index_dir: Path, snapshot: Snapshot, build: Path | None = None) -> Path:
+    """Write beside the live snapshot, then swap the pointer; a crash leaves the old one live.
+    `build` is the folder `new_build` made, where vectors may already be."""
+    build = build or new_build(index_dir)
     try:
-        _write_json(build / "documents.json", [_document_row(d) for d in snapshot.documents])
-        _write_json(build / "chunks.json", [_chunk_row(c) for c in snapshot.chunks])
-        rows = np.array(
-            [(snapshot.doc_rows[s.doc_id], s.chunk, s.start, s.end) for s in snapshot.sentences],
-            dtype=np.int64,
-        ).reshape(-1, 4)
-        with open(build / "sentences.npy", "wb") as handle:
-            np.save(handle, rows)
+        with phase("write text tables"):
+            _write_json(build / "documents.json", [_document_row(d) for d in snapshot.documents])
+            _write_json(build / "chunks.json", [_chunk_row(c) for c in snapshot.chunks])
+            with open(build / "sentences.npy", "wb") as handle:
+                np.save(handle, np.asarray(snapshot.sentences.rows, dtype=np.int64))
         # The vectors once, as arrays a load maps into memory (shared by processes serving it).
-        for name, index in (("chunk", snapshot.chunk_index), ("sentence", snapshot.sentence_index)):
-            np.save(build / f"{name}-vectors.npy", np.asarray(index.vectors, dtype=np.float32))
-            if index.ivf is not None:
-                faiss.write_index(index.ivf, str(build / f"{name}s.ivf"))
+        with phase("write vectors and IVF"):
+            for name, index in (
+                ("chunk", snapshot.chunk_index),
+                ("sentence", snapshot.sentence_index),
+            ):
+                target = build / f"{name}-vectors.npy"
+                if not _written_to(index.vectors, target):  # else streamed there by the build
+                    np.save(target, np.asarray(index.vectors, dtype=np.float32))
+                if index.ivf is not None:
+                    faiss.write_index(index.ivf, str(build / f"{name}s.ivf"))
         # Saved so that a load reads BM25 rather than re-tokenising every text.
         for attribute, folder in _LEXICAL.items():
-            # Only sentences respell questions: the passages' spellings map is never read.
-            getattr(snapshot, attribute).save(
-                build / folder, spellings=attribute == "sentence_lexical"
-            )
-        for name in _checksums(build):
-            _fsync_file(build / name)
-        for folder in _LEXICAL.values():
-            _fsync_dir(build / folder)
-        manifest = dict(snapshot.manifest, format=FORMAT, files=_checksums(build))
+            with phase(f"BM25 build ({folder})"):
+                lexical = getattr(snapshot, attribute)
+            with phase(f"BM25 save ({folder})"):
+                # Only sentences respell questions: the passages' spellings map is never read.
+                lexical.save(build / folder, spellings=attribute == "sentence_lexical")
+        with phase("fsync and checksums"):
+            sums = _checksums(build)  # once: hashing every file is a pass over the whole index
+            for name in sums:
+                _fsync_file(build / name)
+            for folder in _LEXICAL.values():
+                _fsync_dir(build / folder)
+            manifest = dict(snapshot.manifest, format=FORMAT, files=sums)
         _write_json(build / "manifest.json", manifest)
         _fsync_dir(build)
         final = index_dir / f"snap-{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{build.name[-6:]}"
@@ -181,6 +220,14 @@ def write_snapshot(index_dir: Path, snapshot: Snapshot) -> Path:
     snapshot.manifest, snapshot.path = manifest, final
     remove_stale(index_dir, keep=final.name)
     return final
+
+
+def _written_to(vectors: np.ndarray, target: Path) -> bool:
+    filename = getattr(vectors, "filename", None)
+    if not isinstance(vectors, np.memmap) or filename is None:
+        return False
+    # Resolved: np.save over the very file mapped here would truncate it under the mapping.
+    return Path(filename).resolve() == target.resolve()
 
 
 def current_snapshot_path(index_dir: Path) -> Path | None:
@@ -219,14 +266,10 @@ def read_snapshot(path: Path, manifest: dict | None = None) -> Snapshot:
         raise CorruptIndex(f"index files fail their checksums: {', '.join(damaged)} in {path}")
     try:
         documents = [_document(row) for row in _read_json(path / "documents.json")]
-        texts = {d.id: d.text for d in documents}
-        chunk_rows = _read_json(path / "chunks.json")
-        rows = np.load(path / "sentences.npy")
-        chunks = [Chunk(text=texts[r["doc_id"]][r["start"] : r["end"]], **r) for r in chunk_rows]
-        sentences = [
-            Sentence(d.id, int(c), int(s), int(e), d.text[int(s) : int(e)])
-            for d, c, s, e in ((documents[int(r[0])], r[1], r[2], r[3]) for r in rows)
-        ]
+        doc_rows = {d.id: row for row, d in enumerate(documents)}
+        chunks = _chunk_table(documents, doc_rows, _read_json(path / "chunks.json"))
+        # Mapped, not read: processes serving this snapshot share its pages.
+        sentences = SentenceTable(documents, np.load(path / "sentences.npy", mmap_mode="r"))
         legacy = manifest["format"] == 1
         chunk_index, sentence_index = (
             _nearest(path, "chunk", legacy),
@@ -286,8 +329,11 @@ def remove_stale(index_dir: Path, keep: str | None) -> None:
 
 
 def _with_title(snapshot: Snapshot, chunk: Chunk) -> str:
+    return passage_terms_text(snapshot.document(chunk.doc_id), chunk)
+
+
+def passage_terms_text(document: Document, chunk: Chunk) -> str:
     """A passage as BM25 reads it: under its document's title and its heading path, if any."""
-    document = snapshot.document(chunk.doc_id)
     return "\n".join([document.title, *section_of(document, chunk.start), chunk.text])
 
 
@@ -299,7 +345,7 @@ def _nearest(path: Path, name: str, legacy: bool) -> NearestIndex:
     if vectors.ndim != 2 or vectors.dtype != np.float32:
         raise ValueError(f"{name}-vectors.npy is not a table of float32 vectors")
     ivf = path / f"{name}s.ivf"
-    return NearestIndex(vectors, faiss.read_index(str(ivf)) if ivf.is_file() else None)
+    return NearestIndex.read(vectors, ivf) if ivf.is_file() else NearestIndex(vectors)
 
 
 def _vectors(index: faiss.Index) -> np.ndarray:
@@ -330,6 +376,15 @@ def _document(row: dict) -> Document:
     )
     blocks = tuple(Block(*block) for block in row.pop("blocks", []))
     return Document(**row, places=places, blocks=blocks)
+
+
+def _chunk_table(documents: list[Document], doc_rows: dict[str, int], rows: list) -> ChunkTable:
+    ids = [row["id"] for row in rows]
+    columns = np.array(
+        [(doc_rows[r["doc_id"]], r["ordinal"], r["paragraph"], r["start"], r["end"]) for r in rows],
+        dtype=np.int64,
+    )
+    return ChunkTable(documents, ids, columns)
 
 
 def _chunk_row(c: Chunk) -> dict:

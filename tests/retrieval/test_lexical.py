@@ -72,3 +72,66 @@ def test_short_words_and_words_two_edits_away_are_left_alone(lexical):
 )
 def test_one_edit_apart(a, b, expected):
     assert _one_edit_apart(a, b) is expected and _one_edit_apart(b, a) is expected
+
+
+STORY = [
+    "Celoron left Montreal in 1749 with soldiers.",
+    "The soldiers buried lead plates along the river.",
+    "Running water carried the plates away.",
+    "",
+    "Runs of the river froze in winter; running stopped.",
+    "The Ohio Company traded furs with the tribes.",
+    "Furs were Running low by spring.",
+]
+
+
+def same_index(merged: LexicalIndex, built: LexicalIndex, probes: list[str]) -> None:
+    assert merged.size == built.size
+    assert merged._bm25.vocab_dict.keys() == built._bm25.vocab_dict.keys()
+    assert merged.spellings() == built.spellings()
+    for probe in probes:
+        terms = merged.terms(probe)
+        assert terms == built.terms(probe)
+        assert np.array_equal(merged.scores(terms), built.scores(terms))
+        for term in terms:
+            assert list(merged.rows_holding(term)) == list(built.rows_holding(term))
+
+
+def test_an_index_merged_from_kept_rows_and_new_texts_is_the_one_a_full_build_gives(tmp_path):
+    old = LexicalIndex(STORY)
+    changed = ["Céloron sailed down the river.", "Nobody mentions furs here."]
+    merged = LexicalIndex.merged([(old, 0, 2), changed, (old, 4, 7)])
+    texts = [*STORY[:2], *changed, *STORY[4:]]
+    built = LexicalIndex(texts)
+    probes = ["celoron river", "running furs", "water plates", "montreal winter", "sailed"]
+    same_index(merged, built, probes)
+    assert not merged.holds("water")  # its only text was dropped: gone from the vocabulary
+    # Saved and loaded, the merged index can be merged again (its streams are saved too).
+    merged.save(tmp_path / "lexical")
+    loaded = LexicalIndex.load(tmp_path / "lexical")
+    again = LexicalIndex.merged([(loaded, 1, 6), ["Fresh water again."]])
+    same_index(again, LexicalIndex([*texts[1:6], "Fresh water again."]), probes)
+
+
+def test_the_score_matrix_is_bm25s_own_to_the_bit():
+    import bm25s
+    import Stemmer
+
+    from retrieval.lexical import fold
+
+    texts = [*STORY, *TEXTS, "Running runs ran; running again and again."]
+    reference = bm25s.BM25()
+    reference.index(
+        bm25s.tokenize(
+            [fold(t) for t in texts],
+            stopwords="en",
+            stemmer=Stemmer.Stemmer("english"),
+            show_progress=False,
+        ),
+        show_progress=False,
+    )
+    ours = LexicalIndex(texts)
+    assert ours._bm25.vocab_dict.keys() == reference.vocab_dict.keys()
+    for term in reference.vocab_dict:
+        if term:
+            assert np.array_equal(ours.scores([term]), reference.get_scores([term]))

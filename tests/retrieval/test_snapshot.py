@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -185,3 +186,186 @@ def test_the_sentences_of_some_passages_are_the_ones_a_full_scan_finds(fake_embe
     ):
         scan = np.flatnonzero(np.isin(snapshot.sentence_chunk, chunks))
         assert list(snapshot.sentences_in_chunks(np.array(chunks, dtype=np.int64))) == list(scan)
+
+
+def test_a_loaded_snapshot_maps_its_sentence_table_and_reads_the_same_sentences(
+    tmp_path, fake_embedder
+):
+    snapshot = built(
+        fake_embedder, documents("# A\n\nOne fact. Two facts.", "# B\n\nThree.")
+    ).snapshot
+    loaded = read_snapshot(write_snapshot(tmp_path, snapshot))
+    assert isinstance(loaded.sentences.rows, np.memmap)  # shared pages, no object per sentence
+    assert list(loaded.sentences) == list(snapshot.sentences)
+    assert list(loaded.chunks) == list(snapshot.chunks)
+    assert list(loaded.sentence_chunk) == list(snapshot.sentence_chunk)
+
+
+def test_a_sentence_table_pointing_outside_its_documents_is_damage_and_is_rebuilt(tmp_path, docs):
+    from retrieval.snapshot import _checksums
+
+    Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder()).load()
+    folder = current_snapshot_path(tmp_path / "index")
+    rows = np.load(folder / "sentences.npy")
+    rows[-1, 3] = 10_000  # ends past its document's text; checksums rewritten to match
+    np.save(folder / "sentences.npy", rows)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest.update(files=_checksums(folder))
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(CorruptIndex, match="cannot be loaded: a sentence row spans text"):
+        Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder()).load(rebuild=False)
+    engine = Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder())
+    assert engine.load() is not None
+    assert "Cats purr when happy." in engine.ask("what do cats do when happy?").quotes[0].text
+
+
+def _centroids(index) -> np.ndarray:
+    import faiss
+
+    quantizer = faiss.downcast_index(index.ivf.quantizer)
+    return quantizer.reconstruct_n(0, quantizer.ntotal)
+
+
+@pytest.mark.parametrize("restart", [False, True], ids=["same process", "loaded from disk"])
+def test_a_refresh_re_uses_the_trained_ivf_index_and_still_finds_every_row(tmp_path, docs, restart):
+    settings = make_settings(tmp_path, docs, index={"approximate_above": 1000})
+    many = "\n\n".join(f"Fact {n} says item{n} weighs {n} grams." for n in range(1200))
+    (docs / "facts.md").write_text(f"# Facts\n\n{many}\n")
+    engine = Engine(settings, embedder=FakeEmbedder())
+    engine.load()
+    if restart:
+        engine = Engine(settings, embedder=FakeEmbedder())
+        assert engine.load() is None and engine.snapshot.sentence_index.source is not None
+    trained = _centroids(engine.snapshot.sentence_index)
+    # One more sentence in the first document: every fact moves one row down.
+    (docs / "cats.md").write_text("# Cats\n\nCats purr when happy. Cats sleep all day. Cats nap.\n")
+    report = engine.refresh()
+    assert report.changed == ("cats.md",) and report.embedded == 4  # 1 passage, 3 sentences
+    snapshot = engine.snapshot
+    index = snapshot.sentence_index
+    assert index.approximate and index.ivf.ntotal == len(snapshot.sentences)
+    assert np.array_equal(_centroids(index), trained)  # not trained again
+    rows = np.arange(0, len(snapshot.sentences), 7)
+    _, found = index.search(np.asarray(snapshot.sentence_vectors[rows]), 3)
+    assert np.mean([row in hits for row, hits in zip(rows, found)]) > 0.95
+    assert "Cats nap." in [s.text for s in snapshot.sentences[:3]]
+    reloaded = read_snapshot(current_snapshot_path(tmp_path / "index"))
+    _, again = reloaded.sentence_index.search(np.asarray(snapshot.sentence_vectors[rows]), 3)
+    assert np.array_equal(np.sort(again, axis=1), np.sort(found, axis=1))
+
+
+def test_after_a_refresh_the_engine_serves_from_the_written_files_and_leaves_no_build(
+    tmp_path, docs
+):
+    engine = Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder())
+    engine.load()
+    (docs / "birds.md").write_text("# Birds\n\nBirds sing at dawn.\n")
+    engine.refresh()
+    folder = current_snapshot_path(tmp_path / "index")
+    for vectors in (engine.snapshot.sentence_vectors, engine.snapshot.chunk_vectors):
+        assert isinstance(vectors, np.memmap)
+        assert Path(vectors.filename).parent.samefile(folder)  # mapped, not held in memory
+    assert isinstance(engine.snapshot.sentences.rows, np.memmap)
+    assert [p.name for p in (tmp_path / "index").iterdir() if p.name.startswith(".build-")] == []
+    assert engine.ask("who sings at dawn?").quotes[0].text == "Birds sing at dawn."
+
+
+def test_a_refresh_that_fails_while_embedding_leaves_the_live_snapshot_and_no_build(tmp_path, docs):
+    engine = Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder())
+    engine.load()
+    live = current_snapshot_path(tmp_path / "index")
+
+    def broken(texts, *, progress=None):
+        raise RuntimeError("the model fell over")
+
+    working, engine.embedder.encode = engine.embedder.encode, broken
+    (docs / "birds.md").write_text("# Birds\n\nBirds sing at dawn.\n")
+    with pytest.raises(RuntimeError, match="fell over"):
+        engine.refresh()
+    engine.embedder.encode = working
+    assert current_snapshot_path(tmp_path / "index") == live
+    assert [p.name for p in (tmp_path / "index").iterdir() if p.name.startswith(".build-")] == []
+    assert "Cats purr when happy." in engine.ask("what do cats do when happy?").quotes[0].text
+
+
+def _rechecksummed(folder) -> None:
+    from retrieval.snapshot import _checksums
+
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest.update(files=_checksums(folder))
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_a_snapshot_saved_without_token_streams_loads_and_its_refresh_builds_them(tmp_path, docs):
+    Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder()).load()
+    folder = current_snapshot_path(tmp_path / "index")
+    for name in ("terms.npy", "term-starts.npy", "words.npy", "word-starts.npy", "words.json"):
+        for lexical in folder.glob("lexical-*"):
+            (lexical / name).unlink(missing_ok=True)
+    _rechecksummed(folder)  # as the previous version of format 2 wrote it
+    engine = Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder())
+    assert engine.load(rebuild=False) is None
+    assert "Cats purr when happy." in engine.ask("what do cats do when happy?").quotes[0].text
+    (docs / "birds.md").write_text("# Birds\n\nBirds sing at dawn.\n")
+    assert engine.refresh().embedded == 2
+    assert engine.ask("who sings at dawn?").quotes[0].text == "Birds sing at dawn."
+    written = current_snapshot_path(tmp_path / "index")
+    assert (written / "lexical-sentences" / "terms.npy").is_file()
+    assert (written / "lexical-sentences" / "words.json").is_file()
+
+
+def test_token_streams_naming_terms_outside_the_vocabulary_are_not_merged_but_rebuilt(
+    tmp_path, docs, caplog
+):
+    Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder()).load()
+    folder = current_snapshot_path(tmp_path / "index")
+    terms = np.load(folder / "lexical-sentences" / "terms.npy")
+    terms[0] = 10_000
+    np.save(folder / "lexical-sentences" / "terms.npy", terms)
+    _rechecksummed(folder)  # not damage the checksums see: what a bug could have written
+    engine = Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder())
+    assert engine.load(rebuild=False) is None
+    assert "Cats purr when happy." in engine.ask("what do cats do when happy?").quotes[0].text
+    (docs / "birds.md").write_text("# Birds\n\nBirds sing at dawn.\n")
+    engine.refresh()
+    assert "building BM25 from the texts" in caplog.text
+    assert engine.ask("who sings at dawn?").quotes[0].text == "Birds sing at dawn."
+    assert "Cats purr when happy." in engine.ask("what do cats do when happy?").quotes[0].text
+
+
+def test_refreshed_bm25_scores_are_those_of_a_full_build(tmp_path, docs):
+    engine = Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder())
+    engine.load()
+    (docs / "cats.md").write_text("# Cats\n\nCats purr at dawn. Cats nap.\n")
+    (docs / "birds.md").write_text("# Birds\n\nBirds sing at dawn. Dogs hear them.\n")
+    engine.refresh()
+    fresh = Engine(make_settings(tmp_path / "again", docs), embedder=FakeEmbedder())
+    fresh.load()
+    for name in ("sentence_lexical", "chunk_lexical"):
+        merged, built = getattr(engine.snapshot, name), getattr(fresh.snapshot, name)
+        for probe in ("cats dawn", "dogs birds", "strangers walks", "purr"):
+            terms = built.terms(probe)
+            assert merged.terms(probe) == terms
+            assert np.array_equal(merged.scores(terms), built.scores(terms))
+    assert (
+        engine.snapshot.sentence_lexical.spellings() == fresh.snapshot.sentence_lexical.spellings()
+    )
+
+
+def test_a_relative_index_dir_refreshes_without_writing_over_its_own_mapped_vectors(
+    tmp_path, docs, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    settings = make_settings(tmp_path, docs).replace(index={"dir": Path("index")})
+    engine = Engine(settings, embedder=FakeEmbedder())
+    engine.load()
+    (docs / "birds.md").write_text("# Birds\n\nBirds sing at dawn.\n")
+    engine.refresh()
+    assert engine.ask("who sings at dawn?").quotes[0].text == "Birds sing at dawn."
+    folder = current_snapshot_path(tmp_path / "index")
+    for name in ("sentence", "chunk"):
+        vectors = np.load(folder / f"{name}-vectors.npy")
+        assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0)  # as embedded, none lost
+    again = Engine(settings, embedder=FakeEmbedder())
+    assert again.load(rebuild=False) is None
+    assert again.ask("who sings at dawn?").quotes[0].text == "Birds sing at dawn."
