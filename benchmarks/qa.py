@@ -32,6 +32,7 @@ from bm25s.stopwords import STOPWORDS_EN as STOPWORDS
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from retrieval.answers import SUPPORTING_SHARE  # noqa: E402
 from retrieval.embedder import Embedder  # noqa: E402
 from retrieval.engine import Engine  # noqa: E402
 from retrieval.indexer import embedding_text  # noqa: E402
@@ -99,9 +100,11 @@ def outcome_of(answer: Answer, golds: list[str], seconds: float) -> Outcome:
 
 def shown(outcome: Outcome, threshold: float) -> int:
     """How many quotes the engine shows at `threshold` (its rule, applied after the fact)."""
-    count = 0
-    for score in outcome.scores:
-        if score < threshold:
+    if not outcome.scores or outcome.scores[0] < threshold:
+        return 0
+    count = 1
+    for score in outcome.scores[1:]:
+        if score < SUPPORTING_SHARE * threshold:
             break
         count += 1
     return count

@@ -164,13 +164,19 @@ def test_below_min_score_it_abstains_and_names_the_closest_documents(snapshot):
     assert result.closest_documents[0] == "Yellowstone"
 
 
-def test_quotes_stop_at_the_first_one_below_min_score(snapshot):
-    ranked = [RankedSentence(0, 0.9, 0.9), RankedSentence(6, 0.8, 0.2), RankedSentence(3, 0.7, 0.8)]
+def test_further_quotes_stop_at_the_first_one_below_half_of_min_score(snapshot):
     query = read_query("q?", snapshot)
-    result = compose_answer(
-        query, ranked, snapshot, top_k=3, skip=0, max_quote_chars=80, min_score=0.5
-    )
-    assert [q.score for q in result.quotes] == [0.9]
+
+    def scores(*relevances):
+        ranked = [RankedSentence(row, 1 - row / 10, r) for row, r in zip((0, 6, 3), relevances)]
+        result = compose_answer(
+            query, ranked, snapshot, top_k=3, skip=0, max_quote_chars=80, min_score=0.5
+        )
+        return [q.score for q in result.quotes]
+
+    assert scores(0.9, 0.3, 0.8) == [0.9, 0.3, 0.8]  # 0.3 backs an answer the first one gives
+    assert scores(0.9, 0.2, 0.8) == [0.9]  # below 0.25 the list stops
+    assert scores(0.4, 0.9, 0.9) == []  # the first quote alone decides whether to answer
     assert compose_answer(
         query, [], snapshot, top_k=3, skip=0, max_quote_chars=80, min_score=0.5
     ).abstained
