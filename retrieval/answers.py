@@ -13,8 +13,8 @@ from retrieval.snapshot import Snapshot
 _WORD = re.compile(r"\w+")
 # A quote after the first is listed down to this share of `min_score`: once the first quote
 # shows the documents answer the question, a quote beside it needs less evidence than the
-# answer did. (Held to the full bar, hit@3 fell by 0.003 on every kind of question, and by
-# more than that on each-article-alone collections.)
+# answer did. (Held to the full bar, hit@3 was 0.002-0.004 lower on every kind of question
+# in `make bench-qa`.)
 SUPPORTING_SHARE = 0.5
 
 
@@ -32,8 +32,9 @@ def compose_answer(
 
     Each quote is a ranked sentence grown with its best-scoring neighbours in the paragraph up
     to `max_quote_chars`; no sentence appears in two quotes, and listing stops at the first
-    further quote whose relevance is below half of `min_score` (see SUPPORTING_SHARE). A sentence whose words (ignoring case and
-    punctuation) are already quoted is passed over. A quote's score is its relevance (0-1).
+    further quote whose relevance is below half of `min_score` (see SUPPORTING_SHARE). A
+    sentence whose words (ignoring case and punctuation) are already quoted is passed over. A
+    quote's score is its relevance (0-1).
     """
     if not ranked or ranked[0].relevance < min_score:
         return Answer(query.typed, (), True, closest_documents(ranked, snapshot))
