@@ -40,6 +40,7 @@ from retrieval.nearest import APPROXIMATE_ABOVE, NearestIndex
 from retrieval.phases import phase
 from retrieval.places import section_of
 from retrieval.tables import ChunkTable, SentenceTable
+from retrieval.vector_files import map_vectors
 
 log = logging.getLogger(__name__)
 
@@ -341,9 +342,7 @@ def _nearest(path: Path, name: str, legacy: bool) -> NearestIndex:
     """A snapshot's vectors and search index as written (format 1: from its FAISS file)."""
     if legacy:
         return NearestIndex(_vectors(faiss.read_index(str(path / f"{name}s.faiss"))))
-    vectors = np.load(path / f"{name}-vectors.npy", mmap_mode="r")
-    if vectors.ndim != 2 or vectors.dtype != np.float32:
-        raise ValueError(f"{name}-vectors.npy is not a table of float32 vectors")
+    vectors = map_vectors(path / f"{name}-vectors.npy")
     ivf = path / f"{name}s.ivf"
     return NearestIndex.read(vectors, ivf) if ivf.is_file() else NearestIndex(vectors)
 
