@@ -51,6 +51,7 @@ class LexicalIndex:
         self._variants: dict[str, set[str]] | None = None
         self._spellings: dict[str, str] | None = None
         self._streams: TokenStreams | None = None
+        self.source: Path | None = None  # the folder it was loaded from, if it was
         if texts:
             terms, term_ids = self._term_stream(texts)
             words = word_stream(texts) if spellings else None
@@ -87,12 +88,13 @@ class LexicalIndex:
                     word_parts.append(found_word_ids.renumbered(words.ids_of(found_words)))
         term_stream = TokenStream.joined(term_parts)
         check_ids(term_stream, terms.ids, "term")
-        if spellings:
-            check_ids(TokenStream.joined(word_parts), words.ids, "word")
+        joined_words = TokenStream.joined(word_parts) if spellings else None
+        if joined_words is not None:
+            check_ids(joined_words, words.ids, "word")
         index._size = term_stream.count
         if index._size:
             vocabulary, term_stream = terms.compacted(term_stream)
-            word_pair = words.compacted(TokenStream.joined(word_parts)) if spellings else None
+            word_pair = words.compacted(joined_words) if joined_words is not None else None
             index._use(TokenStreams(vocabulary, term_stream, word_pair))
         return index
 
@@ -141,6 +143,7 @@ class LexicalIndex:
         """The index `save` wrote; its arrays stay on disk, paged in as questions need them."""
         saved = json.loads((directory / SPELLINGS).read_text(encoding="utf-8"))
         index = cls(())
+        index.source = directory
         index._size, index._spellings = int(saved["size"]), saved["spellings"]
         if index._size:
             index._bm25 = bm25s.BM25.load(str(directory), mmap=True, show_progress=False)

@@ -57,7 +57,7 @@ _FILES = {
         "sentence-vectors.npy",
     ),
 }
-_LEXICAL = {"chunk_lexical": "lexical-chunks", "sentence_lexical": "lexical-sentences"}
+LEXICAL_FOLDERS = {"chunk_lexical": "lexical-chunks", "sentence_lexical": "lexical-sentences"}
 
 
 @dataclass
@@ -122,7 +122,7 @@ class Snapshot:
         self.sentences = SentenceTable(
             self.documents, np.load(path / "sentences.npy", mmap_mode="r")
         )
-        for attribute, folder in _LEXICAL.items():
+        for attribute, folder in LEXICAL_FOLDERS.items():
             built = self.__dict__.get(attribute)
             loaded = LexicalIndex.load(path / folder)
             if built is not None:
@@ -194,12 +194,15 @@ def write_snapshot(index_dir: Path, snapshot: Snapshot, build: Path | None = Non
                 target = build / f"{name}-vectors.npy"
                 if not _written_to(index.vectors, target):  # else streamed there by the build
                     np.save(target, np.asarray(index.vectors, dtype=np.float32))
-                if index.ivf is not None:
-                    faiss.write_index(index.ivf, str(build / f"{name}s.ivf"))
+                ivf = build / f"{name}s.ivf"
+                if index.ivf is not None and not _same_file(index.source, ivf):
+                    faiss.write_index(index.ivf, str(ivf))  # else written there by the build
         # Saved so that a load reads BM25 rather than re-tokenising every text.
-        for attribute, folder in _LEXICAL.items():
+        for attribute, folder in LEXICAL_FOLDERS.items():
             with phase(f"BM25 build ({folder})"):
                 lexical = getattr(snapshot, attribute)
+            if _same_file(lexical.source, build / folder):
+                continue  # saved there by the build as soon as it was merged
             with phase(f"BM25 save ({folder})"):
                 # Only sentences respell questions: the passages' spellings map is never read.
                 lexical.save(build / folder, spellings=attribute == "sentence_lexical")
@@ -207,7 +210,7 @@ def write_snapshot(index_dir: Path, snapshot: Snapshot, build: Path | None = Non
             sums = _checksums(build)  # once: hashing every file is a pass over the whole index
             for name in sums:
                 _fsync_file(build / name)
-            for folder in _LEXICAL.values():
+            for folder in LEXICAL_FOLDERS.values():
                 _fsync_dir(build / folder)
             manifest = dict(snapshot.manifest, format=FORMAT, files=sums)
         _write_json(build / "manifest.json", manifest)
@@ -227,8 +230,12 @@ def _written_to(vectors: np.ndarray, target: Path) -> bool:
     filename = getattr(vectors, "filename", None)
     if not isinstance(vectors, np.memmap) or filename is None:
         return False
-    # Resolved: np.save over the very file mapped here would truncate it under the mapping.
-    return Path(filename).resolve() == target.resolve()
+    return _same_file(Path(filename), target)
+
+
+def _same_file(path: Path | None, target: Path) -> bool:
+    # Resolved: writing over the very file mapped here would truncate it under the mapping.
+    return path is not None and path.resolve() == target.resolve()
 
 
 def current_snapshot_path(index_dir: Path) -> Path | None:
@@ -289,7 +296,7 @@ def read_snapshot(path: Path, manifest: dict | None = None) -> Snapshot:
             chunk_index=chunk_index,
             sentence_index=sentence_index,
         )
-        for attribute, folder in _LEXICAL.items():
+        for attribute, folder in LEXICAL_FOLDERS.items():
             if (path / folder).is_dir():
                 lexical = LexicalIndex.load(path / folder)
                 if lexical.size != (

@@ -81,6 +81,29 @@ def map_vectors(path: Path) -> np.ndarray:
     return vectors
 
 
+def copy_unmapped(array: np.ndarray, out: np.ndarray) -> None:
+    """out[:] = array, read from the file when `array` is a contiguous slice of a mapped .npy
+    file (a previous snapshot's), so copying it leaves none of its pages mapped here."""
+    top = array
+    while isinstance(top.base, np.ndarray):
+        top = top.base
+    mapped = (
+        isinstance(top, np.memmap)
+        and isinstance(top.base, mmap.mmap)
+        and getattr(top, "filename", None) is not None
+        and array.flags.c_contiguous
+        and array.dtype == out.dtype
+        and out.flags.c_contiguous
+        and array.size == out.size
+    )
+    if not mapped or not array.size:
+        out[...] = array
+        return
+    offset = top.offset + (array.ctypes.data - top.ctypes.data)
+    with open(top.filename, "rb") as handle:
+        _read_into(handle.fileno(), memoryview(out).cast("B"), offset)
+
+
 def _row_numbers(key) -> bool:
     """Whether `key` picks rows by number (a 1-D integer array or list), not a slice or mask."""
     key = np.asarray(key) if isinstance(key, list) else key
