@@ -388,6 +388,12 @@ class Engine:
             # `citebot index` never needs it.
             with phase("prepare the new snapshot (BM25, typo map)"):
                 self._snapshot = snapshot.prepare() if serving else snapshot
+            if serving and snapshot is not previous:
+                # The previous snapshot let go (questions still reading it keep it until they
+                # end), its IVF memory is free for the new one's: never two copies at once.
+                previous = self._listed = None
+                with phase("read the IVF index into memory"):
+                    snapshot.ivf_in_memory()
         return result.report(
             chunks=len(snapshot.chunks),
             unread=skipped,

@@ -429,7 +429,8 @@ def test_a_refreshed_ivf_index_is_served_from_its_file_and_rebuilt_when_damaged(
     (docs / "birds.md").write_text("# Birds\n\nBirds sing at dawn.\n")
     engine.refresh()  # the IVF index re-used: written to the new snapshot list by list
     folder = current_snapshot_path(tmp_path / "index")
-    assert engine.snapshot.sentence_index.source.parent.samefile(folder)
+    index = engine.snapshot.sentence_index
+    assert index.source.parent.samefile(folder) and not index.mapped  # read in after the swap
     assert engine.ask("who sings at dawn?").quotes[0].text == "Birds sing at dawn."
     damage(folder / "sentences.ivf")
     with pytest.raises(CorruptIndex, match="sentences.ivf"):
