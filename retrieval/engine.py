@@ -326,7 +326,11 @@ class Engine:
         with _build_lock(index_dir, blocking=True, cancelled=self._cancelled):
             remove_stale(index_dir, keep=_live_name(index_dir))  # leftovers of a killed build
             serving = self._snapshot is not None
-            previous = self._snapshot or self._read_live_quietly()
+            previous = self._snapshot
+            if previous is None or (previous.path and previous.path.name != _live_name(index_dir)):
+                # Not serving yet, or another process (`citebot index` beside the bot) has
+                # swapped in a newer snapshot and removed this one's files: build on that one.
+                previous = self._read_live_quietly()
             unread = (
                 self._unchanged_files(previous.manifest) if previous and previous.path else None
             )

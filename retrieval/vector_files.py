@@ -100,8 +100,11 @@ def copy_unmapped(array: np.ndarray, out: np.ndarray) -> None:
         out[...] = array
         return
     offset = top.offset + (array.ctypes.data - top.ctypes.data)
-    with open(top.filename, "rb") as handle:
-        _read_into(handle.fileno(), memoryview(out).cast("B"), offset)
+    try:
+        with open(top.filename, "rb") as handle:
+            _read_into(handle.fileno(), memoryview(out).cast("B"), offset)
+    except OSError:  # the file is gone (its snapshot removed): the map still reads it
+        out[...] = array
 
 
 def _row_numbers(key) -> bool:

@@ -461,3 +461,20 @@ def test_bm25_merged_by_a_refresh_is_saved_once_and_a_damaged_copy_is_rebuilt(tm
     rebuilt = Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder())
     assert rebuilt.load() is not None
     assert rebuilt.ask("who sings at dawn?").quotes[0].text == "Birds sing at dawn."
+
+
+def test_a_refresh_after_another_process_replaced_the_live_snapshot_builds_on_the_new_one(
+    tmp_path, docs
+):
+    settings = make_settings(tmp_path, docs, index={"approximate_above": 1000})
+    many = "\n\n".join(f"Fact {n} says item{n} weighs {n} grams." for n in range(1200))
+    (docs / "facts.md").write_text(f"# Facts\n\n{many}\n")
+    bot = Engine(settings, embedder=FakeEmbedder())
+    bot.load()
+    (docs / "birds.md").write_text("# Birds\n\nBirds sing at dawn.\n")
+    Engine(settings, embedder=FakeEmbedder()).refresh()  # `citebot index`: the bot's files go
+    (docs / "owls.md").write_text("# Owls\n\nOwls hunt at night.\n")
+    report = bot.refresh()
+    assert report.added == ("owls.md",) and report.embedded == 2  # birds.md was indexed there
+    assert bot.ask("who hunts at night?").quotes[0].text == "Owls hunt at night."
+    assert bot.ask("who sings at dawn?").quotes[0].text == "Birds sing at dawn."
