@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,13 +129,15 @@ def merge_lexical(
             else:
                 document = snapshot.documents[piece.doc_shift]
                 parts.append([passage_terms_text(document, c) for c in piece.chunks])
+        folder = scratch / LEXICAL_FOLDERS[attribute] if scratch is not None else None
         try:
-            merged = LexicalIndex.merged(parts)
+            merged = LexicalIndex.merged(parts, folder)
         except ValueError as error:  # left to be built from the texts, as with no streams
             log.warning("building BM25 from the texts: %s", error)
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)  # words it may have written
             continue
-        if scratch is not None:
-            folder = scratch / LEXICAL_FOLDERS[attribute]
+        if folder is not None:
             merged.save(folder, spellings=attribute == "sentence_lexical")
             merged = LexicalIndex.load(folder)
         setattr(snapshot, attribute, merged)

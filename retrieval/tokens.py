@@ -126,13 +126,7 @@ class TokenStreams:
         np.save(directory / "terms.npy", np.asarray(self.terms.tokens, dtype=np.int32))
         np.save(directory / "term-starts.npy", np.asarray(self.terms.starts, dtype=np.int64))
         if words and self.words is not None:
-            vocabulary, stream = self.words
-            np.save(directory / "words.npy", np.asarray(stream.tokens, dtype=np.int32))
-            np.save(directory / "word-starts.npy", np.asarray(stream.starts, dtype=np.int64))
-            ordered = sorted(vocabulary, key=vocabulary.__getitem__)
-            (directory / "words.json").write_text(
-                json.dumps(ordered, ensure_ascii=False), encoding="utf-8"
-            )
+            save_words(directory, self.words)
 
     @classmethod
     def load(cls, directory: Path, vocabulary: dict[str, int], size: int) -> TokenStreams | None:
@@ -149,6 +143,15 @@ class TokenStreams:
                 _mapped_stream(directory, "words", size, len(ordered)),
             )
         return cls(vocabulary, terms, words)
+
+
+def save_words(directory: Path, words: tuple[dict[str, int], TokenStream]) -> None:
+    """Write a word stream and its vocabulary where `TokenStreams.load` reads them."""
+    vocabulary, stream = words
+    np.save(directory / "words.npy", np.asarray(stream.tokens, dtype=np.int32))
+    np.save(directory / "word-starts.npy", np.asarray(stream.starts, dtype=np.int64))
+    ordered = sorted(vocabulary, key=vocabulary.__getitem__)
+    (directory / "words.json").write_text(json.dumps(ordered, ensure_ascii=False), encoding="utf-8")
 
 
 def check_ids(stream: TokenStream, vocabulary: dict[str, int], what: str) -> None:

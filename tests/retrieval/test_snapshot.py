@@ -452,8 +452,14 @@ def test_bm25_merged_by_a_refresh_is_saved_once_and_a_damaged_copy_is_rebuilt(tm
     engine.load()
     (docs / "birds.md").write_text("# Birds\n\nBirds sing at dawn.\n")
     engine.refresh()  # merged from the token streams, saved in the new snapshot as merged
+    (docs / "owls.md").write_text("# Owls\n\nOwls hunt at night. Owls hoot.\n")
+    engine.refresh()  # merged again from what the first merge saved (words included)
     folder = current_snapshot_path(tmp_path / "index")
     assert engine.snapshot.sentence_lexical.source == folder / "lexical-sentences"
+    fresh = Engine(make_settings(tmp_path / "again", docs), embedder=FakeEmbedder())
+    fresh.load()
+    spellings = engine.snapshot.sentence_lexical.spellings()
+    assert spellings == fresh.snapshot.sentence_lexical.spellings() and spellings["owl"] == "Owls"
     assert engine.ask("who sings at dawn?").quotes[0].text == "Birds sing at dawn."
     _cut_short(folder / "lexical-sentences" / "terms.npy")  # the engine still maps it
     with pytest.raises(CorruptIndex, match="lexical-sentences/terms.npy"):
