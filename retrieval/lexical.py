@@ -26,6 +26,7 @@ from retrieval.tokens import (
     Vocabulary,
     bm25_scores,
     check_ids,
+    save_terms,
     save_words,
     word_stream,
 )
@@ -67,9 +68,10 @@ class LexicalIndex:
         """The index over the texts of `parts` in order: rows start:stop of an index (its
         token streams re-used, nothing re-tokenised) or new texts (tokenised here). Scores,
         vocabulary and spellings are those a build over all the texts gives. With `directory`
-        the word stream is written there first, its spellings counted, and not kept: the
-        index is then saved into that directory and loaded back from it (so the words, 90 MB
-        at a million sentences, are never in memory beside the score matrix)."""
+        the word stream is written there first, its spellings counted, and not kept, and the
+        term stream is written there and scored from the file: the index is then to be saved
+        into that directory and loaded back from it (so neither stream, 90 and 60 MB at a
+        million sentences, is in memory beside the score matrix)."""
         parts = [p for p in parts if not (isinstance(p, tuple) and p[1] == p[2])]
         sources = [part[0] for part in parts if isinstance(part, tuple)]
         if any(source._streams is None for source in sources):
@@ -110,6 +112,9 @@ class LexicalIndex:
         index._size = term_stream.count
         if index._size:
             vocabulary, term_stream = terms.compacted(term_stream)
+            if directory is not None:  # scored from the file: not in memory beside the scores
+                directory.mkdir(exist_ok=True)
+                term_stream = save_terms(directory, term_stream)
             index._use(TokenStreams(vocabulary, term_stream, None))
         if spellings:
             # Joined after the score matrix is made, not beside its sorting: at a million

@@ -123,8 +123,8 @@ class TokenStreams:
         self.words = words
 
     def save(self, directory: Path, *, words: bool) -> None:
-        np.save(directory / "terms.npy", np.asarray(self.terms.tokens, dtype=np.int32))
-        np.save(directory / "term-starts.npy", np.asarray(self.terms.starts, dtype=np.int64))
+        if not _mapped_from(self.terms.tokens, directory / "terms.npy"):  # else saved there
+            save_terms(directory, self.terms)
         if words and self.words is not None:
             save_words(directory, self.words)
 
@@ -143,6 +143,26 @@ class TokenStreams:
                 _mapped_stream(directory, "words", size, len(ordered)),
             )
         return cls(vocabulary, terms, words)
+
+
+def save_terms(directory: Path, stream: TokenStream) -> TokenStream:
+    """Write a term stream where `TokenStreams.load` reads it; the stream as written, mapped."""
+    np.save(directory / "terms.npy", np.asarray(stream.tokens, dtype=np.int32))
+    np.save(directory / "term-starts.npy", np.asarray(stream.starts, dtype=np.int64))
+    return TokenStream(
+        np.load(directory / "terms.npy", mmap_mode="r"),
+        np.load(directory / "term-starts.npy", mmap_mode="r"),
+    )
+
+
+def _mapped_from(array: np.ndarray, path: Path) -> bool:
+    # Writing over the file an array maps would truncate it under the map (SIGBUS on read).
+    filename = getattr(array, "filename", None)
+    return (
+        isinstance(array, np.memmap)
+        and filename is not None
+        and Path(filename).resolve() == path.resolve()
+    )
 
 
 def save_words(directory: Path, words: tuple[dict[str, int], TokenStream]) -> None:
@@ -236,7 +256,9 @@ def _pairs(stream: TokenStream, first: int, stop: int) -> tuple[np.ndarray, ...]
     often each term occurs in each text."""
     count = stop - first
     lengths = np.diff(stream.starts[first : stop + 1])
-    tokens = np.asarray(stream.tokens[int(stream.starts[first]) : int(stream.starts[stop])])
+    lo, hi = int(stream.starts[first]), int(stream.starts[stop])
+    tokens = np.empty(hi - lo, dtype=stream.tokens.dtype)
+    copy_unmapped(stream.tokens[lo:hi], tokens)  # a saved stream: read, not mapped in
     text = np.repeat(np.arange(count, dtype=np.int64), lengths)
     pairs, frequency = np.unique(tokens.astype(np.int64) * count + text, return_counts=True)
     term, text = np.divmod(pairs, count)
