@@ -327,10 +327,12 @@ class Engine:
             remove_stale(index_dir, keep=_live_name(index_dir))  # leftovers of a killed build
             serving = self._snapshot is not None
             previous = self._snapshot
-            if previous is None or (previous.path and previous.path.name != _live_name(index_dir)):
+            live = _live_name(index_dir)
+            if previous is None or (previous.path and live and previous.path.name != live):
                 # Not serving yet, or another process (`citebot index` beside the bot) has
-                # swapped in a newer snapshot and removed this one's files: build on that one.
-                previous = self._read_live_quietly()
+                # swapped in a newer snapshot and removed this one's files: build on that one
+                # (on the one served if that one cannot be read).
+                previous = self._read_live_quietly() or self._snapshot
             unread = (
                 self._unchanged_files(previous.manifest) if previous and previous.path else None
             )
