@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +14,7 @@ import numpy as np
 from retrieval.lexical import LexicalIndex
 from retrieval.models import Chunk, Sentence
 from retrieval.nearest import NearestIndex
-from retrieval.snapshot import Snapshot, passage_terms_text
+from retrieval.snapshot import LEXICAL_FOLDERS, Snapshot, passage_terms_text
 from retrieval.tables import CHUNK_COLUMNS, SENTENCE_COLUMNS, ChunkTable, SentenceTable
 from retrieval.vector_files import write_vectors
 
@@ -106,10 +107,14 @@ def assemble_sentences(documents, doc_rows, pieces, previous, fresh_vectors, mak
     return table, make_vectors(vector_parts), moves
 
 
-def merge_lexical(snapshot: Snapshot, previous: Snapshot, pieces: list[Piece]) -> None:
+def merge_lexical(
+    snapshot: Snapshot, previous: Snapshot, pieces: list[Piece], scratch: Path | None = None
+) -> None:
     """Both BM25 indexes of `snapshot` from the previous snapshot's token streams for the rows
     kept and the new texts tokenised: no text is tokenised twice. Left to be built from the
-    texts when the previous snapshot's indexes have no streams (written before they were)."""
+    texts when the previous snapshot's indexes have no streams (written before they were).
+    With `scratch` each index is saved there as soon as it is merged and mapped back, so the
+    second is merged after the first has left memory."""
     for attribute in ("sentence_lexical", "chunk_lexical"):
         old = previous.__dict__.get(attribute)
         if old is None or not old.mergeable:
@@ -124,10 +129,18 @@ def merge_lexical(snapshot: Snapshot, previous: Snapshot, pieces: list[Piece]) -
             else:
                 document = snapshot.documents[piece.doc_shift]
                 parts.append([passage_terms_text(document, c) for c in piece.chunks])
+        folder = scratch / LEXICAL_FOLDERS[attribute] if scratch is not None else None
         try:
-            setattr(snapshot, attribute, LexicalIndex.merged(parts))
+            merged = LexicalIndex.merged(parts, folder)
         except ValueError as error:  # left to be built from the texts, as with no streams
             log.warning("building BM25 from the texts: %s", error)
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)  # words it may have written
+            continue
+        if folder is not None:
+            merged.save(folder, spellings=attribute == "sentence_lexical")
+            merged = LexicalIndex.load(folder)
+        setattr(snapshot, attribute, merged)
 
 
 def _in_memory(width: int, dtype) -> Callable[[int], np.ndarray]:
@@ -155,10 +168,14 @@ def _joined(parts: list[np.ndarray], make: Callable[[int], np.ndarray]) -> np.nd
     return out
 
 
-def search_index(previous, name, vectors, moves, approximate_above) -> NearestIndex:
+def search_index(
+    previous, name, vectors, moves, approximate_above, scratch: Path | None = None
+) -> NearestIndex:
     """The next snapshot's search index over `vectors`: the previous one's IVF re-used when
-    there is one of the right size (its codes copied, only new rows encoded), else built."""
+    there is one of the right size (its codes copied, only new rows encoded; with `scratch`,
+    written straight to the new snapshot's file), else built."""
     old = getattr(previous, f"{name}_index", None) if previous is not None else None
     if old is not None and old.approximate:
-        return old.updated(vectors, moves, approximate_above)
+        target = scratch / f"{name}s.ivf" if scratch is not None else None
+        return old.updated(vectors, moves, approximate_above, target)
     return NearestIndex.build(vectors, approximate_above)

@@ -326,7 +326,13 @@ class Engine:
         with _build_lock(index_dir, blocking=True, cancelled=self._cancelled):
             remove_stale(index_dir, keep=_live_name(index_dir))  # leftovers of a killed build
             serving = self._snapshot is not None
-            previous = self._snapshot or self._read_live_quietly()
+            previous = self._snapshot
+            live = _live_name(index_dir)
+            if previous is None or (previous.path and live and previous.path.name != live):
+                # Not serving yet, or another process (`citebot index` beside the bot) has
+                # swapped in a newer snapshot and removed this one's files: build on that one
+                # (on the one served if that one cannot be read).
+                previous = self._read_live_quietly() or self._snapshot
             unread = (
                 self._unchanged_files(previous.manifest) if previous and previous.path else None
             )
@@ -388,6 +394,12 @@ class Engine:
             # `citebot index` never needs it.
             with phase("prepare the new snapshot (BM25, typo map)"):
                 self._snapshot = snapshot.prepare() if serving else snapshot
+            if serving and snapshot is not previous:
+                # The previous snapshot let go (questions still reading it keep it until they
+                # end), its IVF memory is free for the new one's: never two copies at once.
+                previous = self._listed = None
+                with phase("read the IVF index into memory"):
+                    snapshot.ivf_in_memory()
         return result.report(
             chunks=len(snapshot.chunks),
             unread=skipped,

@@ -258,9 +258,11 @@ def build_snapshot(
         },
     }
     with phase("search indexes (IVF: codes re-used, or trained and added)"):
-        chunk_index = search_index(reusable, "chunk", chunk_array, chunk_moves, approximate_above)
+        chunk_index = search_index(
+            reusable, "chunk", chunk_array, chunk_moves, approximate_above, scratch
+        )
         sentence_index = search_index(
-            reusable, "sentence", sentence_array, sentence_moves, approximate_above
+            reusable, "sentence", sentence_array, sentence_moves, approximate_above, scratch
         )
     snapshot = Snapshot(
         manifest=manifest,
@@ -275,7 +277,7 @@ def build_snapshot(
     )
     if reusable is not None:
         with phase("BM25 merged from the previous snapshot's token streams"):
-            merge_lexical(snapshot, reusable, pieces)
+            merge_lexical(snapshot, reusable, pieces, scratch)
     if too_large or not reusable:
         changes = document_changes(previous.manifest if previous else {}, documents)
     return BuildResult(

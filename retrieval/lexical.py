@@ -26,6 +26,8 @@ from retrieval.tokens import (
     Vocabulary,
     bm25_scores,
     check_ids,
+    save_terms,
+    save_words,
     word_stream,
 )
 
@@ -51,16 +53,25 @@ class LexicalIndex:
         self._variants: dict[str, set[str]] | None = None
         self._spellings: dict[str, str] | None = None
         self._streams: TokenStreams | None = None
+        self.source: Path | None = None  # the folder it was loaded from, if it was
         if texts:
             terms, term_ids = self._term_stream(texts)
             words = word_stream(texts) if spellings else None
             self._use(TokenStreams(terms, term_ids, words))
 
     @classmethod
-    def merged(cls, parts: Sequence[tuple[LexicalIndex, int, int] | Sequence[str]]) -> LexicalIndex:
+    def merged(
+        cls,
+        parts: Sequence[tuple[LexicalIndex, int, int] | Sequence[str]],
+        directory: Path | None = None,
+    ) -> LexicalIndex:
         """The index over the texts of `parts` in order: rows start:stop of an index (its
         token streams re-used, nothing re-tokenised) or new texts (tokenised here). Scores,
-        vocabulary and spellings are those a build over all the texts gives."""
+        vocabulary and spellings are those a build over all the texts gives. With `directory`
+        the word stream is written there first, its spellings counted, and not kept, and the
+        term stream is written there and scored from the file: the index is then to be saved
+        into that directory and loaded back from it (so neither stream, 90 and 60 MB at a
+        million sentences, is in memory beside the score matrix)."""
         parts = [p for p in parts if not (isinstance(p, tuple) and p[1] == p[2])]
         sources = [part[0] for part in parts if isinstance(part, tuple)]
         if any(source._streams is None for source in sources):
@@ -85,15 +96,33 @@ class LexicalIndex:
                 if spellings:
                     found_words, found_word_ids = word_stream(part)
                     word_parts.append(found_word_ids.renumbered(words.ids_of(found_words)))
+        if spellings and directory is not None:
+            joined_words = TokenStream.joined(word_parts)
+            check_ids(joined_words, words.ids, "word")
+            directory.mkdir()
+            if joined_words.count:
+                compacted = words.compacted(joined_words)
+                index._spellings = index._spellings_of(compacted)
+                save_words(directory, compacted)
+                del compacted
+            del joined_words, word_parts  # out of memory before the terms are scored
+            spellings = False  # saved: `load` reads them
         term_stream = TokenStream.joined(term_parts)
         check_ids(term_stream, terms.ids, "term")
-        if spellings:
-            check_ids(TokenStream.joined(word_parts), words.ids, "word")
         index._size = term_stream.count
         if index._size:
             vocabulary, term_stream = terms.compacted(term_stream)
-            word_pair = words.compacted(TokenStream.joined(word_parts)) if spellings else None
-            index._use(TokenStreams(vocabulary, term_stream, word_pair))
+            if directory is not None:  # scored from the file: not in memory beside the scores
+                directory.mkdir(exist_ok=True)
+                term_stream = save_terms(directory, term_stream)
+            index._use(TokenStreams(vocabulary, term_stream, None))
+        if spellings:
+            # Joined after the score matrix is made, not beside its sorting: at a million
+            # sentences the word stream is 90 MB.
+            joined_words = TokenStream.joined(word_parts)
+            check_ids(joined_words, words.ids, "word")
+            if index._size:
+                index._streams.words = words.compacted(joined_words)
         return index
 
     @property
@@ -128,7 +157,7 @@ class LexicalIndex:
         """Write the BM25 arrays, the token streams and the spellings map (what `load` reads)
         into `directory`; without `spellings` a loaded copy keeps typos' stems as they are (for
         an index whose `respelled` is never asked: questions are respelled against sentences)."""
-        directory.mkdir()
+        directory.mkdir(exist_ok=True)  # `merged` may have written the words there
         if self._size:
             self._bm25.save(str(directory), show_progress=False)
             if self._streams is not None:
@@ -141,6 +170,7 @@ class LexicalIndex:
         """The index `save` wrote; its arrays stay on disk, paged in as questions need them."""
         saved = json.loads((directory / SPELLINGS).read_text(encoding="utf-8"))
         index = cls(())
+        index.source = directory
         index._size, index._spellings = int(saved["size"]), saved["spellings"]
         if index._size:
             index._bm25 = bm25s.BM25.load(str(directory), mmap=True, show_progress=False)
@@ -217,24 +247,32 @@ class LexicalIndex:
             words = self._streams.words if self._streams is not None else None
             if words is None:
                 return {}
-            vocabulary, stream = words
-            ids = np.asarray(stream.tokens)
-            counts = np.bincount(ids, minlength=len(vocabulary))
-            first = np.full(len(vocabulary), len(ids), dtype=np.int64)
-            np.minimum.at(first, ids, np.arange(len(ids), dtype=np.int64))  # no sort
-            spellings: dict[str, str] = {}
-            best: dict[str, tuple[int, int]] = {}
-            for word, i in vocabulary.items():
-                if counts[i]:
-                    stem = self._stem(fold(word).lower())
-                    rank = (
-                        int(counts[i]),
-                        -int(first[i]),
-                    )  # commonest, then first seen
-                    if stem not in best or rank > best[stem]:
-                        spellings[stem], best[stem] = word, rank
-            self._spellings = spellings
+            self._spellings = self._spellings_of(words)
         return self._spellings
+
+    def _spellings_of(self, words: tuple[dict[str, int], TokenStream]) -> dict[str, str]:
+        vocabulary, stream = words
+        ids = np.asarray(stream.tokens)
+        # How often and where first each word is seen, a block at a time: an int64 copy of
+        # every token at once (what bincount and an index per token make) was 160 MB at a
+        # million sentences.
+        counts = np.zeros(len(vocabulary), dtype=np.int64)
+        first = np.full(len(vocabulary), len(ids), dtype=np.int64)
+        for start in range(0, len(ids), 1 << 19):
+            block = ids[start : start + (1 << 19)]
+            counts += np.bincount(block, minlength=len(vocabulary))
+            seen, at = np.unique(block, return_index=True)
+            new = first[seen] == len(ids)
+            first[seen[new]] = at[new] + start
+        spellings: dict[str, str] = {}
+        best: dict[str, tuple[int, int]] = {}
+        for word, i in vocabulary.items():
+            if counts[i]:
+                stem = self._stem(fold(word).lower())
+                rank = (int(counts[i]), -int(first[i]))  # commonest, then first seen
+                if stem not in best or rank > best[stem]:
+                    spellings[stem], best[stem] = word, rank
+        return spellings
 
     def prepare_typos(self) -> None:
         """Build the typo map now, so the first question with a typo does not wait for it."""

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from retrieval.vector_files import copy_unmapped
+
 WORD = re.compile(r"\w\w+")  # what bm25s counts as a word
 
 
@@ -38,10 +40,18 @@ class TokenStream:
 
     @classmethod
     def joined(cls, parts: list[TokenStream]) -> TokenStream:
-        if not parts:
-            return cls(np.zeros(0, dtype=np.int32), np.zeros(1, dtype=np.int64))
-        tokens = np.concatenate([np.asarray(p.tokens, dtype=np.int32) for p in parts])
-        lengths = np.concatenate([np.diff(p.starts) for p in parts])
+        """One stream of the parts' texts in order, in memory. A part that is a slice of a
+        mapped stream file is read from the file: a refresh joining the previous snapshot's
+        streams leaves none of their pages mapped (0.2 GB at a million sentences)."""
+        tokens = np.empty(sum(len(p.tokens) for p in parts), dtype=np.int32)
+        at = 0
+        for part in parts:
+            if part.tokens.dtype == np.int32:
+                copy_unmapped(part.tokens, tokens[at : at + len(part.tokens)])
+            else:
+                tokens[at : at + len(part.tokens)] = part.tokens
+            at += len(part.tokens)
+        lengths = np.concatenate([np.zeros(0, dtype=np.int64), *(np.diff(p.starts) for p in parts)])
         starts = np.zeros(len(lengths) + 1, dtype=np.int64)
         np.cumsum(lengths, out=starts[1:])
         return cls(tokens, starts)
@@ -52,12 +62,13 @@ class TokenStream:
 
     def rows(self, start: int, stop: int) -> TokenStream:
         first, end = int(self.starts[start]), int(self.starts[stop])
-        return TokenStream(
-            self.tokens[first:end], np.asarray(self.starts[start : stop + 1]) - first
-        )
+        starts = np.empty(stop + 1 - start, dtype=self.starts.dtype)
+        copy_unmapped(self.starts[start : stop + 1], starts)
+        return TokenStream(self.tokens[first:end], starts - first)
 
     def renumbered(self, mapping: np.ndarray) -> TokenStream:
-        return TokenStream(mapping[self.tokens].astype(np.int32), self.starts)
+        # The mapping made int32 first: no int64 copy of the whole stream on the way.
+        return TokenStream(mapping.astype(np.int32)[self.tokens], self.starts)
 
 
 class Vocabulary:
@@ -75,14 +86,23 @@ class Vocabulary:
         return mapping
 
     def compacted(self, stream: TokenStream) -> tuple[dict[str, int], TokenStream]:
-        """The vocabulary without terms no text holds any more, and the stream renumbered."""
+        """The vocabulary without terms no text holds any more, and the stream renumbered: in
+        place, block by block, when it is a writable array of its own (as `joined` makes),
+        so that a big stream is not held twice."""
         used = np.zeros(len(self.ids), dtype=bool)
         used[stream.tokens] = True
         if used.all():
             return self.ids, stream
         new_ids = np.cumsum(used) - 1
         vocabulary = {t: int(new_ids[i]) for t, i in self.ids.items() if used[i]}
-        return vocabulary, stream.renumbered(new_ids)
+        tokens = stream.tokens
+        if not (isinstance(tokens, np.ndarray) and tokens.flags.writeable and tokens.base is None):
+            return vocabulary, stream.renumbered(new_ids)
+        mapping = new_ids.astype(np.int32)
+        for first in range(0, len(tokens), _BLOCK_TOKENS):
+            block = tokens[first : first + _BLOCK_TOKENS]
+            block[...] = mapping[block]
+        return vocabulary, stream
 
 
 class TokenStreams:
@@ -103,16 +123,10 @@ class TokenStreams:
         self.words = words
 
     def save(self, directory: Path, *, words: bool) -> None:
-        np.save(directory / "terms.npy", np.asarray(self.terms.tokens, dtype=np.int32))
-        np.save(directory / "term-starts.npy", np.asarray(self.terms.starts, dtype=np.int64))
+        if not _mapped_from(self.terms.tokens, directory / "terms.npy"):  # else saved there
+            save_terms(directory, self.terms)
         if words and self.words is not None:
-            vocabulary, stream = self.words
-            np.save(directory / "words.npy", np.asarray(stream.tokens, dtype=np.int32))
-            np.save(directory / "word-starts.npy", np.asarray(stream.starts, dtype=np.int64))
-            ordered = sorted(vocabulary, key=vocabulary.__getitem__)
-            (directory / "words.json").write_text(
-                json.dumps(ordered, ensure_ascii=False), encoding="utf-8"
-            )
+            save_words(directory, self.words)
 
     @classmethod
     def load(cls, directory: Path, vocabulary: dict[str, int], size: int) -> TokenStreams | None:
@@ -129,6 +143,35 @@ class TokenStreams:
                 _mapped_stream(directory, "words", size, len(ordered)),
             )
         return cls(vocabulary, terms, words)
+
+
+def save_terms(directory: Path, stream: TokenStream) -> TokenStream:
+    """Write a term stream where `TokenStreams.load` reads it; the stream as written, mapped."""
+    np.save(directory / "terms.npy", np.asarray(stream.tokens, dtype=np.int32))
+    np.save(directory / "term-starts.npy", np.asarray(stream.starts, dtype=np.int64))
+    return TokenStream(
+        np.load(directory / "terms.npy", mmap_mode="r"),
+        np.load(directory / "term-starts.npy", mmap_mode="r"),
+    )
+
+
+def _mapped_from(array: np.ndarray, path: Path) -> bool:
+    # Writing over the file an array maps would truncate it under the map (SIGBUS on read).
+    filename = getattr(array, "filename", None)
+    return (
+        isinstance(array, np.memmap)
+        and filename is not None
+        and Path(filename).resolve() == path.resolve()
+    )
+
+
+def save_words(directory: Path, words: tuple[dict[str, int], TokenStream]) -> None:
+    """Write a word stream and its vocabulary where `TokenStreams.load` reads them."""
+    vocabulary, stream = words
+    np.save(directory / "words.npy", np.asarray(stream.tokens, dtype=np.int32))
+    np.save(directory / "word-starts.npy", np.asarray(stream.starts, dtype=np.int64))
+    ordered = sorted(vocabulary, key=vocabulary.__getitem__)
+    (directory / "words.json").write_text(json.dumps(ordered, ensure_ascii=False), encoding="utf-8")
 
 
 def check_ids(stream: TokenStream, vocabulary: dict[str, int], what: str) -> None:
@@ -159,29 +202,64 @@ def word_stream(texts: Sequence[str]) -> tuple[dict[str, int], TokenStream]:
 
 def bm25_scores(stream: TokenStream, terms: int, k1: float, b: float) -> dict:
     """bm25s's score matrix (Lucene BM25, CSC by term) from token ids, computed with whole-array
-    operations instead of a Python pass per text; the same numbers bit for bit."""
+    operations instead of a Python pass per text; the same numbers bit for bit.
+
+    Computed over blocks of texts (`_BLOCK_TOKENS` tokens), so that the sorting a build needs
+    never holds more than a block's worth of temporary arrays: at a million sentences (ten
+    million terms) sorting the whole stream at once took about 0.5 GB beside the live index.
+    """
     documents = stream.count
     lengths = np.diff(stream.starts)
     average = lengths.mean()
-    document = np.repeat(np.arange(documents, dtype=np.int64), lengths)
-    pairs, frequency = np.unique(
-        np.asarray(stream.tokens, dtype=np.int64) * documents + document,
-        return_counts=True,
-    )
-    term, document = np.divmod(pairs, documents)
-    del pairs  # the largest of these arrays: gone before the next are made
-    holding = np.bincount(term, minlength=terms)
+    holding = np.zeros(terms, dtype=np.int64)
+    # Two passes over the blocks, the pairs found again in the second rather than kept from
+    # the first: keeping them held 12 bytes per pair (170 MB for a million sentences).
+    for first, stop in _blocks(stream.starts):
+        holding += np.bincount(_pairs(stream, first, stop)[0], minlength=terms)
     idf = np.zeros(terms, dtype=np.float32)
     for row in np.flatnonzero(holding):  # math.log, as bm25s computes it
         held = int(holding[row])
         idf[row] = math.log(1 + (documents - held + 0.5) / (held + 0.5))
-    frequency = frequency.astype(np.float32)
-    saturation = frequency / (k1 * ((1 - b) + b * lengths[document] / average) + frequency)
     indptr = np.zeros(terms + 1, dtype=np.int64)
     np.cumsum(holding, out=indptr[1:])
-    return {
-        "data": (idf[term] * saturation).astype(np.float32),
-        "indices": document.astype(np.int32),
-        "indptr": indptr,
-        "num_docs": documents,
-    }
+    data = np.empty(int(indptr[-1]), dtype=np.float32)
+    indices = np.empty(int(indptr[-1]), dtype=np.int32)
+    filled = indptr[:-1].copy()  # where each term's next pair goes: blocks follow text order
+    for first, stop in _blocks(stream.starts):
+        term, document, frequency = _pairs(stream, first, stop)
+        frequency = frequency.astype(np.float32)
+        saturation = frequency / (k1 * ((1 - b) + b * lengths[document] / average) + frequency)
+        counts = np.bincount(term, minlength=terms)
+        first_of_term = np.cumsum(counts) - counts
+        at = filled[term] + (np.arange(len(term)) - first_of_term[term])
+        data[at] = (idf[term] * saturation).astype(np.float32)
+        indices[at] = document
+        filled += counts
+    return {"data": data, "indices": indices, "indptr": indptr, "num_docs": documents}
+
+
+_BLOCK_TOKENS = 1 << 19  # half a million tokens: about 40 MB of temporary arrays
+
+
+def _blocks(starts: np.ndarray):
+    """(first, stop) text ranges of about `_BLOCK_TOKENS` tokens each (a longer text alone)."""
+    first, count = 0, len(starts) - 1
+    while first < count:
+        limit = int(starts[first]) + _BLOCK_TOKENS
+        stop = max(first + 1, int(np.searchsorted(starts, limit, side="right")) - 1)
+        yield first, min(stop, count)
+        first = min(stop, count)
+
+
+def _pairs(stream: TokenStream, first: int, stop: int) -> tuple[np.ndarray, ...]:
+    """Texts first:stop's distinct (term, text) pairs ordered by term, then text, and how
+    often each term occurs in each text."""
+    count = stop - first
+    lengths = np.diff(stream.starts[first : stop + 1])
+    lo, hi = int(stream.starts[first]), int(stream.starts[stop])
+    tokens = np.empty(hi - lo, dtype=stream.tokens.dtype)
+    copy_unmapped(stream.tokens[lo:hi], tokens)  # a saved stream: read, not mapped in
+    text = np.repeat(np.arange(count, dtype=np.int64), lengths)
+    pairs, frequency = np.unique(tokens.astype(np.int64) * count + text, return_counts=True)
+    term, text = np.divmod(pairs, count)
+    return term.astype(np.int32), (text + first).astype(np.int32), frequency.astype(np.int32)

@@ -113,11 +113,17 @@ def test_an_index_merged_from_kept_rows_and_new_texts_is_the_one_a_full_build_gi
     same_index(again, LexicalIndex([*texts[1:6], "Fresh water again."]), probes)
 
 
-def test_the_score_matrix_is_bm25s_own_to_the_bit():
+@pytest.mark.parametrize(
+    "block_tokens", [1 << 20, 7, 1], ids=["one block", "blocks", "a text each"]
+)
+def test_the_score_matrix_is_bm25s_own_to_the_bit(monkeypatch, block_tokens):
     import bm25s
     import Stemmer
 
+    from retrieval import tokens
     from retrieval.lexical import fold
+
+    monkeypatch.setattr(tokens, "_BLOCK_TOKENS", block_tokens)  # a big collection's blocks
 
     texts = [*STORY, *TEXTS, "Running runs ran; running again and again."]
     reference = bm25s.BM25()
@@ -132,6 +138,8 @@ def test_the_score_matrix_is_bm25s_own_to_the_bit():
     )
     ours = LexicalIndex(texts)
     assert ours._bm25.vocab_dict.keys() == reference.vocab_dict.keys()
+    for name in ("data", "indices", "indptr"):  # the matrix itself, as bm25s lays it out
+        assert np.array_equal(ours._bm25.scores[name], reference.scores[name])
     for term in reference.vocab_dict:
         if term:
             assert np.array_equal(ours.scores([term]), reference.get_scores([term]))

@@ -369,3 +369,118 @@ def test_a_relative_index_dir_refreshes_without_writing_over_its_own_mapped_vect
     again = Engine(settings, embedder=FakeEmbedder())
     assert again.load(rebuild=False) is None
     assert again.ask("who sings at dawn?").quotes[0].text == "Birds sing at dawn."
+
+
+def _clustered(rng, count: int, topics: np.ndarray) -> np.ndarray:
+    vectors = topics[rng.integers(0, len(topics), count)] + 0.3 * rng.normal(size=(count, 32))
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+@pytest.mark.parametrize("kept", [True, False], ids=["most lists filled", "few lists filled"])
+def test_an_ivf_index_written_list_by_list_is_the_file_faiss_writes(tmp_path, kept):
+    import faiss
+
+    from retrieval.nearest import NearestIndex
+
+    rng = np.random.default_rng(3)
+    topics = rng.normal(size=(100, 32))
+    vectors = _clustered(rng, 5000, topics)
+    faiss.write_index(NearestIndex.build(vectors, 1000).ivf, str(tmp_path / "old.ivf"))
+    live = NearestIndex.read(vectors, tmp_path / "old.ivf")
+    if kept:  # every 10th row dropped, 600 new rows at the end
+        moves = np.where(np.arange(5000) % 10 == 0, -1, np.cumsum(np.arange(5000) % 10 != 0) - 1)
+        fresh = _clustered(rng, 600, topics)
+        new = np.vstack([vectors[np.arange(5000) % 10 != 0], fresh])
+    else:  # every row replaced by rows about three topics: most lists left empty
+        moves = np.full(5000, -1)
+        new = _clustered(rng, 3000, topics[:3])
+    in_memory = live.updated(new, moves, 1000)
+    faiss.write_index(in_memory.ivf, str(tmp_path / "expected.ivf"))
+    streamed = live.updated(new, moves, 1000, tmp_path / "streamed.ivf")
+    assert (tmp_path / "streamed.ivf").read_bytes() == (tmp_path / "expected.ivf").read_bytes()
+    filled = sum(1 for n in range(in_memory.ivf.nlist) if in_memory.ivf.invlists.list_size(n))
+    assert (filled > in_memory.ivf.nlist // 2) == kept
+    assert streamed.source == tmp_path / "streamed.ivf" and streamed.ivf.ntotal == len(new)
+    queries = new[:40]
+    assert np.array_equal(streamed.search(queries, 5)[1], in_memory.search(queries, 5)[1])
+
+
+def _cut_short(path: Path) -> None:
+    # A new file renamed over it: truncating a file in place under a process that maps it
+    # kills that process (SIGBUS) on its next read of the lost pages.
+    (path.parent / "cut").write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    (path.parent / "cut").replace(path)
+
+
+@pytest.mark.parametrize(
+    "damage", [_cut_short, lambda path: path.unlink()], ids=["cut short", "missing"]
+)
+def test_a_refreshed_ivf_index_is_served_from_its_file_and_rebuilt_when_damaged(
+    tmp_path, docs, damage
+):
+    from retrieval.snapshot import _checksums
+
+    settings = make_settings(tmp_path, docs, index={"approximate_above": 1000})
+    many = "\n\n".join(f"Fact {n} says item{n} weighs {n} grams." for n in range(1200))
+    (docs / "facts.md").write_text(f"# Facts\n\n{many}\n")
+    Engine(settings, embedder=FakeEmbedder()).load()
+    engine = Engine(settings, embedder=FakeEmbedder())
+    engine.load()
+    (docs / "birds.md").write_text("# Birds\n\nBirds sing at dawn.\n")
+    engine.refresh()  # the IVF index re-used: written to the new snapshot list by list
+    folder = current_snapshot_path(tmp_path / "index")
+    index = engine.snapshot.sentence_index
+    assert index.source.parent.samefile(folder) and not index.mapped  # read in after the swap
+    assert engine.ask("who sings at dawn?").quotes[0].text == "Birds sing at dawn."
+    damage(folder / "sentences.ivf")
+    with pytest.raises(CorruptIndex, match="sentences.ivf"):
+        Engine(settings, embedder=FakeEmbedder()).load(rebuild=False)
+    # Damage that the checksums were made to miss is still refused when the index is read.
+    if (folder / "sentences.ivf").exists():
+        manifest = json.loads((folder / "manifest.json").read_text())
+        manifest.update(files=_checksums(folder))
+        (folder / "manifest.json").write_text(json.dumps(manifest))
+        with pytest.raises(CorruptIndex, match="cannot be loaded"):
+            Engine(settings, embedder=FakeEmbedder()).load(rebuild=False)
+    rebuilt = Engine(settings, embedder=FakeEmbedder())
+    assert rebuilt.load() is not None
+    assert rebuilt.ask("who sings at dawn?").quotes[0].text == "Birds sing at dawn."
+
+
+def test_bm25_merged_by_a_refresh_is_saved_once_and_a_damaged_copy_is_rebuilt(tmp_path, docs):
+    engine = Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder())
+    engine.load()
+    (docs / "birds.md").write_text("# Birds\n\nBirds sing at dawn.\n")
+    engine.refresh()  # merged from the token streams, saved in the new snapshot as merged
+    (docs / "owls.md").write_text("# Owls\n\nOwls hunt at night. Owls hoot.\n")
+    engine.refresh()  # merged again from what the first merge saved (words included)
+    folder = current_snapshot_path(tmp_path / "index")
+    assert engine.snapshot.sentence_lexical.source == folder / "lexical-sentences"
+    fresh = Engine(make_settings(tmp_path / "again", docs), embedder=FakeEmbedder())
+    fresh.load()
+    spellings = engine.snapshot.sentence_lexical.spellings()
+    assert spellings == fresh.snapshot.sentence_lexical.spellings() and spellings["owl"] == "Owls"
+    assert engine.ask("who sings at dawn?").quotes[0].text == "Birds sing at dawn."
+    _cut_short(folder / "lexical-sentences" / "terms.npy")  # the engine still maps it
+    with pytest.raises(CorruptIndex, match="lexical-sentences/terms.npy"):
+        Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder()).load(rebuild=False)
+    rebuilt = Engine(make_settings(tmp_path, docs), embedder=FakeEmbedder())
+    assert rebuilt.load() is not None
+    assert rebuilt.ask("who sings at dawn?").quotes[0].text == "Birds sing at dawn."
+
+
+def test_a_refresh_after_another_process_replaced_the_live_snapshot_builds_on_the_new_one(
+    tmp_path, docs
+):
+    settings = make_settings(tmp_path, docs, index={"approximate_above": 1000})
+    many = "\n\n".join(f"Fact {n} says item{n} weighs {n} grams." for n in range(1200))
+    (docs / "facts.md").write_text(f"# Facts\n\n{many}\n")
+    bot = Engine(settings, embedder=FakeEmbedder())
+    bot.load()
+    (docs / "birds.md").write_text("# Birds\n\nBirds sing at dawn.\n")
+    Engine(settings, embedder=FakeEmbedder()).refresh()  # `citebot index`: the bot's files go
+    (docs / "owls.md").write_text("# Owls\n\nOwls hunt at night.\n")
+    report = bot.refresh()
+    assert report.added == ("owls.md",) and report.embedded == 2  # birds.md was indexed there
+    assert bot.ask("who hunts at night?").quotes[0].text == "Owls hunt at night."
+    assert bot.ask("who sings at dawn?").quotes[0].text == "Birds sing at dawn."
