@@ -13,16 +13,28 @@ from retrieval.snapshot import Snapshot
 
 @dataclass(frozen=True)
 class Signals:
-    """One question's evidence for the candidate sentences and the passages holding them.
+    """One question's evidence for its candidate sentences and the passages holding them.
 
-    Arrays span the whole snapshot; rows that are not candidates keep a dense score of -1.
+    Arrays follow `candidates` and `passages` (not the whole snapshot): what a question costs
+    grows with its candidates, not with the collection.
     """
 
-    candidates: np.ndarray  # sentence rows worth scoring, from FAISS and BM25
-    dense_sentence: np.ndarray  # cosine of each sentence to the question
-    dense_passage: np.ndarray  # cosine of each passage (embedded with its title)
-    lexical_sentence: np.ndarray  # BM25 of each sentence / the best sentence's BM25
-    lexical_passage: np.ndarray  # BM25 of each passage (with title) / the best passage's
+    candidates: np.ndarray  # sentence rows worth scoring, from FAISS and BM25, in order
+    passages: np.ndarray  # the passage rows holding them, in order
+    dense_sentence: np.ndarray  # per candidate: its cosine to the question
+    dense_passage: np.ndarray  # per passage (embedded with its title): its cosine
+    lexical_sentence: np.ndarray  # per candidate: its BM25 / the best sentence's BM25
+    lexical_passage: np.ndarray  # per passage (with title): its BM25 / the best passage's
+
+    def of_sentences(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(dense, lexical) of sentence `rows`, each one of `candidates`."""
+        at = np.searchsorted(self.candidates, rows)
+        return self.dense_sentence[at], self.lexical_sentence[at]
+
+    def of_passages(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(dense, lexical) of passage `rows`, each one of `passages`."""
+        at = np.searchsorted(self.passages, rows)
+        return self.dense_passage[at], self.lexical_passage[at]
 
 
 def question_signals(
@@ -31,42 +43,35 @@ def question_signals(
     """Candidates: the `depth` nearest sentences and `depth` // 4 nearest passages in FAISS,
     the same numbers by BM25, and every sentence of those passages."""
     vector = np.ascontiguousarray(np.asarray(query_vector, dtype=np.float32).reshape(1, -1))
-    lexical_sentence = snapshot.sentence_lexical.scores(query.stems)
-    lexical_passage = snapshot.chunk_lexical.scores(query.stems)
-    dense_sentence = _nearest(snapshot.sentence_index, vector, depth)
-    dense_passage = _nearest(snapshot.chunk_index, vector, max(1, depth // 4))
+    sentence_holders = snapshot.sentence_lexical.scores_of_holders(query.stems)
+    passage_holders = snapshot.chunk_lexical.scores_of_holders(query.stems)
     passages = np.union1d(
-        np.flatnonzero(dense_passage > -1), _top(lexical_passage, max(1, depth // 4))
+        _nearest(snapshot.chunk_index, vector, max(1, depth // 4)),
+        _top(*passage_holders, max(1, depth // 4)),
     )
     candidates = np.union1d(
-        np.union1d(np.flatnonzero(dense_sentence > -1), _top(lexical_sentence, depth)),
+        np.union1d(
+            _nearest(snapshot.sentence_index, vector, depth), _top(*sentence_holders, depth)
+        ),
         snapshot.sentences_in_chunks(passages),
     )
     # Exact cosines for every candidate and its passage, whether or not FAISS listed it.
-    dense_sentence[candidates] = snapshot.sentence_vectors[candidates] @ vector[0]
     chunk_rows = np.unique(snapshot.sentence_chunk[candidates])
-    dense_passage[chunk_rows] = snapshot.chunk_vectors[chunk_rows] @ vector[0]
     return Signals(
         candidates=candidates,
-        dense_sentence=dense_sentence,
-        dense_passage=dense_passage,
-        lexical_sentence=_scaled(lexical_sentence),
-        lexical_passage=_scaled(lexical_passage),
+        passages=chunk_rows,
+        dense_sentence=snapshot.sentence_vectors[candidates] @ vector[0],
+        dense_passage=snapshot.chunk_vectors[chunk_rows] @ vector[0],
+        lexical_sentence=_scaled(*sentence_holders, candidates),
+        lexical_passage=_scaled(*passage_holders, chunk_rows),
     )
 
 
 def ranking_features(snapshot: Snapshot, signals: Signals, rows: np.ndarray) -> np.ndarray:
     """Per sentence in `rows`: [dense sentence, dense passage, lexical sentence, lexical passage]."""
-    chunk_of = snapshot.sentence_chunk[rows]
-    return np.stack(
-        [
-            signals.dense_sentence[rows],
-            signals.dense_passage[chunk_of],
-            signals.lexical_sentence[rows],
-            signals.lexical_passage[chunk_of],
-        ],
-        axis=1,
-    )
+    dense, lexical = signals.of_sentences(rows)
+    dense_passage, lexical_passage = signals.of_passages(snapshot.sentence_chunk[rows])
+    return np.stack([dense, dense_passage, lexical, lexical_passage], axis=1)
 
 
 def sentence_features(snapshot: Snapshot, query: Query, rows: np.ndarray) -> np.ndarray:
@@ -94,8 +99,8 @@ def relevance_features(
     return relevance_columns(
         snapshot,
         query,
-        signals.dense_sentence[rows],
-        signals.dense_passage[chunk_rows],
+        signals.of_sentences(rows)[0],
+        signals.of_passages(chunk_rows)[0],
         [(t.informativeness, t.passages) for t in query.terms],
         chunk_rows,
     )
@@ -175,24 +180,28 @@ def _sentence_before(snapshot: Snapshot, rows: np.ndarray) -> np.ndarray:
 
 
 def _nearest(index, vector: np.ndarray, k: int) -> np.ndarray:
-    """Inner products of the k nearest rows of a FAISS index; -1 for the rest."""
-    scores = np.full(index.ntotal, -1.0, dtype=np.float32)
-    found, rows = index.search(vector, min(k, index.ntotal))
-    kept = rows[0] >= 0
-    scores[rows[0][kept]] = found[0][kept]
-    return scores
+    """Rows of the k nearest rows of a FAISS index."""
+    _, rows = index.search(vector, min(k, index.ntotal))
+    return rows[0][rows[0] >= 0]
 
 
-def _top(scores: np.ndarray, k: int) -> np.ndarray:
-    """Rows of the k highest positive scores."""
+def _top(rows: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
+    """Of `rows`, those of the k highest positive `scores`."""
     if not len(scores):
         return np.zeros(0, dtype=np.int64)
     k = min(k, len(scores))
-    rows = np.argpartition(-scores, k - 1)[:k]
-    return rows[scores[rows] > 0]
+    best = np.argpartition(-scores, k - 1)[:k]
+    return rows[best[scores[best] > 0]]
 
 
-def _scaled(scores: np.ndarray) -> np.ndarray:
-    """BM25 scores divided by the best one, so they mix with cosines on a 0-1 scale."""
-    top = float(scores.max()) if len(scores) else 0.0
-    return scores / top if top > 0 else scores
+def _scaled(rows: np.ndarray, scores: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The BM25 scores of `wanted` (0 for a row not in `rows`) divided by the best of all, so
+    they mix with cosines on a 0-1 scale."""
+    out = np.zeros(len(wanted), dtype=np.float32)
+    if not len(rows):
+        return out
+    at = np.minimum(np.searchsorted(rows, wanted), len(rows) - 1)
+    held = rows[at] == wanted
+    out[held] = scores[at[held]]
+    top = float(scores.max())
+    return out / top if top > 0 else out

@@ -307,6 +307,27 @@ class LexicalIndex:
             return np.zeros(self._size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(list(terms)), dtype=np.float32)
 
+    def scores_of_holders(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, scores): the texts holding any of the stemmed `terms`, in index order, and
+        their BM25 scores, the same numbers as `scores` (every other text scores 0). The work
+        and the arrays follow the terms' postings, not the collection's size."""
+        empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+        if not terms or not self._size:
+            return empty
+        ids = self._bm25.get_tokens_ids(list(terms))
+        matrix = self._bm25.scores
+        spans = [(int(matrix["indptr"][t]), int(matrix["indptr"][t + 1])) for t in ids]
+        spans = [(start, end) for start, end in spans if end > start]
+        if not spans:
+            return empty
+        postings = [np.asarray(matrix["indices"][start:end]) for start, end in spans]
+        rows = np.unique(np.concatenate(postings)).astype(np.int64)
+        scores = np.zeros(len(rows), dtype=np.float32)
+        # Term by term in float32, as bm25s adds them up: the same sums to the last bit.
+        for (start, end), holding in zip(spans, postings, strict=True):
+            np.add.at(scores, np.searchsorted(rows, holding), matrix["data"][start:end])
+        return rows, scores
+
 
 def fold(text: str) -> str:
     """`text` without accents: "Céloron" → "Celoron"."""

@@ -143,3 +143,23 @@ def test_the_score_matrix_is_bm25s_own_to_the_bit(monkeypatch, block_tokens):
     for term in reference.vocab_dict:
         if term:
             assert np.array_equal(ours.scores([term]), reference.get_scores([term]))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who led the Céloron expedition to Logstown?",
+        "running running cats",  # a term twice counts twice, as in bm25s
+        "cinema screens cats supplies",
+        "nothing here matches",
+    ],
+)
+def test_scores_of_holders_are_bm25s_scores_without_the_zeros(question):
+    # A question reads only the texts holding its terms; their scores must be the very numbers
+    # a pass over every text gives, or answers would change with the collection's size.
+    index = LexicalIndex([*STORY, *TEXTS, "Running runs ran; running again and again."])
+    terms = index.terms(question)
+    full = index.scores(terms)
+    rows, scores = index.scores_of_holders(terms)
+    assert np.array_equal(rows, np.flatnonzero(full))
+    assert np.array_equal(scores, full[rows])
