@@ -320,12 +320,21 @@ class LexicalIndex:
         spans = [(start, end) for start, end in spans if end > start]
         if not spans:
             return empty
-        postings = [np.asarray(matrix["indices"][start:end]) for start, end in spans]
-        rows = np.unique(np.concatenate(postings)).astype(np.int64)
+        held = np.concatenate([np.asarray(matrix["indices"][start:end]) for start, end in spans])
+        # Each term's postings are in row order: a stable sort merges those runs (np.unique's
+        # sort does not, and took 9 ms of an answer at a million sentences).
+        order = np.argsort(held, kind="stable")
+        opens = np.ones(len(held), dtype=bool)
+        opens[1:] = held[order[1:]] != held[order[:-1]]
+        rows = held[order[opens]].astype(np.int64)
+        at = np.empty(len(held), dtype=np.int64)
+        at[order] = np.cumsum(opens) - 1
         scores = np.zeros(len(rows), dtype=np.float32)
         # Term by term in float32, as bm25s adds them up: the same sums to the last bit.
-        for (start, end), holding in zip(spans, postings, strict=True):
-            np.add.at(scores, np.searchsorted(rows, holding), matrix["data"][start:end])
+        done = 0
+        for start, end in spans:
+            np.add.at(scores, at[done : done + end - start], matrix["data"][start:end])
+            done += end - start
         return rows, scores
 
 
