@@ -180,7 +180,7 @@ def _sentence_before(snapshot: Snapshot, rows: np.ndarray) -> np.ndarray:
 
 
 def _nearest(index, vector: np.ndarray, k: int) -> np.ndarray:
-    """Rows of the k nearest rows of a FAISS index."""
+    """The rows of the k nearest vectors in a FAISS index (fewer when it holds fewer)."""
     _, rows = index.search(vector, min(k, index.ntotal))
     return rows[0][rows[0] >= 0]
 
