@@ -94,6 +94,10 @@ _SHORTHAND = {
     "orgs": "organisations",
 }
 _SHORTHAND_WORD = _whole_words(_SHORTHAND)
+# The same for a number's unit written onto it: "£1.6bn", "5k", "2tn" ("m" is left alone: it
+# is as often metres or minutes as millions).
+_UNITS = {"k": "thousand", "bn": "billion", "mn": "million", "tn": "trillion"}
+_NUMBER_UNIT = re.compile(r"(?<=\d)(bn|mn|tn|k)(?![\w'’])", re.IGNORECASE)
 
 # Words that ask, or shape the asking, rather than say what a question is about. They never
 # count as the question's topic: a document that does not use "mean" or "happened" is not
@@ -160,15 +164,20 @@ _SOURCES = re.compile(
 
 
 def shorthand_spelled_out(question: str, used: Callable[[str], bool]) -> str:
-    """`question` with chat shorthand ("repo", "pkg") written in full where the documents use
-    the full word and not the shorthand; `used(word)` says whether some text holds `word`."""
+    """`question` with chat shorthand ("repo", "pkg", the "bn" of "£1.6bn") written in full
+    where the documents use the full word (and, for a word, not the shorthand); `used(word)`
+    says whether some text holds `word`."""
 
     def spell(match: re.Match) -> str:
         word = match.group()
         full = _SHORTHAND[word.lower()]
         return full if used(full) and not used(word) else word
 
-    return _SHORTHAND_WORD.sub(spell, question)
+    def unit(match: re.Match) -> str:
+        full = _UNITS[match.group().lower()]
+        return f" {full}" if used(full) else match.group()
+
+    return _NUMBER_UNIT.sub(unit, _SHORTHAND_WORD.sub(spell, question))
 
 
 def meta_request(question: str) -> MetaRequest | None:

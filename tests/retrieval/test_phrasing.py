@@ -97,3 +97,12 @@ def test_chat_shorthand_is_spelled_out_only_where_the_documents_spell_it_out():
     # The documents say "config" themselves, and nothing says "database": both kept as typed.
     assert shorthand_spelled_out("where is the config db", holds) == "where is the config db"
     assert shorthand_spelled_out("reporting a Repository", holds) == "reporting a Repository"
+
+
+def test_a_unit_written_onto_a_number_is_spelled_out_where_the_documents_spell_it_out():
+    holds = {"billion", "thousand"}.__contains__
+    assert shorthand_spelled_out("whats the £1.6bn for", holds) == "whats the £1.6 billion for"
+    assert shorthand_spelled_out("5k missiles?", holds) == "5 thousand missiles?"
+    # No document says "million"; "bn" inside a word and a metre count are no units.
+    assert shorthand_spelled_out("a 2mn deal", holds) == "a 2mn deal"
+    assert shorthand_spelled_out("the 4bnk and 10m run", holds) == "the 4bnk and 10m run"
