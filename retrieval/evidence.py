@@ -200,8 +200,7 @@ def _scaled(rows: np.ndarray, scores: np.ndarray, wanted: np.ndarray) -> np.ndar
     out = np.zeros(len(wanted), dtype=np.float32)
     if not len(rows):
         return out
-    at = np.minimum(np.searchsorted(rows, wanted), len(rows) - 1)
-    held = rows[at] == wanted
-    out[held] = scores[at[held]]
+    held = _held(rows, wanted)
+    out[held] = scores[np.searchsorted(rows, wanted[held])]
     top = float(scores.max())
     return out / top if top > 0 else out

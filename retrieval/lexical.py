@@ -20,6 +20,7 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
 from retrieval.tokens import (
+    BLOCK_TOKENS,
     WORD,
     TokenStream,
     TokenStreams,
@@ -258,8 +259,8 @@ class LexicalIndex:
         # million sentences.
         counts = np.zeros(len(vocabulary), dtype=np.int64)
         first = np.full(len(vocabulary), len(ids), dtype=np.int64)
-        for start in range(0, len(ids), 1 << 19):
-            block = ids[start : start + (1 << 19)]
+        for start in range(0, len(ids), BLOCK_TOKENS):
+            block = ids[start : start + BLOCK_TOKENS]
             counts += np.bincount(block, minlength=len(vocabulary))
             seen, at = np.unique(block, return_index=True)
             new = first[seen] == len(ids)

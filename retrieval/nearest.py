@@ -95,16 +95,12 @@ class NearestIndex:
         lists = ivf.invlists
         kept = 0
         for number in range(old.nlist):
-            size = old.invlists.list_size(number)
-            if not size:
-                continue
-            ids = faiss.rev_swig_ptr(old.invlists.get_ids(number), size)
-            codes = faiss.rev_swig_ptr(old.invlists.get_codes(number), size * old.code_size)
+            ids, codes = _list(old.invlists, number)
             rows = moves[ids]
             stays = rows >= 0
             if stays.any():
                 new_ids = np.ascontiguousarray(rows[stays], dtype=np.int64)
-                new_codes = np.ascontiguousarray(codes.reshape(size, -1)[stays])
+                new_codes = np.ascontiguousarray(codes[stays])
                 lists.add_entries(
                     number, len(new_ids), faiss.swig_ptr(new_ids), faiss.swig_ptr(new_codes)
                 )

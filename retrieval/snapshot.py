@@ -40,7 +40,7 @@ from retrieval.nearest import APPROXIMATE_ABOVE, NearestIndex
 from retrieval.phases import phase
 from retrieval.places import section_of
 from retrieval.tables import ChunkTable, SentenceTable
-from retrieval.vector_files import map_vectors
+from retrieval.vector_files import map_vectors, maps_file, same_file
 
 log = logging.getLogger(__name__)
 
@@ -203,16 +203,16 @@ def write_snapshot(index_dir: Path, snapshot: Snapshot, build: Path | None = Non
                 ("sentence", snapshot.sentence_index),
             ):
                 target = build / f"{name}-vectors.npy"
-                if not _written_to(index.vectors, target):  # else streamed there by the build
+                if not maps_file(index.vectors, target):  # else streamed there by the build
                     np.save(target, np.asarray(index.vectors, dtype=np.float32))
                 ivf = build / f"{name}s.ivf"
-                if index.ivf is not None and not _same_file(index.source, ivf):
+                if index.ivf is not None and not same_file(index.source, ivf):
                     faiss.write_index(index.ivf, str(ivf))  # else written there by the build
         # Saved so that a load reads BM25 rather than re-tokenising every text.
         for attribute, folder in LEXICAL_FOLDERS.items():
             with phase(f"BM25 build ({folder})"):
                 lexical = getattr(snapshot, attribute)
-            if _same_file(lexical.source, build / folder):
+            if same_file(lexical.source, build / folder):
                 continue  # saved there by the build as soon as it was merged
             with phase(f"BM25 save ({folder})"):
                 # Only sentences respell questions: the passages' spellings map is never read.
@@ -235,18 +235,6 @@ def write_snapshot(index_dir: Path, snapshot: Snapshot, build: Path | None = Non
     snapshot.manifest, snapshot.path = manifest, final
     remove_stale(index_dir, keep=final.name)
     return final
-
-
-def _written_to(vectors: np.ndarray, target: Path) -> bool:
-    filename = getattr(vectors, "filename", None)
-    if not isinstance(vectors, np.memmap) or filename is None:
-        return False
-    return _same_file(Path(filename), target)
-
-
-def _same_file(path: Path | None, target: Path) -> bool:
-    # Resolved: writing over the very file mapped here would truncate it under the mapping.
-    return path is not None and path.resolve() == target.resolve()
 
 
 def current_snapshot_path(index_dir: Path) -> Path | None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.vector_files import copy_unmapped
+from retrieval.vector_files import copy_unmapped, maps_file
 
 WORD = re.compile(r"\w\w+")  # what bm25s counts as a word
 
@@ -99,8 +99,8 @@ class Vocabulary:
         if not (isinstance(tokens, np.ndarray) and tokens.flags.writeable and tokens.base is None):
             return vocabulary, stream.renumbered(new_ids)
         mapping = new_ids.astype(np.int32)
-        for first in range(0, len(tokens), _BLOCK_TOKENS):
-            block = tokens[first : first + _BLOCK_TOKENS]
+        for first in range(0, len(tokens), BLOCK_TOKENS):
+            block = tokens[first : first + BLOCK_TOKENS]
             block[...] = mapping[block]
         return vocabulary, stream
 
@@ -123,7 +123,7 @@ class TokenStreams:
         self.words = words
 
     def save(self, directory: Path, *, words: bool) -> None:
-        if not _mapped_from(self.terms.tokens, directory / "terms.npy"):  # else saved there
+        if not maps_file(self.terms.tokens, directory / "terms.npy"):  # else saved there
             save_terms(directory, self.terms)
         if words and self.words is not None:
             save_words(directory, self.words)
@@ -152,16 +152,6 @@ def save_terms(directory: Path, stream: TokenStream) -> TokenStream:
     return TokenStream(
         np.load(directory / "terms.npy", mmap_mode="r"),
         np.load(directory / "term-starts.npy", mmap_mode="r"),
-    )
-
-
-def _mapped_from(array: np.ndarray, path: Path) -> bool:
-    # Writing over the file an array maps would truncate it under the map (SIGBUS on read).
-    filename = getattr(array, "filename", None)
-    return (
-        isinstance(array, np.memmap)
-        and filename is not None
-        and Path(filename).resolve() == path.resolve()
     )
 
 
@@ -204,7 +194,7 @@ def bm25_scores(stream: TokenStream, terms: int, k1: float, b: float) -> dict:
     """bm25s's score matrix (Lucene BM25, CSC by term) from token ids, computed with whole-array
     operations instead of a Python pass per text; the same numbers bit for bit.
 
-    Computed over blocks of texts (`_BLOCK_TOKENS` tokens), so that the sorting a build needs
+    Computed over blocks of texts (`BLOCK_TOKENS` tokens), so that the sorting a build needs
     never holds more than a block's worth of temporary arrays: at a million sentences (ten
     million terms) sorting the whole stream at once took about 0.5 GB beside the live index.
     """
@@ -238,14 +228,14 @@ def bm25_scores(stream: TokenStream, terms: int, k1: float, b: float) -> dict:
     return {"data": data, "indices": indices, "indptr": indptr, "num_docs": documents}
 
 
-_BLOCK_TOKENS = 1 << 19  # half a million tokens: about 40 MB of temporary arrays
+BLOCK_TOKENS = 1 << 19  # half a million tokens: about 40 MB of temporary arrays
 
 
 def _blocks(starts: np.ndarray):
-    """(first, stop) text ranges of about `_BLOCK_TOKENS` tokens each (a longer text alone)."""
+    """(first, stop) text ranges of about `BLOCK_TOKENS` tokens each (a longer text alone)."""
     first, count = 0, len(starts) - 1
     while first < count:
-        limit = int(starts[first]) + _BLOCK_TOKENS
+        limit = int(starts[first]) + BLOCK_TOKENS
         stop = max(first + 1, int(np.searchsorted(starts, limit, side="right")) - 1)
         yield first, min(stop, count)
         first = min(stop, count)

@@ -81,6 +81,17 @@ def map_vectors(path: Path) -> np.ndarray:
     return vectors
 
 
+def same_file(path: Path | str | None, target: Path) -> bool:
+    """Whether `path` is the file `target` (resolved). Writing over a file an array maps would
+    truncate it under the map (SIGBUS on the next read): writers check this first."""
+    return path is not None and Path(path).resolve() == target.resolve()
+
+
+def maps_file(array: np.ndarray, target: Path) -> bool:
+    """Whether `array` is a memory map of the file `target`."""
+    return isinstance(array, np.memmap) and same_file(getattr(array, "filename", None), target)
+
+
 def copy_unmapped(array: np.ndarray, out: np.ndarray) -> None:
     """out[:] = array, read from the file when `array` is a contiguous slice of a mapped .npy
     file (a previous snapshot's), so copying it leaves none of its pages mapped here."""

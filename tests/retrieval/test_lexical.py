@@ -123,7 +123,7 @@ def test_the_score_matrix_is_bm25s_own_to_the_bit(monkeypatch, block_tokens):
     from retrieval import tokens
     from retrieval.lexical import fold
 
-    monkeypatch.setattr(tokens, "_BLOCK_TOKENS", block_tokens)  # a big collection's blocks
+    monkeypatch.setattr(tokens, "BLOCK_TOKENS", block_tokens)  # a big collection's blocks
 
     texts = [*STORY, *TEXTS, "Running runs ran; running again and again."]
     reference = bm25s.BM25()
