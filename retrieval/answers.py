@@ -36,6 +36,7 @@ def compose_answer(
     sentence whose words (ignoring case and punctuation) are already quoted is passed over. A
     quote's score is its relevance (0-1).
     """
+    ranked = _answering_first(query, ranked, snapshot)
     if not ranked or ranked[0].relevance < min_score:
         return Answer(query.typed, (), True, closest_documents(ranked, snapshot))
     scores = {item.row: item.score for item in ranked}
@@ -69,6 +70,19 @@ def compose_answer(
             )
         )
     return Answer(query.typed, tuple(quotes[skip:]), False)
+
+
+def _answering_first(
+    query: Query, ranked: list[RankedSentence], snapshot: Snapshot
+) -> list[RankedSentence]:
+    """`ranked` with the sentences that hold a decisive cue first ("British Prime Minister Keir
+    Starmer" for "who's starmer", before "… joined Starmer at the summit"): they say who or
+    what the question's one thing is, where the others only mention it. The order within each
+    group is kept."""
+    if query.cue is None or not query.cue.decisive:
+        return ranked
+    says = [bool(query.cue.pattern.search(snapshot.sentences[i.row].text)) for i in ranked]
+    return [i for i, s in zip(ranked, says) if s] + [i for i, s in zip(ranked, says) if not s]
 
 
 def sentence_key(snapshot: Snapshot, row: int) -> str:

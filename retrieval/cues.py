@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _DATE = re.compile(
@@ -60,35 +61,50 @@ _ASKS_IDENTITY = re.compile(
 )
 
 
-def answer_type_pattern(question: str) -> re.Pattern | None:
+@dataclass(frozen=True)
+class Cue:
+    """What an answering sentence holds. A `decisive` cue names the one thing the question asks
+    about and says who or what it is, or what it is for: a relevant sentence holding it answers
+    the question by itself, where any number or name only may."""
+
+    pattern: re.Pattern
+    decisive: bool = False
+
+
+def answer_cue(question: str) -> Cue | None:
     """What an answering sentence must contain: a number, a date; for "Who is X?" a sentence
     that says who X is ("President Emmanuel Macron", "Ash, an associate fellow"); for "What is
     X?" (or "define X", "what does X mean") one that defines X ("X is", "X refers to"); for
     "What's X for?" one that says what X serves ("X … to develop", "X is used for"); for
     other "who" questions a capitalised name the question does not already hold; or None."""
     if _ASKS_NUMBER.search(question):
-        return _NUMBER
+        return Cue(_NUMBER)
     if _ASKS_DATE.search(question):
-        return _DATE
+        return Cue(_DATE)
     identity = _ASKS_IDENTITY.match(question)
     if identity and len(identity["name"].split()) <= 3:
         name = r"\s+".join(map(re.escape, identity["name"].split()))
-        return re.compile(
-            rf"(?:\b[A-Z][\w.’'-]*\s+)+(?i:{name})\b|\b(?i:{name})\b[\"'”’]?\s*(?:\([^)]*\)\s*)?,"
-            rf"\s+(?:an?|the|who)\s|\b(?i:{name})\s+(?:is|was)\s+(?:an?|the)\s"
+        return Cue(
+            re.compile(
+                rf"(?:\b[A-Z][\w.’'-]*\s+)+(?i:{name})\b|\b(?i:{name})\b[\"'”’]?\s*(?:\([^)]*\)\s*)?,"
+                rf"\s+(?:an?|the|who\s+(?:is|was))\s|\b(?i:{name})\s+(?:is|was)\s+(?:an?|the)\s"
+            ),
+            decisive=True,
         )
     purpose = _ASKS_PURPOSE.match(question)
     if purpose:
         term = _term_pattern(next(t for t in purpose.groups() if t))
-        return re.compile(rf"\b{term}{_SERVES}", re.IGNORECASE) if term else None
+        if term:
+            return Cue(re.compile(rf"\b{term}{_SERVES}", re.IGNORECASE), decisive=True)
+        return None
     definition = _ASKS_DEFINITION.match(question)
     if definition:
         term = _term_pattern(next(t for t in definition.groups() if t))
         if term:
-            return re.compile(rf"\b{term}{_DEFINES}", re.IGNORECASE)
+            return Cue(re.compile(rf"\b{term}{_DEFINES}", re.IGNORECASE), decisive=True)
     if _ASKS_PERSON.search(question):
         named = "|".join(sorted(set(re.findall(r"\w+", question.lower()))))
-        return re.compile(rf"(?<=\s)(?!(?i:{named})\b)[A-Z][a-z]+")
+        return Cue(re.compile(rf"(?<=\s)(?!(?i:{named})\b)[A-Z][a-z]+"))
     return None
 
 

@@ -142,7 +142,9 @@ def answer_type_cue(snapshot: Snapshot, query: Query, rows: np.ndarray) -> np.nd
     """1.0 for each sentence in `rows` holding what the question asks for, else 0.0."""
     if query.cue is None:
         return np.zeros(len(rows))
-    return np.array([float(bool(query.cue.search(snapshot.sentences[r].text))) for r in rows])
+    return np.array(
+        [float(bool(query.cue.pattern.search(snapshot.sentences[r].text))) for r in rows]
+    )
 
 
 def term_share(

@@ -12,7 +12,7 @@ import numpy as np
 import wordfreq
 from bm25s.stopwords import STOPWORDS_EN
 
-from retrieval.cues import answer_type_pattern
+from retrieval.cues import Cue, answer_cue
 from retrieval.lexical import LexicalIndex, fold
 from retrieval.phrasing import FORM_WORDS, shorthand_spelled_out, spelled_out
 from retrieval.snapshot import Snapshot
@@ -46,7 +46,7 @@ class Query:
     text: str  # contractions spelled out, typos respelled: what the model and BM25 read
     stems: tuple[str, ...]  # every BM25 term of `text`, question words included
     terms: tuple[Term, ...]  # the terms that say what it is about
-    cue: re.Pattern | None  # what an answering sentence holds (see cues.answer_type_pattern)
+    cue: Cue | None  # what an answering sentence holds (see cues.answer_cue)
 
 
 def read_query(question: str, snapshot: Snapshot) -> Query:
@@ -63,7 +63,7 @@ def read_query(question: str, snapshot: Snapshot) -> Query:
         if word not in _NOT_TOPIC:
             weights[stem] = max(weights.get(stem, 0.0), informativeness(word))
     terms = tuple(_term(stem, weight, sentences, passages) for stem, weight in weights.items())
-    return Query(question, text, stems, terms, answer_type_pattern(text))
+    return Query(question, text, stems, terms, answer_cue(text))
 
 
 def informativeness(word: str) -> float:

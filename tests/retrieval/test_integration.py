@@ -48,6 +48,9 @@ def test_real_questions_find_the_answering_sentence(engine, question, expected):
     [
         ("who is trump", "US President Donald Trump"),
         ("who's macron", "French President Emmanuel Macron"),
+        # The sentence that says who they are comes before those that only mention them.
+        ("who's starmer", "British Prime Minister Keir Starmer"),
+        ("who is zelenskyy", "Ukrainian President Volodymyr Zelenskyy"),
         ("define coalition of the willing", "temporary international partnership"),
         ("what does coalition of the willing mean", "temporary international partnership"),
         ("what missiles", "5,000 air defence missiles"),

@@ -37,7 +37,9 @@ def test_postings_and_idf_come_from_the_collection(snapshot):
 
 
 def test_the_cue_is_read_from_the_question_as_spelled_out(snapshot):
-    assert read_query("whats a magma reservoir", snapshot).cue.search("A magma reservoir is hot")
+    assert read_query("whats a magma reservoir", snapshot).cue.pattern.search(
+        "A magma reservoir is hot"
+    )
     assert read_query("where is the park", snapshot).cue is None
 
 

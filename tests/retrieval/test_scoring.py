@@ -7,7 +7,7 @@ import hashlib
 import numpy as np
 import pytest
 
-from retrieval.cues import answer_type_pattern
+from retrieval.cues import answer_cue
 from retrieval.evidence import (
     question_signals,
     relevance_features,
@@ -77,7 +77,7 @@ def test_results_are_ordered_best_first_and_capped_at_candidates(snapshot):
 
 def test_a_when_question_prefers_the_sentence_with_a_date(snapshot):
     question = "When was the park first founded?"
-    assert answer_type_pattern(question) is not None
+    assert answer_cue(question) is not None
     assert "1872" in top_text(snapshot, question)
 
 
