@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench-qa bench-summaries bench-topics bench-refresh bench-ingest bench-scale clean
+.PHONY: setup demo test lint bench-qa bench-summaries bench-topics bench-refresh bench-ingest bench-scale bench-busy clean
 
 setup: $(STAMP)
 
@@ -46,6 +46,10 @@ bench-ingest: setup
 # Growth with collection size (10k and 100k sentences; ARGS="--sizes 1000000" for 1M).
 bench-scale: setup
 	nice -n 10 $(BIN)/python benchmarks/scale.py $(ARGS)
+
+# A question's encoding on a host whose cores other processes keep busy, by OpenMP wait policy.
+bench-busy: setup
+	$(BIN)/python benchmarks/busy_host.py $(ARGS)
 
 # .citebot holds the default index and the state database (votes, audit log).
 clean:

@@ -1,11 +1,20 @@
 """The Embedder's own logic (batches, order, progress, the query cache) over a stand-in model;
-the real all-MiniLM-L6-v2 is exercised by the integration and e2e tests."""
+the real all-MiniLM-L6-v2 is exercised by the integration and e2e tests; the last test checks
+how its OpenMP threads wait."""
 
 from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 
 from retrieval.embedder import Embedder
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 class CountingModel:
@@ -65,3 +74,21 @@ def test_a_repeated_question_is_not_embedded_again_and_the_cache_is_bounded():
 
 def test_the_model_is_not_loaded_until_first_needed():
     assert not Embedder().is_loaded
+
+
+def test_the_models_threads_sleep_while_they_wait_so_a_busy_host_does_not_stall_questions():
+    # Spinning OpenMP threads made each question's encoding 25 times slower with two other
+    # processes busy on 2 cores (benchmarks/busy_host.py). Both OpenMP runtimes (torch's and
+    # FAISS's) must have loaded with no spinning, as a process that uses the engine starts them.
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    code = "import retrieval.engine, torch; torch.ones(2) @ torch.ones(2)"
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**env, "OMP_DISPLAY_ENV": "VERBOSE"},
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    spin_counts = re.findall(r"GOMP_SPINCOUNT = '(\d+)'", run.stderr)
+    assert len(spin_counts) == 2 and set(spin_counts) == {"0"}, run.stderr[-2000:]
