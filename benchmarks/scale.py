@@ -204,9 +204,9 @@ def memory_breakdown(snapshot) -> dict[str, float]:
         parts[f"BM25 vocabulary ({name})"] = strings(vocab) + sys.getsizeof(vocab)
         spellings = lexical._spellings or {}
         parts[f"spellings map ({name})"] = strings(spellings) * 2 + sys.getsizeof(spellings)
-        variants = lexical._variants or {}
-        parts[f"typo map ({name})"] = sys.getsizeof(variants) + sum(
-            sys.getsizeof(k) + sys.getsizeof(v) for k, v in variants.items()
+        typos = lexical._typos
+        parts[f"typo map ({name}; mapped when saved)"] = (
+            typos.hashes.nbytes + typos.terms.nbytes if typos is not None else 0
         )
     return {name: round(size / mb, 1) for name, size in parts.items()}
 

@@ -14,6 +14,7 @@ import numpy as np
 from retrieval.lexical import LexicalIndex
 from retrieval.models import Chunk, Sentence
 from retrieval.nearest import NearestIndex
+from retrieval.phases import phase
 from retrieval.snapshot import LEXICAL_FOLDERS, Snapshot, passage_terms_text
 from retrieval.tables import CHUNK_COLUMNS, SENTENCE_COLUMNS, ChunkTable, SentenceTable
 from retrieval.vector_files import write_vectors
@@ -140,6 +141,9 @@ def merge_lexical(
         if folder is not None:
             merged.save(folder, spellings=attribute == "sentence_lexical")
             merged = LexicalIndex.load(folder)
+            if attribute == "sentence_lexical":  # questions are respelled against sentences
+                with phase("typo map: linked, or built from the merged vocabulary"):
+                    merged.save_typos(folder, previous=old)
         setattr(snapshot, attribute, merged)
 
 

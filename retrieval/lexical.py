@@ -31,6 +31,9 @@ from retrieval.tokens import (
     save_words,
     word_stream,
 )
+from retrieval.typos import FILES as TYPO_FILES
+from retrieval.typos import TypoMap, link_typo_map
+from retrieval.vector_files import maps_file
 
 # bm25s sets its own logger to DEBUG on import and logs every index build.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -51,7 +54,8 @@ class LexicalIndex:
         self._stemmer = Stemmer.Stemmer("english")
         self._size = len(texts)
         self._bm25 = bm25s.BM25()
-        self._variants: dict[str, set[str]] | None = None
+        self._typos: TypoMap | None = None
+        self._term_list: list[str] | None = None  # the vocabulary by id, for the typo map
         self._spellings: dict[str, str] | None = None
         self._streams: TokenStreams | None = None
         self.source: Path | None = None  # the folder it was loaded from, if it was
@@ -179,6 +183,7 @@ class LexicalIndex:
                 raise ValueError(f"the BM25 arrays in {directory} do not match")
             vocabulary = {t: i for t, i in index._bm25.vocab_dict.items() if t != ""}
             index._streams = TokenStreams.load(directory, vocabulary, index._size)
+            index._typos = TypoMap.load(directory)
         return index
 
     def _tokenize(self, texts: list[str]):
@@ -208,14 +213,11 @@ class LexicalIndex:
     def closest_term(self, term: str) -> str:
         """`term` if some text holds it; else the text term one edit away (a letter added,
         dropped, changed, or two swapped) that most texts hold; else `term`."""
-        vocabulary = self._bm25.vocab_dict if self._size else {}
+        vocabulary = self._vocabulary()
         if term in vocabulary or len(term) < MIN_TYPO_LENGTH or not vocabulary:
             return term
-        variants = self._typo_variants()
-        near = set()
-        for variant in _deletions(term) | {term}:
-            near.update(variants.get(variant, ()))
-        near = [t for t in near if _one_edit_apart(term, t)]
+        typos, terms = self._typo_map()
+        near = [t for t in (terms[i] for i in typos.candidates(term)) if _one_edit_apart(term, t)]
         if not near:
             return term
         return max(near, key=lambda t: (self._frequency(vocabulary[t]), t))
@@ -276,23 +278,39 @@ class LexicalIndex:
         return spellings
 
     def prepare_typos(self) -> None:
-        """Build the typo map now, so the first question with a typo does not wait for it."""
-        self._typo_variants()
+        """Ready the typo map now (built if it was not saved), so the first question with a
+        typo does not wait for it."""
+        self._typo_map()
 
-    def adopt_typos(self, other: LexicalIndex) -> None:
-        """Take `other`'s typo map when it was built over the same vocabulary."""
-        if other._variants is not None and self._size and other._size:
-            if self._bm25.vocab_dict.keys() == other._bm25.vocab_dict.keys():
-                self._variants = other._variants
+    def save_typos(self, directory: Path, previous: LexicalIndex | None = None) -> None:
+        """Write the typo map into `directory`, where `load` maps it from, and use it from
+        there: the files of `previous` (a loaded index) linked when its vocabulary is this
+        one's, else the map built. Called on an index loaded from `directory`, the map is
+        built beside mapped BM25 arrays, not beside a score matrix being made."""
+        if self._typos is not None and maps_file(self._typos.hashes, directory / TYPO_FILES[0]):
+            return  # already there
+        same = previous is not None and self._vocabulary() == previous._vocabulary()
+        if not (same and previous.source and link_typo_map(previous.source, directory)):
+            typos = self._typos or (previous._typos if same else None)
+            (typos or TypoMap.build(self._terms_by_id())).save(directory)
+        self._typos = TypoMap.load(directory)
 
-    def _typo_variants(self) -> dict[str, set[str]]:
-        if self._variants is None:  # built whole, then published: threads may race here
-            variants: dict[str, set[str]] = {}
-            for known in self._bm25.vocab_dict if self._size else ():
-                for variant in _deletions(known) | {known}:
-                    variants.setdefault(variant, set()).add(known)
-            self._variants = variants
-        return self._variants
+    def _typo_map(self) -> tuple[TypoMap, list[str]]:
+        # Each built whole, then published: threads may race here.
+        if self._typos is None:
+            self._typos = TypoMap.build(self._terms_by_id())
+        return self._typos, self._terms_by_id()
+
+    def _vocabulary(self) -> dict[str, int]:
+        return self._bm25.vocab_dict if self._size else {}
+
+    def _terms_by_id(self) -> list[str]:
+        if self._term_list is None:
+            terms = [""] * len(self._vocabulary())
+            for term, i in self._vocabulary().items():
+                terms[i] = term
+            self._term_list = terms
+        return self._term_list
 
     def _frequency(self, term_id: int) -> int:
         indptr = self._bm25.scores["indptr"]
@@ -344,10 +362,6 @@ def fold(text: str) -> str:
     if text.isascii():
         return text
     return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
-
-
-def _deletions(term: str) -> set[str]:
-    return {term[:i] + term[i + 1 :] for i in range(len(term))}
 
 
 def _one_edit_apart(a: str, b: str) -> bool:

@@ -9,10 +9,15 @@ index_dir/
                           indexes with their spellings maps and token streams (terms.npy,
                           term-starts.npy; words.npy, word-starts.npy, words.json for
                           sentences: what a refresh merges instead of re-tokenising) in
-                          lexical-chunks/ and lexical-sentences/ (format 2; format 1 kept its
-                          vectors in chunks.faiss and sentences.faiss, and BM25 is built on
-                          its load; a format 2 index written before the token streams loads,
-                          and its next refresh tokenises every text once)
+                          lexical-chunks/ and lexical-sentences/, the latter with the typo map
+                          (typo-hashes.npy: the hash of every term and of each of its
+                          one-letter deletions, sorted; typo-terms.npy: each one's term id;
+                          mapped on load, linked by a refresh that keeps the vocabulary)
+                          (format 2; format 1 kept its vectors in chunks.faiss and
+                          sentences.faiss, and BM25 is built on its load; a format 2 index
+                          written before the token streams loads, and its next refresh
+                          tokenises every text once; one written before the typo map builds
+                          it in memory when it starts serving)
   .build-<id>/            a snapshot being written (removed if a build was interrupted)
 """
 
@@ -115,7 +120,7 @@ class Snapshot:
         """This snapshot reading its arrays from the files it was just written to (`path`):
         vectors, sentence table and BM25 mapped read-only instead of held in memory, the IVF
         indexes mapped too until `ivf_in_memory` (once the previous snapshot has let go of
-        its own). The built typo maps are kept (the vocabularies are the same)."""
+        its own), the typo map as saved."""
         for name in ("chunk", "sentence"):
             index = _nearest(path, name, legacy=False, mapped=True)
             setattr(self, f"{name}_index", index)
@@ -124,11 +129,7 @@ class Snapshot:
             self.documents, np.load(path / "sentences.npy", mmap_mode="r")
         )
         for attribute, folder in LEXICAL_FOLDERS.items():
-            built = self.__dict__.get(attribute)
-            loaded = LexicalIndex.load(path / folder)
-            if built is not None:
-                loaded.adopt_typos(built)
-            setattr(self, attribute, loaded)
+            setattr(self, attribute, LexicalIndex.load(path / folder))
         return self
 
     def ivf_in_memory(self) -> None:
@@ -217,6 +218,9 @@ def write_snapshot(index_dir: Path, snapshot: Snapshot, build: Path | None = Non
             with phase(f"BM25 save ({folder})"):
                 # Only sentences respell questions: the passages' spellings map is never read.
                 lexical.save(build / folder, spellings=attribute == "sentence_lexical")
+            if attribute == "sentence_lexical":
+                with phase("typo map save"):
+                    lexical.save_typos(build / folder)
         with phase("fsync and checksums"):
             sums = _checksums(build)  # once: hashing every file is a pass over the whole index
             for name in sums:

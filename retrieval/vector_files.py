@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import mmap
 import os
+import shutil
 import weakref
 from pathlib import Path
 
@@ -90,6 +91,15 @@ def same_file(path: Path | str | None, target: Path) -> bool:
 def maps_file(array: np.ndarray, target: Path) -> bool:
     """Whether `array` is a memory map of the file `target`."""
     return isinstance(array, np.memmap) and same_file(getattr(array, "filename", None), target)
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """Put the file `source` (a previous snapshot's: never written again) at `target` as a hard
+    link, or as a copy where the file system cannot link it."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
 def copy_unmapped(array: np.ndarray, out: np.ndarray) -> None:
