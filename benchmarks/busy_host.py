@@ -1,25 +1,29 @@
 """How long a question's encoding takes on a busy host, by OpenMP wait policy.
 
 The model runs on torch's OpenMP threads (two on a 2-core machine). When they spin at each
-barrier waiting for one another (libgomp's default) and another process holds a core, a
-waiting thread burns its time slice while the one it waits for is not running, and a
-question's encoding goes from milliseconds to most of a second. `retrieval/__init__.py` sets
-OMP_WAIT_POLICY=PASSIVE (unless the environment sets it): waiting threads sleep instead.
+barrier waiting for one another (libgomp's default) while another process holds a core, a
+waiting thread burns its time slice while the one it waits for is not running. Worst is
+another process doing the same, such as `citebot index` embedding documents beside a running
+bot: a question's encoding goes from milliseconds to most of a second. `retrieval/__init__.py`
+sets OMP_WAIT_POLICY=PASSIVE (unless the environment sets it): waiting threads sleep instead.
 
-    python benchmarks/busy_host.py [--busy 2] [--questions 50]
+    python benchmarks/busy_host.py [--questions 50]
 
-prints the encoding time per question (p50 / p95) idle and with `--busy` processes spinning,
-for the default policy and for PASSIVE, each in a fresh process.
+prints the encoding time per question (p50 / p95) with the host idle, beside another process
+embedding documents (with the same policy, as a second Citebot process would have), and beside
+two processes spinning in plain Python; for the default policy, for PASSIVE, and for two short
+spins before sleeping (GOMP_SPINCOUNT), each in fresh processes. Runs vary: the default's
+figures under load swing by ten times between runs, the others' much less.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -43,14 +47,43 @@ print(json.dumps([statistics.median(times), times[int(0.95 * (len(times) - 1))]]
 """
 
 
-def spin() -> None:
-    while True:
-        pass
+# Another process embedding documents without end, as `citebot index` does.
+EMBEDDER = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from retrieval.embedder import Embedder
+texts = [f"Passage {i} of a long document, with enough words to make a batch." for i in range(64)]
+embedder = Embedder()
+while True:
+    embedder.encode(texts)
+"""
+SPINNER = "while True: pass"
 
 
-def encoding_ms(policy: str, questions: list[str]) -> tuple[float, float]:
-    # "" reaches OpenMP as an unknown value, which it ignores: its default policy.
-    env = {**os.environ, "OMP_WAIT_POLICY": policy}
+# "" reaches OpenMP as an unknown value, which it ignores: its default policy.
+POLICIES = {
+    "libgomp default": {"OMP_WAIT_POLICY": ""},
+    "OMP_WAIT_POLICY=PASSIVE": {"OMP_WAIT_POLICY": "PASSIVE"},
+    "GOMP_SPINCOUNT=1000": {"OMP_WAIT_POLICY": "", "GOMP_SPINCOUNT": "1000"},
+    "GOMP_SPINCOUNT=10000": {"OMP_WAIT_POLICY": "", "GOMP_SPINCOUNT": "10000"},
+}
+
+
+def start_load(kind: str, policy: dict[str, str]) -> list[subprocess.Popen]:
+    env = {**os.environ, **policy}
+    code, count = {"idle": ("", 0), "embedding": (EMBEDDER, 1), "spinning": (SPINNER, 2)}[kind]
+    started = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(REPO)], env=env, stderr=subprocess.DEVNULL
+        )
+        for _ in range(count)
+    ]
+    time.sleep(8 if kind == "embedding" else 1)  # its model loaded, its loop running
+    return started
+
+
+def encoding_ms(policy: dict[str, str], questions: list[str]) -> tuple[float, float]:
+    env = {**os.environ, **policy}
     out = subprocess.run(
         [sys.executable, "-c", PROBE, str(REPO), json.dumps(questions)],
         env=env,
@@ -64,7 +97,6 @@ def encoding_ms(policy: str, questions: list[str]) -> tuple[float, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--busy", type=int, default=os.cpu_count() or 2, help="spinning processes")
     parser.add_argument("--questions", type=int, default=50)
     parser.add_argument("--data", type=Path, default=QUESTIONS)
     args = parser.parse_args(argv)
@@ -75,18 +107,23 @@ def main(argv: list[str] | None = None) -> int:
         f"Encoding one question, ms (p50 / p95), {len(questions)} questions, "
         f"{os.cpu_count()} cores\n"
     )
-    print("| host | libgomp default | OMP_WAIT_POLICY=PASSIVE |")
-    print("| --- | ---: | ---: |")
-    for busy in (0, args.busy):
-        spinners = [multiprocessing.Process(target=spin, daemon=True) for _ in range(busy)]
-        for process in spinners:
-            process.start()
-        try:
-            cells = [encoding_ms(policy, questions) for policy in ("", "PASSIVE")]
-        finally:
-            for process in spinners:
-                process.terminate()
-        label = "idle" if not busy else f"{busy} other processes busy"
+    print("| host | " + " | ".join(POLICIES) + " |")
+    print("| --- |" + " ---: |" * len(POLICIES))
+    labels = {
+        "idle": "idle",
+        "embedding": "another process embedding documents",
+        "spinning": "2 processes spinning in Python",
+    }
+    for kind, label in labels.items():
+        cells = []
+        for policy in POLICIES.values():
+            load = start_load(kind, policy)
+            try:
+                cells.append(encoding_ms(policy, questions))
+            finally:
+                for process in load:
+                    process.kill()
+                    process.wait()
         print(f"| {label} | " + " | ".join(f"{a:.1f} / {b:.1f}" for a, b in cells) + " |")
     return 0
 
