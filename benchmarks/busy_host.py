@@ -1,11 +1,11 @@
 """How long a question's encoding takes on a busy host, by OpenMP wait policy.
 
-The model runs on torch's OpenMP threads (two on a 2-core machine). When they spin at each
-barrier waiting for one another (libgomp's default) while another process holds a core, a
-waiting thread burns its time slice while the one it waits for is not running. Worst is
-another process doing the same, such as `citebot index` embedding documents beside a running
-bot: a question's encoding goes from milliseconds to most of a second. `retrieval/__init__.py`
-sets OMP_WAIT_POLICY=PASSIVE (unless the environment sets it): waiting threads sleep instead.
+The model runs on torch's OpenMP threads (two on a 2-core machine). When they spin long at
+each barrier waiting for one another (libgomp's default: 300,000 turns, about 3 ms) while
+another process holds a core, a waiting thread burns its time slice while the one it waits
+for is not running, and a question's encoding can go from milliseconds to half a second.
+`retrieval/__init__.py` sets GOMP_SPINCOUNT=10000 (unless the environment sets a policy or a
+count): a short spin, then sleep.
 
     python benchmarks/busy_host.py [--questions 50]
 

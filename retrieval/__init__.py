@@ -2,11 +2,14 @@
 
 import os
 
-# The OpenMP threads the model and FAISS run on sleep while they wait for one another instead
-# of spinning (libgomp's default). With another process busy on the host (`citebot index`
-# embedding documents beside the bot, another bot), spinning threads wait out each other's
-# time slices: a question's encoding took 42 to 480 ms (p95 up to 500 ms) against 21 to 27 ms
-# sleeping, on 2 cores; idle, sleeping costs 3 to 7 ms (`python benchmarks/busy_host.py`).
+# The OpenMP threads the model and FAISS run on spin for a while when they wait for one
+# another, then sleep. libgomp's default spin (300,000 turns, about 3 ms) is long enough that
+# beside another busy process (`citebot index` embedding documents next to the bot, another
+# bot) waiting threads burn each other's time slices: a question's encoding took 42 to 490 ms
+# instead of about 20 on 2 cores. 10,000 turns keep an idle host's speed and cut that to 41 to
+# 65 ms; not spinning at all (OMP_WAIT_POLICY=PASSIVE) does better under load (21 to 46 ms) but
+# made an idle answer 10 ms slower (`python benchmarks/busy_host.py`, README "On a busy host").
 # OpenMP reads this once, when it loads, so it is set before any module of the engine imports
-# FAISS or the model; the environment can override it.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# FAISS or the model; a policy or spin count set in the environment is left as it is.
+if "OMP_WAIT_POLICY" not in os.environ:
+    os.environ.setdefault("GOMP_SPINCOUNT", "10000")

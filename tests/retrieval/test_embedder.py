@@ -76,11 +76,11 @@ def test_the_model_is_not_loaded_until_first_needed():
     assert not Embedder().is_loaded
 
 
-def test_the_models_threads_sleep_while_they_wait_so_a_busy_host_does_not_stall_questions():
-    # Spinning OpenMP threads made each question's encoding 25 times slower with two other
-    # processes busy on 2 cores (benchmarks/busy_host.py). Both OpenMP runtimes (torch's and
-    # FAISS's) must have loaded with no spinning, as a process that uses the engine starts them.
-    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+def test_the_models_threads_spin_briefly_so_a_busy_host_does_not_stall_questions():
+    # With libgomp's default spin (300,000 turns) a question's encoding took up to 490 ms beside
+    # another busy process on 2 cores (benchmarks/busy_host.py). Both OpenMP runtimes (torch's
+    # and FAISS's) must load with the short spin, as a process that uses the engine starts them.
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
     code = "import retrieval.engine, torch; torch.ones(2) @ torch.ones(2)"
     run = subprocess.run(
         [sys.executable, "-c", code],
@@ -91,4 +91,4 @@ def test_the_models_threads_sleep_while_they_wait_so_a_busy_host_does_not_stall_
         check=True,
     )
     spin_counts = re.findall(r"GOMP_SPINCOUNT = '(\d+)'", run.stderr)
-    assert len(spin_counts) == 2 and set(spin_counts) == {"0"}, run.stderr[-2000:]
+    assert spin_counts == ["10000", "10000"], run.stderr[-2000:]
