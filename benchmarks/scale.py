@@ -224,15 +224,20 @@ def timed(action) -> float:
     return time.perf_counter() - began
 
 
+def settings_for(work: Path) -> Settings:
+    """The settings of the collection in `work`: its docs/, index/ and state database."""
+    return Settings().replace(
+        documents={"dir": work / "docs", "max_documents": 10_000_000},
+        index={"dir": work / "index", "state_db": work / "state.sqlite3"},
+    )
+
+
 def measure(size: int, real: bool, asked: int, build_only: bool = False) -> dict:
     """Everything for one size, from a built index (`build_only` builds it)."""
     work = WORK / f"{size}{'-real' if real else ''}"
-    docs, index = work / "docs", work / "index"
+    docs = work / "docs"
     files = make_collection(size, docs)
-    settings = Settings().replace(
-        documents={"dir": docs, "max_documents": 10_000_000},
-        index={"dir": index, "state_db": work / "state.sqlite3"},
-    )
+    settings = settings_for(work)
     embedder = Embedder() if real else HashedWordsEmbedder()
     embedder.warm_up()
     if build_only:

@@ -25,11 +25,7 @@ FIELDS = ("Rss", "Pss", "Shared_Clean", "Shared_Dirty", "Private_Clean", "Privat
 
 def serve(size: int, asked: int) -> None:
     """A child: load, ask, say so, and hold the snapshot until stdin closes."""
-    work = scale.WORK / str(size)
-    settings = scale.Settings().replace(
-        documents={"dir": work / "docs", "max_documents": 10_000_000},
-        index={"dir": work / "index", "state_db": work / "state.sqlite3"},
-    )
+    settings = scale.settings_for(scale.WORK / str(size))
     engine = scale.Engine(settings, embedder=scale.HashedWordsEmbedder())
     engine.load(rebuild=False)
     for question in [scale.TYPO_QUESTION, *scale.questions(asked)]:

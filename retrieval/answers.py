@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+import numpy as np
+
+from retrieval.evidence import answer_type_cue
 from retrieval.models import Answer, Quote
 from retrieval.query import Query
 from retrieval.scoring import RankedSentence
@@ -81,7 +84,7 @@ def _answering_first(
     group is kept."""
     if query.cue is None or not query.cue.decisive:
         return ranked
-    says = [bool(query.cue.pattern.search(snapshot.sentences[i.row].text)) for i in ranked]
+    says = answer_type_cue(snapshot, query, np.array([item.row for item in ranked])) > 0
     return [i for i, s in zip(ranked, says) if s] + [i for i, s in zip(ranked, says) if not s]
 
 
