@@ -190,10 +190,6 @@ def _read_inside(
     """The document at `path`, stamped with the stat taken before reading it: a file changed
     while it is read then looks changed to the next refresh too. `known` itself is returned,
     unread, when the stat matches its stamp."""
-    # Checked again just before reading, so a file swapped for a link since the walk is caught.
-    problem = outside_reason(root, path)
-    if problem:
-        raise ValueError(problem)
     info = path.stat()
     if not stat.S_ISREG(info.st_mode):
         raise ValueError("not a regular file")
@@ -204,7 +200,12 @@ def _read_inside(
         )
     stamp = file_stamp(info, declared)
     if known is not None and known.stamp and list(known.stamp) == list(stamp):
-        return known
+        return known  # nothing is read, so nothing can be read from outside `root`
+    # Checked again just before reading, so a file swapped for a link since the walk is caught
+    # (only here: resolving every unchanged file's path was 4 s of a refresh of 35,000 files).
+    problem = outside_reason(root, path)
+    if problem:
+        raise ValueError(problem)
     return replace(read_document(path, doc_id), stamp=stamp)
 
 

@@ -3,6 +3,7 @@ import os
 
 import pytest
 
+from retrieval import documents as documents_module
 from retrieval.documents import Declared, Skipped, load_documents, unchanged_files
 from retrieval.errors import DocumentLimit
 from tests.conftest import SEED_ID, SEEDS
@@ -134,6 +135,21 @@ def test_more_documents_than_the_limit_refuses_before_reading_any(tmp_path):
         DocumentLimit, match="holds 4 documents, more than documents.max_documents = 3"
     ):
         load_documents(tmp_path, max_documents=3)
+
+
+def test_a_file_swapped_for_a_link_outside_after_the_walk_is_not_read(tmp_path, monkeypatch):
+    docs, outside = tmp_path / "docs", tmp_path / "outside"
+    docs.mkdir()
+    outside.mkdir()
+    (outside / "secret.md").write_text("root:x:0:0:root:/root:/bin/bash\n")
+    (docs / "notes.md").write_text("# Notes\n\nInside the folder.\n")
+    listed = documents_module.find_document_files(docs)  # the walk sees a plain file
+    (known,), _ = load_documents(docs)
+    (docs / "notes.md").unlink()
+    (docs / "notes.md").symlink_to(outside / "secret.md")  # then it becomes a link out
+    monkeypatch.setattr(documents_module, "find_document_files", lambda root: listed)
+    documents, skipped = load_documents(docs, known={"notes.md": known})
+    assert documents == [] and "outside the documents dir" in skipped[0].reason
 
 
 def test_files_as_indexed_need_no_reading_until_a_name_size_time_or_title_changes(tmp_path):
