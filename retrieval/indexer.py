@@ -165,6 +165,7 @@ def build_snapshot(
 
     pieces: list[Piece] = []
     indexed_at: dict[str, str] = {}
+    text_places: dict[str, tuple[Path, int, int]] = {}
     kept: list[Document] = []
     too_large: list[Skipped] = []
     with phase("split changed documents, gather unchanged rows"):
@@ -179,6 +180,8 @@ def build_snapshot(
                 if not (pieces and pieces[-1].extend(piece)):
                     pieces.append(piece)
                 indexed_at[document.id] = reusable.manifest["documents"][document.id]["indexed_at"]
+                if document.id in reusable.text_places:  # its text is not written again
+                    text_places[document.id] = reusable.text_places[document.id]
                 kept.append(document)
                 continue
             doc_chunks, doc_sentences = split_document(
@@ -278,6 +281,7 @@ def build_snapshot(
         chunk_index=chunk_index,
         sentence_index=sentence_index,
         approximate_above=approximate_above,
+        text_places=text_places,
     )
     if reusable is not None:
         with phase("BM25 merged from the previous snapshot's token streams"):

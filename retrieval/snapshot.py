@@ -2,7 +2,11 @@
 
 index_dir/
   CURRENT                 name of the live snapshot (replaced atomically)
-  snap-<time>-<id>/       manifest.json, documents.json, chunks.json, sentences.npy (the
+  snap-<time>-<id>/       manifest.json, documents.json (each document but its text: that is
+                          in a pack, texts-<id>.txt, at the byte range its row gives; a
+                          refresh links the packs that are still mostly in use and writes
+                          only the new texts into a new one), chunk-ids.json and chunks.npy
+                          (the passage table), sentences.npy (the
                           sentence table, memory-mapped on load), chunk-vectors.npy,
                           sentence-vectors.npy (memory-mapped on load), chunks.ivf,
                           sentences.ivf (past [index] approximate_above only), and the BM25
@@ -13,7 +17,8 @@ index_dir/
                           (typo-hashes.npy: the hash of every term and of each of its
                           one-letter deletions, sorted; typo-terms.npy: each one's term id;
                           mapped on load, linked by a refresh that keeps the vocabulary)
-                          (format 2; format 1 kept its vectors in chunks.faiss and
+                          (format 3; formats 1 and 2 kept the texts in documents.json and
+                          the passages in chunks.json; format 1 kept its vectors in chunks.faiss and
                           sentences.faiss, and BM25 is built on its load; a format 2 index
                           written before the token streams loads, and its next refresh
                           tokenises every text once; one written before the typo map builds
@@ -26,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import mmap
 import os
 import shutil
 import uuid
@@ -45,12 +51,12 @@ from retrieval.nearest import APPROXIMATE_ABOVE, NearestIndex
 from retrieval.phases import phase
 from retrieval.places import section_of
 from retrieval.tables import ChunkTable, SentenceTable
-from retrieval.vector_files import map_vectors, maps_file, same_file
+from retrieval.vector_files import link_or_copy, map_vectors, maps_file, same_file
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2
-READABLE_FORMATS = (1, 2)  # format 1 lacks the saved BM25 indexes: they are built on load
+FORMAT = 3
+READABLE_FORMATS = (1, 2, 3)  # format 1 lacks the saved BM25 indexes: they are built on load
 POINTER = "CURRENT"
 _FILES = {
     1: ("documents.json", "chunks.json", "sentences.npy", "chunks.faiss", "sentences.faiss"),
@@ -61,7 +67,17 @@ _FILES = {
         "chunk-vectors.npy",
         "sentence-vectors.npy",
     ),
+    3: (
+        "documents.json",
+        "chunk-ids.json",
+        "chunks.npy",
+        "sentences.npy",
+        "chunk-vectors.npy",
+        "sentence-vectors.npy",
+    ),
 }
+# At most this many text packs: past it the smallest are written again into the new one.
+TEXT_PACKS = 8
 LEXICAL_FOLDERS = {"chunk_lexical": "lexical-chunks", "sentence_lexical": "lexical-sentences"}
 
 
@@ -80,6 +96,9 @@ class Snapshot:
     chunk_index: NearestIndex | None = None
     sentence_index: NearestIndex | None = None
     approximate_above: int = APPROXIMATE_ABOVE
+    # Where each document's text is on disk (pack file, byte start, byte end), when it is: a
+    # refresh links those packs rather than writing every text again.
+    text_places: dict[str, tuple[Path, int, int]] = field(default_factory=dict)
     # Derived at construction: row numbers tying sentences to chunks and documents.
     doc_rows: dict[str, int] = field(init=False)
     sentence_chunk: np.ndarray = field(init=False)
@@ -193,10 +212,13 @@ def write_snapshot(index_dir: Path, snapshot: Snapshot, build: Path | None = Non
     build = build or new_build(index_dir)
     try:
         with phase("write text tables"):
-            _write_json(build / "documents.json", [_document_row(d) for d in snapshot.documents])
-            _write_json(build / "chunks.json", [_chunk_row(c) for c in snapshot.chunks])
-            with open(build / "sentences.npy", "wb") as handle:
-                np.save(handle, np.asarray(snapshot.sentences.rows, dtype=np.int64))
+            places = _write_texts(build, snapshot)
+            rows = [_document_row(d, places[d.id]) for d in snapshot.documents]
+            _write_json(build / "documents.json", rows)
+            _write_json(build / "chunk-ids.json", list(snapshot.chunks.ids))
+            for name, table in (("chunks", snapshot.chunks), ("sentences", snapshot.sentences)):
+                with open(build / f"{name}.npy", "wb") as handle:
+                    np.save(handle, np.asarray(table.rows, dtype=np.int64))
         # The vectors once, as arrays a load maps into memory (shared by processes serving it).
         with phase("write vectors and IVF"):
             for name, index in (
@@ -237,8 +259,46 @@ def write_snapshot(index_dir: Path, snapshot: Snapshot, build: Path | None = Non
         shutil.rmtree(build, ignore_errors=True)
         raise
     snapshot.manifest, snapshot.path = manifest, final
+    snapshot.text_places = {doc: (final / name, a, b) for doc, (name, a, b) in places.items()}
     remove_stale(index_dir, keep=final.name)
     return final
+
+
+def _write_texts(build: Path, snapshot: Snapshot) -> dict[str, tuple[str, int, int]]:
+    """Each document's text as (pack name, byte start, byte end) in `build`. A text already in
+    a pack of the previous snapshot stays there, the pack linked, not written again; the others
+    go into one new pack. A pack less than half in use, or past the TEXT_PACKS - 1 most used,
+    is not linked: its texts still in use are written again. Packs then never hold more than
+    twice the texts in use, in at most TEXT_PACKS files."""
+    in_use: dict[Path, int] = {}
+    for pack, start, end in snapshot.text_places.values():
+        in_use[pack] = in_use.get(pack, 0) + end - start
+    worth = [pack for pack, used in in_use.items() if 2 * used >= _size(pack)]
+    kept = set(sorted(worth, key=in_use.__getitem__, reverse=True)[: TEXT_PACKS - 1])
+    for pack in kept:
+        link_or_copy(pack, build / pack.name)
+    name = f"texts-{uuid.uuid4().hex[:12]}.txt"
+    places = {}
+    with open(build / name, "wb") as out:
+        for document in snapshot.documents:
+            place = snapshot.text_places.get(document.id)
+            if place and place[0] in kept:
+                places[document.id] = (place[0].name, place[1], place[2])
+                continue
+            data = document.text.encode("utf-8")
+            places[document.id] = (name, out.tell(), out.tell() + len(data))
+            out.write(data)
+        written = out.tell()
+    if not written:  # every text is in a linked pack
+        (build / name).unlink()
+    return places
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # gone (e.g. a snapshot removed by another process): written again
+        return -1
 
 
 def current_snapshot_path(index_dir: Path) -> Path | None:
@@ -271,14 +331,21 @@ def read_snapshot(path: Path, manifest: dict | None = None) -> Snapshot:
     actual = _checksums(path)
     required = [*_FILES[manifest["format"]], *expected]
     damaged = [name for name in required if expected.get(name) != actual.get(name)]
-    if manifest.get("format") == FORMAT and not any(n.startswith("lexical-") for n in expected):
+    if manifest["format"] >= 2 and not any(n.startswith("lexical-") for n in expected):
         damaged.append("lexical-*")
     if damaged:
         raise CorruptIndex(f"index files fail their checksums: {', '.join(damaged)} in {path}")
     try:
-        documents = [_document(row) for row in _read_json(path / "documents.json")]
+        documents, text_places = _read_documents(path, _read_json(path / "documents.json"))
         doc_rows = {d.id: row for row, d in enumerate(documents)}
-        chunks = _chunk_table(documents, doc_rows, _read_json(path / "chunks.json"))
+        if manifest["format"] >= 3:
+            chunks = ChunkTable(
+                documents,
+                _read_json(path / "chunk-ids.json"),
+                np.load(path / "chunks.npy", mmap_mode="r"),
+            )
+        else:
+            chunks = _chunk_table(documents, doc_rows, _read_json(path / "chunks.json"))
         # Mapped, not read: processes serving this snapshot share its pages.
         sentences = SentenceTable(documents, np.load(path / "sentences.npy", mmap_mode="r"))
         legacy = manifest["format"] == 1
@@ -298,6 +365,7 @@ def read_snapshot(path: Path, manifest: dict | None = None) -> Snapshot:
             path=path,
             chunk_index=chunk_index,
             sentence_index=sentence_index,
+            text_places=text_places,
         )
         for attribute, folder in LEXICAL_FOLDERS.items():
             if (path / folder).is_dir():
@@ -366,19 +434,53 @@ def _vectors(index: faiss.Index) -> np.ndarray:
     return index.reconstruct_n(0, index.ntotal)
 
 
-def _document_row(d: Document) -> dict:
+def _document_row(d: Document, text_at: tuple[str, int, int]) -> dict:
     return {
         "id": d.id,
         "title": d.title,
         "source_url": d.source_url,
         "date": d.date,
-        "text": d.text,
+        "text_at": list(text_at),
         "sha256": d.sha256,
         "has_title": d.has_title,
         "reader": d.reader,
         "places": [[p.start, p.end, p.page, list(p.section), p.anchor] for p in d.places],
         "blocks": [[b.start, b.end, b.kind] for b in d.blocks],
     }
+
+
+def _read_documents(path: Path, rows: list[dict]) -> tuple[list[Document], dict]:
+    """The documents of a snapshot's documents.json, each text read from its pack (format 3)
+    or from its row (formats 1 and 2), and where each text is on disk."""
+    packs: dict[str, mmap.mmap | bytes] = {}
+    places = {}
+    try:
+        for row in rows:
+            if "text_at" not in row:
+                continue
+            name, start, end = row.pop("text_at")
+            if name not in packs:
+                if "/" in name or not name.startswith("texts-"):
+                    raise ValueError(f"a document's text is in {name!r}, not a text pack")
+                packs[name] = _mapped(path / name)
+            if not 0 <= start <= end <= len(packs[name]):
+                raise ValueError(f"{row.get('id')!r} is not where its row says in {name}")
+            row["text"] = packs[name][start:end].decode("utf-8")
+            places[row["id"]] = (path / name, start, end)
+        return [_document(row) for row in rows], places
+    finally:
+        for pack in packs.values():
+            if isinstance(pack, mmap.mmap):
+                pack.close()
+
+
+def _mapped(path: Path) -> mmap.mmap | bytes:
+    """The file at `path`, mapped read-only (read, not copied: a million sentences' texts are
+    137 MB), or b"" when it is empty (which cannot be mapped)."""
+    with open(path, "rb") as handle:
+        if not os.fstat(handle.fileno()).st_size:
+            return b""
+        return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
 
 
 def _document(row: dict) -> Document:
@@ -397,17 +499,6 @@ def _chunk_table(documents: list[Document], doc_rows: dict[str, int], rows: list
         dtype=np.int64,
     )
     return ChunkTable(documents, ids, columns)
-
-
-def _chunk_row(c: Chunk) -> dict:
-    return {
-        "id": c.id,
-        "doc_id": c.doc_id,
-        "ordinal": c.ordinal,
-        "paragraph": c.paragraph,
-        "start": c.start,
-        "end": c.end,
-    }
 
 
 def _write_json(path: Path, value) -> None:

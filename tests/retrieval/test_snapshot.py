@@ -108,12 +108,37 @@ def test_a_damaged_or_missing_bm25_file_is_refused_and_rebuilt(tmp_path, docs, d
     assert "Cats purr when happy." in engine.ask("what do cats do when happy?").quotes[0].text
 
 
+def as_format_2(folder) -> None:
+    """Rewrite a snapshot's text tables as formats 1 and 2 wrote them: each text in its row of
+    documents.json (no packs), the passages as rows of chunks.json."""
+    from retrieval.snapshot import _checksums
+
+    rows = json.loads((folder / "documents.json").read_text())
+    for row in rows:
+        name, start, end = row.pop("text_at")
+        row["text"] = (folder / name).read_bytes()[start:end].decode("utf-8")
+    ids = json.loads((folder / "chunk-ids.json").read_text())
+    columns = np.load(folder / "chunks.npy").tolist()
+    chunks = [
+        {"id": i, "doc_id": rows[doc]["id"], "ordinal": o, "paragraph": p, "start": a, "end": b}
+        for i, (doc, o, p, a, b) in zip(ids, columns)
+    ]
+    (folder / "documents.json").write_text(json.dumps(rows))
+    (folder / "chunks.json").write_text(json.dumps(chunks))
+    for name in ("chunk-ids.json", "chunks.npy", *(p.name for p in folder.glob("texts-*"))):
+        (folder / name).unlink()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest.update(format=2, files=_checksums(folder))
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
 def as_format_1(folder) -> None:
     """Rewrite a snapshot as format 1 wrote it: vectors in FAISS files, no saved BM25."""
     import faiss
 
     from retrieval.snapshot import _checksums
 
+    as_format_2(folder)
     for name in ("chunk", "sentence"):
         vectors = np.load(folder / f"{name}-vectors.npy")
         index = faiss.IndexFlatIP(vectors.shape[1])
@@ -135,7 +160,7 @@ def test_a_format_1_snapshot_still_loads_and_answers_without_embedding(tmp_path,
     assert engine.load(rebuild=False) is None and embedder.encoded == []
     assert "Cats purr when happy." in engine.ask("what do cats do when happy?").quotes[0].text
     (docs / "birds.md").write_text("# Birds\n\nBirds sing at dawn.\n")
-    report = engine.refresh()  # the next snapshot is written as format 2, re-using the vectors
+    report = engine.refresh()  # the next snapshot is written as format 3, re-using the vectors
     assert report.embedded == 2 and not report.full_rebuild
     assert (current_snapshot_path(tmp_path / "index") / "sentence-vectors.npy").is_file()
 
