@@ -259,7 +259,8 @@ def write_snapshot(index_dir: Path, snapshot: Snapshot, build: Path | None = Non
         shutil.rmtree(build, ignore_errors=True)
         raise
     snapshot.manifest, snapshot.path = manifest, final
-    snapshot.text_places = {doc: (final / name, a, b) for doc, (name, a, b) in places.items()}
+    files = {name: final / name for name, _, _ in places.values()}
+    snapshot.text_places = {doc: (files[name], a, b) for doc, (name, a, b) in places.items()}
     remove_stale(index_dir, keep=final.name)
     return final
 
@@ -453,6 +454,7 @@ def _read_documents(path: Path, rows: list[dict]) -> tuple[list[Document], dict]
     """The documents of a snapshot's documents.json, each text read from its pack (format 3)
     or from its row (formats 1 and 2), and where each text is on disk."""
     packs: dict[str, mmap.mmap | bytes] = {}
+    files: dict[str, Path] = {}  # one Path per pack, not one per document
     places = {}
     try:
         for row in rows:
@@ -462,11 +464,12 @@ def _read_documents(path: Path, rows: list[dict]) -> tuple[list[Document], dict]
             if name not in packs:
                 if "/" in name or not name.startswith("texts-"):
                     raise ValueError(f"a document's text is in {name!r}, not a text pack")
-                packs[name] = _mapped(path / name)
+                files[name] = path / name
+                packs[name] = _mapped(files[name])
             if not 0 <= start <= end <= len(packs[name]):
                 raise ValueError(f"{row.get('id')!r} is not where its row says in {name}")
             row["text"] = packs[name][start:end].decode("utf-8")
-            places[row["id"]] = (path / name, start, end)
+            places[row["id"]] = (files[name], start, end)
         return [_document(row) for row in rows], places
     finally:
         for pack in packs.values():
