@@ -86,9 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings(args.config).replace(
         documents={"dir": str(args.data / "corpus")}, index={"dir": str(args.index_dir)}
     )
-    embedder = Embedder(
-        settings.model.name, batch_size=settings.model.batch_size, cache_size=100_000
-    )
+    embedder = Embedder.configured(settings.model, cache_size=100_000)
     engine = Engine(settings, embedder=embedder)
     engine.load()
     kinds = build_collections(

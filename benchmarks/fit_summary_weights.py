@@ -178,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     settings = load_settings(REPO / "config" / "citebot.toml")
-    embedder = Embedder(settings.model.name, batch_size=settings.model.batch_size)
+    embedder = Embedder.configured(settings.model)
     digest = embedder.identity.digest
     rouge = Rouge()
     train = [

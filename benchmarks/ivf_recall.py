@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         np.vstack([sentence_vectors(d) for d in args.snapshots]), dtype=np.float32
     )
     settings = load_settings(REPO / "config" / "citebot.toml")
-    embedder = Embedder(settings.model.name, batch_size=settings.model.batch_size)
+    embedder = Embedder.configured(settings.model)
     asked = questions()
     queries = np.vstack([embedder.encode_query(q) for q in asked]).astype(np.float32)
     exact = nearest.NearestIndex(vectors)

@@ -348,9 +348,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.rebuild and args.index_dir.exists():
         shutil.rmtree(args.index_dir)
     # One model for every engine; questions asked twice (in (a) and (c)) are encoded once.
-    embedder = Embedder(
-        settings.model.name, batch_size=settings.model.batch_size, cache_size=100_000
-    )
+    embedder = Embedder.configured(settings.model, cache_size=100_000)
     engine = Engine(settings, embedder=embedder)
     embedder.warm_up()
     report = engine.load()

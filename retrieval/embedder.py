@@ -10,8 +10,14 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+from retrieval.onnx_model import OnnxEncoder, OnnxUnavailable
+
+if TYPE_CHECKING:
+    from retrieval.settings import ModelSettings
 
 log = logging.getLogger(__name__)
 
@@ -59,17 +65,43 @@ def model_identity(name: str) -> ModelIdentity:
     return ModelIdentity(display, digest.hexdigest())
 
 
-class Embedder:
-    """Encodes texts to unit-length float32 vectors; the model loads on first use."""
+def default_cache_dir() -> Path:
+    """Where the exported ONNX model is kept: $CITEBOT_CACHE_DIR, else $XDG_CACHE_HOME/citebot,
+    else ~/.cache/citebot."""
+    if os.environ.get("CITEBOT_CACHE_DIR"):
+        return Path(os.environ["CITEBOT_CACHE_DIR"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "citebot"
 
-    def __init__(self, name: str = BUNDLED, *, batch_size: int = 16, cache_size: int = 1024):
+
+class Embedder:
+    """Encodes texts to unit-length float32 vectors; the model loads on first use. With
+    `runtime="onnx"` it runs on ONNX Runtime (see `onnx_model`), exported once into
+    `cache_dir`; on torch when that cannot be done (the log says why) or `runtime="torch"`."""
+
+    def __init__(
+        self,
+        name: str = BUNDLED,
+        *,
+        batch_size: int = 16,
+        cache_size: int = 1024,
+        runtime: str = "onnx",
+        cache_dir: Path | None = None,
+    ):
         self.name = name
         self.batch_size = batch_size
+        self.runtime = runtime
+        self.cache_dir = cache_dir
         self._model = None
+        self._onnx: OnnxEncoder | None = None
         self._identity: ModelIdentity | None = None
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
+
+    @classmethod
+    def configured(cls, model: ModelSettings, **options) -> Embedder:
+        """The embedder the `[model]` settings describe."""
+        return cls(model.name, batch_size=model.batch_size, runtime=model.runtime, **options)
 
     @property
     def identity(self) -> ModelIdentity:
@@ -93,8 +125,16 @@ class Embedder:
     def model(self):
         with self._lock:
             if self._model is None:
-                self._model = self._load()
+                model = self._load()
+                self._onnx = self._onnx_encoder(model)
+                self._model = model
         return self._model
+
+    @property
+    def running_on(self) -> str:
+        """ "onnx" or "torch": what encodes (loads the model)."""
+        self.model  # noqa: B018
+        return "onnx" if self._onnx is not None else "torch"
 
     def warm_up(self) -> None:
         self.encode(["warm up"])
@@ -112,13 +152,18 @@ class Embedder:
         step = self.batch_size  # progress (and a cancelled refresh) is checked after each batch
         for first in range(0, len(texts), step):
             rows = order[first : first + step]
-            out[rows] = self.model.encode(
-                [texts[i] for i in rows],
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
+            batch = [texts[i] for i in rows]
+            model = self.model  # loaded on first use, with its ONNX encoder if any
+            if self._onnx is not None:
+                out[rows] = self._onnx.encode(batch)
+            else:
+                out[rows] = model.encode(
+                    batch,
+                    batch_size=self.batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
             if progress:
                 progress(min(first + step, len(texts)), len(texts))
         return out
@@ -149,3 +194,23 @@ class Embedder:
         path = resolve_model_path(self.name)
         log.info("loading embedding model %s", path or self.name)
         return SentenceTransformer(str(path or self.name), device="cpu")
+
+    def _onnx_encoder(self, model) -> OnnxEncoder | None:
+        """The model on ONNX Runtime, when asked for and possible; else None (torch)."""
+        if self.runtime != "onnx":
+            return None
+        if self.identity.digest == "name-only":
+            log.warning("running the embedding model on torch: its weights cannot be found")
+            return None
+        import torch
+
+        try:
+            return OnnxEncoder.for_model(
+                model,
+                self.cache_dir or default_cache_dir(),
+                f"{self.identity.digest[:24]}-{model.max_seq_length}",
+                threads=torch.get_num_threads(),
+            )
+        except OnnxUnavailable as error:
+            log.warning("running the embedding model on torch, not ONNX Runtime: %s", error)
+            return None

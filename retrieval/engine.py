@@ -83,9 +83,7 @@ class Engine:
     ):
         self.settings = settings
         self.clock = clock
-        self.embedder = embedder or Embedder(
-            settings.model.name, batch_size=settings.model.batch_size
-        )
+        self.embedder = embedder or Embedder.configured(settings.model)
         self._snapshot: Snapshot | None = None
         # documents() of the snapshot it was listed from: autocomplete asks on every keystroke,
         # on the event loop, and a new snapshot is a new key.

@@ -52,6 +52,7 @@ class StateSettings:
 class ModelSettings:
     name: str = "bundled"
     batch_size: int = field(default=16, metadata=_range(1, 1024))
+    runtime: str = field(default="onnx", metadata={"choices": ("onnx", "torch")})
 
 
 @dataclass(frozen=True)
@@ -200,6 +201,9 @@ def _check(name: str, spec: dataclasses.Field, value: Any, default: Any) -> Any:
         raise ConfigError(f"{name} must be a {expected.__name__}, got {value!r}")
     if isinstance(value, str) and not value.strip():
         raise ConfigError(f"{name} must not be empty")
+    if "choices" in spec.metadata and value not in spec.metadata["choices"]:
+        allowed = " or ".join(f'"{choice}"' for choice in spec.metadata["choices"])
+        raise ConfigError(f"{name} = {value!r} is not one of {allowed}")
     if "range" in spec.metadata:
         low, high = spec.metadata["range"]
         if not low <= value <= high:

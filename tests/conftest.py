@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +16,9 @@ from retrieval.embedder import Embedder, ModelIdentity
 from retrieval.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
+# The ONNX export of the model goes to a folder of this test run, not the user's cache (a fresh
+# machine's first run exports it, as CI's does); set CITEBOT_CACHE_DIR to keep one.
+os.environ.setdefault("CITEBOT_CACHE_DIR", tempfile.mkdtemp(prefix="citebot-test-cache-"))
 SEEDS = REPO / "seeds"
 SEED_ID = "001-coalition-of-the-willing.md"
 

@@ -14,7 +14,7 @@ from tests.conftest import REPO, SEED_ID
 @pytest.fixture
 def run(tmp_path, seed_docs, monkeypatch, real_embedder):
     """Run `citebot ARGS` in-process on a private copy of the seeds, sharing the loaded model."""
-    monkeypatch.setattr("retrieval.engine.Embedder", lambda *a, **k: real_embedder)
+    monkeypatch.setattr("retrieval.engine.Embedder.configured", lambda *a, **k: real_embedder)
     config = tmp_path / "citebot.toml"
     config.write_text(
         f'[documents]\ndir = "{seed_docs}"\n[index]\ndir = "{tmp_path / "index"}"\n'

@@ -14,7 +14,7 @@ NOTE = b"# Ferry timetable\n\nThe first ferry leaves the pier at half past six.\
 
 @pytest.fixture
 def run(tmp_path, seed_docs, monkeypatch, fake_embedder):
-    monkeypatch.setattr("retrieval.engine.Embedder", lambda *a, **k: fake_embedder)
+    monkeypatch.setattr("retrieval.engine.Embedder.configured", lambda *a, **k: fake_embedder)
     config = tmp_path / "citebot.toml"
     config.write_text(
         f'[documents]\ndir = "{seed_docs}"\nallow_private_urls = true\n'

@@ -19,7 +19,7 @@ def run(tmp_path, monkeypatch, real_embedder):
     docs = tmp_path / "docs"
     shutil.copytree(FIXTURES / "documents", docs)
     shutil.copy(FIXTURES / "bad" / "scan.pdf", docs / "scan.pdf")
-    monkeypatch.setattr("retrieval.engine.Embedder", lambda *a, **k: real_embedder)
+    monkeypatch.setattr("retrieval.engine.Embedder.configured", lambda *a, **k: real_embedder)
     config = tmp_path / "citebot.toml"
     config.write_text(
         f'[documents]\ndir = "{docs}"\n[index]\ndir = "{tmp_path / "index"}"\n'

@@ -51,6 +51,10 @@ def test_flags_override_the_file(tmp_path):
         ("[anwser]\ntop_k = 3\n", r"unknown config section \[anwser\]"),
         ("[discord]\nask_channel_ids = ['general']\n", r"discord.ask_channel_ids must be a list"),
         ("[model]\nname = ''\n", r"model.name must not be empty"),
+        (
+            "[model]\nruntime = 'cuda'\n",
+            r"model.runtime = 'cuda' is not one of \"onnx\" or \"torch\"",
+        ),
         ("[answer\n", r"not valid TOML"),
     ],
 )

@@ -1,0 +1,100 @@
+"""The bundled model on ONNX Runtime: torch's vectors, exported once, torch when it cannot."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from retrieval import onnx_model
+from retrieval.embedder import Embedder
+from retrieval.onnx_model import OnnxUnavailable, _check_pipeline
+
+TEXTS = [
+    "Who attended the summit in London?",
+    "how many missiles",
+    "Starmer also announced a new £1.6 billion deal with Ukraine, allowing Kyiv to purchase "
+    "5,000 air defence missiles.",
+    " ".join(["The coalition of the willing met again to discuss the peace plan."] * 40),  # > 256
+]
+
+
+@pytest.fixture(scope="module")
+def torch_vectors():
+    return Embedder(runtime="torch").encode(TEXTS)
+
+
+def test_onnx_gives_torchs_vectors_one_by_one_and_in_padded_batches(tmp_path, torch_vectors):
+    embedder = Embedder(cache_dir=tmp_path, batch_size=3)
+    assert embedder.running_on == "onnx"
+    batched = embedder.encode(TEXTS)
+    alone = np.stack([embedder.encode_query(text) for text in TEXTS])
+    assert np.abs(batched - torch_vectors).max() < 1e-5
+    assert np.abs(alone - torch_vectors).max() < 1e-5
+    assert np.allclose(np.linalg.norm(batched, axis=1), 1.0, atol=1e-5)
+    assert len(list(tmp_path.glob("*.onnx"))) == 1
+
+
+def test_the_export_is_made_once_and_reused(tmp_path, monkeypatch, torch_vectors):
+    Embedder(cache_dir=tmp_path).warm_up()
+
+    def no_second_export(model, path):
+        raise AssertionError("exported again")
+
+    monkeypatch.setattr(onnx_model, "_export", no_second_export)
+    again = Embedder(cache_dir=tmp_path)
+    assert again.running_on == "onnx"
+    assert np.abs(again.encode(TEXTS) - torch_vectors).max() < 1e-5
+
+
+def test_a_damaged_cached_export_is_made_again(tmp_path, caplog, torch_vectors):
+    Embedder(cache_dir=tmp_path).warm_up()
+    (cached,) = tmp_path.glob("*.onnx")
+    cached.write_bytes(b"not a model")
+    with caplog.at_level(logging.WARNING):
+        embedder = Embedder(cache_dir=tmp_path)
+        assert embedder.running_on == "onnx"
+    assert "exporting again" in caplog.text
+    assert np.abs(embedder.encode(TEXTS) - torch_vectors).max() < 1e-5
+
+
+def test_with_no_place_to_write_the_export_it_runs_on_torch_and_says_why(
+    tmp_path, caplog, torch_vectors
+):
+    blocked = tmp_path / "cache"
+    blocked.write_text("a file where the cache folder would be")
+    with caplog.at_level(logging.WARNING):
+        embedder = Embedder(cache_dir=blocked)
+        assert embedder.running_on == "torch"
+    assert "running the embedding model on torch" in caplog.text and "export failed" in caplog.text
+    assert np.abs(embedder.encode(TEXTS) - torch_vectors).max() < 1e-6
+
+
+def test_runtime_torch_exports_nothing(tmp_path):
+    embedder = Embedder(cache_dir=tmp_path, runtime="torch")
+    assert embedder.running_on == "torch" and not list(tmp_path.iterdir())
+
+
+def test_only_a_mean_pooled_transformer_is_exported():
+    class Module:
+        pass
+
+    class Transformer(Module):
+        auto_model = object()
+
+    class Pooling(Module):
+        def __init__(self, mode):
+            self.pooling_mode = mode
+
+    class Normalize(Module):
+        pass
+
+    _check_pipeline([Transformer(), Pooling("mean"), Normalize()])
+    _check_pipeline([Transformer(), Pooling("mean")])
+    with pytest.raises(OnnxUnavailable, match="pools by cls"):
+        _check_pipeline([Transformer(), Pooling("cls"), Normalize()])
+    with pytest.raises(OnnxUnavailable, match="modules are"):
+        _check_pipeline([Transformer(), Pooling("mean"), Module()])
+    with pytest.raises(OnnxUnavailable, match="not a sentence-transformers pipeline"):
+        _check_pipeline(object())
