@@ -1,18 +1,21 @@
-"""How long a question's encoding takes on a busy host, by OpenMP wait policy.
+"""How long a question's encoding takes on a busy host, by runtime and OpenMP wait policy.
 
-The model runs on torch's OpenMP threads (two on a 2-core machine). When they spin long at
+Citebot runs the model on ONNX Runtime with its threads told not to spin ([model] runtime =
+"onnx", the default; `retrieval/onnx_model.py`). On torch ([model] runtime = "torch") the
+model runs on torch's OpenMP threads (two on a 2-core machine). When they spin long at
 each barrier waiting for one another (libgomp's default: 300,000 turns, about 3 ms) while
 another process holds a core, a waiting thread burns its time slice while the one it waits
 for is not running, and a question's encoding can go from milliseconds to half a second.
 `retrieval/__init__.py` sets GOMP_SPINCOUNT=10000 (unless the environment sets a policy or a
-count): a short spin, then sleep.
+count): a short spin, then sleep; FAISS runs on OpenMP too.
 
     python benchmarks/busy_host.py [--questions 50]
 
 prints the encoding time per question (p50 / p95) with the host idle, beside another process
 embedding documents (with the same policy, as a second Citebot process would have), and beside
-two processes spinning in plain Python; for the default policy, for PASSIVE, and for two short
-spins before sleeping (GOMP_SPINCOUNT), each in fresh processes. Runs vary: the default's
+two processes spinning in plain Python; on torch with the default policy, with PASSIVE and
+with a short spin before sleeping (GOMP_SPINCOUNT), and on ONNX Runtime, each in fresh
+processes (the process embedding documents runs as the column's). Runs vary: the default's
 figures under load swing by ten times between runs, the others' much less.
 """
 
@@ -35,7 +38,7 @@ import json, statistics, sys, time
 sys.path.insert(0, sys.argv[1])
 from retrieval.embedder import Embedder
 questions = json.loads(sys.argv[2])
-embedder = Embedder(cache_size=0)
+embedder = Embedder(cache_size=0, runtime=sys.argv[3])
 embedder.warm_up()
 times = []
 for question in questions:
@@ -53,28 +56,29 @@ import sys
 sys.path.insert(0, sys.argv[1])
 from retrieval.embedder import Embedder
 texts = [f"Passage {i} of a long document, with enough words to make a batch." for i in range(64)]
-embedder = Embedder()
+embedder = Embedder(runtime=sys.argv[2])
 while True:
     embedder.encode(texts)
 """
 SPINNER = "while True: pass"
 
 
-# "" reaches OpenMP as an unknown value, which it ignores: its default policy.
+# "" reaches OpenMP as an unknown value, which it ignores: its default policy. Each column:
+# the runtime, and the environment its processes run in.
 POLICIES = {
-    "libgomp default": {"OMP_WAIT_POLICY": ""},
-    "OMP_WAIT_POLICY=PASSIVE": {"OMP_WAIT_POLICY": "PASSIVE"},
-    "GOMP_SPINCOUNT=1000": {"OMP_WAIT_POLICY": "", "GOMP_SPINCOUNT": "1000"},
-    "GOMP_SPINCOUNT=10000": {"OMP_WAIT_POLICY": "", "GOMP_SPINCOUNT": "10000"},
+    "torch, libgomp default": ("torch", {"OMP_WAIT_POLICY": ""}),
+    "torch, OMP_WAIT_POLICY=PASSIVE": ("torch", {"OMP_WAIT_POLICY": "PASSIVE"}),
+    "torch, GOMP_SPINCOUNT=10000": ("torch", {"OMP_WAIT_POLICY": "", "GOMP_SPINCOUNT": "10000"}),
+    "ONNX Runtime, no spin": ("onnx", {}),
 }
 
 
-def start_load(kind: str, policy: dict[str, str]) -> list[subprocess.Popen]:
+def start_load(kind: str, runtime: str, policy: dict[str, str]) -> list[subprocess.Popen]:
     env = {**os.environ, **policy}
     code, count = {"idle": ("", 0), "embedding": (EMBEDDER, 1), "spinning": (SPINNER, 2)}[kind]
     started = [
         subprocess.Popen(
-            [sys.executable, "-c", code, str(REPO)], env=env, stderr=subprocess.DEVNULL
+            [sys.executable, "-c", code, str(REPO), runtime], env=env, stderr=subprocess.DEVNULL
         )
         for _ in range(count)
     ]
@@ -82,10 +86,10 @@ def start_load(kind: str, policy: dict[str, str]) -> list[subprocess.Popen]:
     return started
 
 
-def encoding_ms(policy: dict[str, str], questions: list[str]) -> tuple[float, float]:
+def encoding_ms(runtime: str, policy: dict[str, str], questions: list[str]) -> tuple[float, float]:
     env = {**os.environ, **policy}
     out = subprocess.run(
-        [sys.executable, "-c", PROBE, str(REPO), json.dumps(questions)],
+        [sys.executable, "-c", PROBE, str(REPO), json.dumps(questions), runtime],
         env=env,
         capture_output=True,
         text=True,
@@ -116,10 +120,10 @@ def main(argv: list[str] | None = None) -> int:
     }
     for kind, label in labels.items():
         cells = []
-        for policy in POLICIES.values():
-            load = start_load(kind, policy)
+        for runtime, policy in POLICIES.values():
+            load = start_load(kind, runtime, policy)
             try:
-                cells.append(encoding_ms(policy, questions))
+                cells.append(encoding_ms(runtime, policy, questions))
             finally:
                 for process in load:
                     process.kill()
