@@ -466,9 +466,10 @@ def _stamped(snapshot: Snapshot | None) -> dict[str, Document]:
     a file whose stamp is unchanged: the indexed document is what reading it would give)."""
     if snapshot is None:
         return {}
-    recorded = stamps(snapshot.manifest)
+    recorded = {doc_id: tuple(stamp) for doc_id, stamp in stamps(snapshot.manifest).items()}
     return {
-        d.id: replace(d, stamp=tuple(recorded[d.id]))
+        # Most already carry their stamp (the refresh that wrote them read it): no copy then.
+        d.id: d if d.stamp == recorded[d.id] else replace(d, stamp=recorded[d.id])
         for d in snapshot.documents
         if d.id in recorded
     }
