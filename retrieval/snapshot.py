@@ -36,6 +36,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -244,9 +245,13 @@ def write_snapshot(index_dir: Path, snapshot: Snapshot, build: Path | None = Non
                 with phase("typo map save"):
                     lexical.save_typos(build / folder)
         with phase("fsync and checksums"):
-            sums = _checksums(build)  # once: hashing every file is a pass over the whole index
-            for name in sums:
-                _fsync_file(build / name)
+            files = _files(build)
+            # Each file is flushed to disk while the files are hashed (from the page cache):
+            # both release the GIL, so the disk's wait and the hashing overlap.
+            with ThreadPoolExecutor(max_workers=1) as disk:
+                synced = disk.submit(lambda: [_fsync_file(file) for file in files.values()])
+                sums = {name: _sha256(file) for name, file in files.items()}
+                synced.result()
             for folder in LEXICAL_FOLDERS.values():
                 _fsync_dir(build / folder)
             manifest = dict(snapshot.manifest, format=FORMAT, files=sums)
@@ -529,16 +534,25 @@ def _write_pointer(index_dir: Path, name: str) -> None:
 
 def _checksums(path: Path) -> dict[str, str]:
     """sha256 of every file of a snapshot but its manifest, by path inside it."""
-    sums = {}
+    return {name: _sha256(file) for name, file in _files(path).items()}
+
+
+def _files(path: Path) -> dict[str, Path]:
+    """Every file of a snapshot but its manifest, by path inside it, in order."""
+    files = {}
     for file in sorted(path.rglob("*")):
         name = file.relative_to(path).as_posix()
         if file.is_file() and name != "manifest.json":
-            digest = hashlib.sha256()
-            with open(file, "rb") as handle:
-                while block := handle.read(1 << 20):
-                    digest.update(block)
-            sums[name] = digest.hexdigest()
-    return sums
+            files[name] = file
+    return files
+
+
+def _sha256(file: Path) -> str:
+    digest = hashlib.sha256()
+    with open(file, "rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _fsync_file(path: Path) -> None:
