@@ -270,25 +270,27 @@ class LexicalIndex:
         counts = np.zeros(len(vocabulary), dtype=np.int64)
         for start in range(0, len(ids), BLOCK_TOKENS):
             counts += np.bincount(ids[start : start + BLOCK_TOKENS], minlength=len(vocabulary))
-        counts = counts.tolist()  # read one by one below
-        held = [(word, i) for word, i in vocabulary.items() if counts[i]]
-        # Stemmed without a cache: every word once, where the cache's upkeep took 5 times the
+        # Stemmed without a cache: each word once, where the cache's upkeep took 5 times the
         # stemming (0.17 s for 64,000 words).
-        stems = Stemmer.Stemmer("english", 0).stemWords([fold(word).lower() for word, _ in held])
+        stemmer = Stemmer.Stemmer("english", 0)
         commonest: dict[str, list[int]] = {}  # each stem's commonest words, in vocabulary order
-        for stem, (_, i) in zip(stems, held, strict=True):
-            best = commonest.get(stem)
-            if best is None or counts[i] > counts[best[0]]:
-                commonest[stem] = [i]
-            elif counts[i] == counts[best[0]]:
-                best.append(i)
+        for word, i in vocabulary.items():
+            if counts[i]:
+                stem = stemmer.stemWord(fold(word).lower())
+                best = commonest.get(stem)
+                if best is None or counts[i] > counts[best[0]]:
+                    commonest[stem] = [i]
+                elif counts[i] == counts[best[0]]:
+                    best.append(i)
         # Among equals the first seen wins: only those words' first places are looked for (a
         # sort of every token to find every word's took 1.6 s at a million sentences).
         tied = [i for best in commonest.values() if len(best) > 1 for i in best]
         first = _first_places(ids, tied, len(vocabulary))
-        by_id = {i: word for word, i in held}
+        words_by_id = [""] * len(vocabulary)
+        for word, i in vocabulary.items():
+            words_by_id[i] = word
         return {
-            stem: by_id[min(best, key=first.__getitem__) if len(best) > 1 else best[0]]
+            stem: words_by_id[min(best, key=first.__getitem__) if len(best) > 1 else best[0]]
             for stem, best in commonest.items()
         }
 

@@ -204,8 +204,7 @@ def bm25_scores(
     """
     documents = stream.count
     lengths = np.diff(stream.starts)
-    # Each text's length term of the denominator, as bm25s computes it per pair.
-    length_norm = k1 * ((1 - b) + b * lengths / lengths.mean())
+    average = lengths.mean()
     if holding is None:
         holding = term_holders(stream, terms)
     idf = np.zeros(terms, dtype=np.float32)
@@ -220,13 +219,12 @@ def bm25_scores(
     for first, stop in _blocks(stream.starts):
         term, document, frequency = _pairs(stream, first, stop)
         frequency = frequency.astype(np.float32)
-        saturation = frequency / (length_norm[document] + frequency)
+        saturation = frequency / (k1 * ((1 - b) + b * lengths[document] / average) + frequency)
         counts = np.bincount(term, minlength=terms)
         if np.any(filled + counts > indptr[1:]):
             raise ValueError("the texts holding each term do not match the token stream")
-        # Pairs are in term order: a term's k-th pair of the block goes k places after
-        # where the term's next pair goes.
-        at = np.arange(len(term)) + (filled - (np.cumsum(counts) - counts))[term]
+        first_of_term = np.cumsum(counts) - counts
+        at = filled[term] + (np.arange(len(term)) - first_of_term[term])
         data[at] = (idf[term] * saturation).astype(np.float32)
         indices[at] = document
         filled += counts
