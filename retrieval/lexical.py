@@ -29,6 +29,7 @@ from retrieval.tokens import (
     check_ids,
     save_terms,
     save_words,
+    term_holders,
     word_stream,
 )
 from retrieval.typos import FILES as TYPO_FILES
@@ -86,6 +87,7 @@ class LexicalIndex:
         terms = Vocabulary(sources[0]._streams.term_vocabulary if sources else {})
         words = Vocabulary(sources[0]._streams.words[0] if sources and spellings else {})
         term_parts: list[TokenStream] = []
+        fresh_terms: list[TokenStream] = []  # the new texts'
         word_parts: list[TokenStream] = []
         for part in parts:
             if isinstance(part, tuple):
@@ -97,7 +99,8 @@ class LexicalIndex:
                     word_parts.append(source._streams.words[1].rows(start, stop))
             elif part:
                 found, found_ids = index._term_stream(part)
-                term_parts.append(found_ids.renumbered(terms.ids_of(found)))
+                fresh_terms.append(found_ids.renumbered(terms.ids_of(found)))
+                term_parts.append(fresh_terms[-1])
                 if spellings:
                     found_words, found_word_ids = word_stream(part)
                     word_parts.append(found_word_ids.renumbered(words.ids_of(found_words)))
@@ -112,15 +115,20 @@ class LexicalIndex:
                 del compacted
             del joined_words, word_parts  # out of memory before the terms are scored
             spellings = False  # saved: `load` reads them
+        holding = _holders(parts, fresh_terms, len(terms.ids))
         term_stream = TokenStream.joined(term_parts)
         check_ids(term_stream, terms.ids, "term")
         index._size = term_stream.count
         if index._size:
             vocabulary, term_stream = terms.compacted(term_stream)
+            if holding is not None:
+                holding = holding[holding > 0]  # as the vocabulary is compacted
+                if len(holding) != len(vocabulary):
+                    raise ValueError("the merged index's term counts do not match its streams")
             if directory is not None:  # scored from the file: not in memory beside the scores
                 directory.mkdir(exist_ok=True)
                 term_stream = save_terms(directory, term_stream)
-            index._use(TokenStreams(vocabulary, term_stream, None))
+            index._use(TokenStreams(vocabulary, term_stream, None), holding)
         if spellings:
             # Joined after the score matrix is made, not beside its sorting: at a million
             # sentences the word stream is 90 MB.
@@ -135,11 +143,12 @@ class LexicalIndex:
         """Whether `merged` can take rows of this index (it keeps its token streams)."""
         return self._streams is not None or not self._size
 
-    def _use(self, streams: TokenStreams) -> None:
-        """Score from token streams: BM25 arrays computed as bm25s computes them, at once."""
+    def _use(self, streams: TokenStreams, holding: np.ndarray | None = None) -> None:
+        """Score from token streams: BM25 arrays computed as bm25s computes them, at once
+        (`holding`: how many texts hold each term, if known)."""
         self._streams = streams
         self._bm25.scores = bm25_scores(
-            streams.terms, len(streams.term_vocabulary), self._bm25.k1, self._bm25.b
+            streams.terms, len(streams.term_vocabulary), self._bm25.k1, self._bm25.b, holding
         )
         self._bm25.vocab_dict = {
             **streams.term_vocabulary,
@@ -256,26 +265,34 @@ class LexicalIndex:
     def _spellings_of(self, words: tuple[dict[str, int], TokenStream]) -> dict[str, str]:
         vocabulary, stream = words
         ids = np.asarray(stream.tokens)
-        # How often and where first each word is seen, a block at a time: an int64 copy of
-        # every token at once (what bincount and an index per token make) was 160 MB at a
-        # million sentences.
+        # How often each word is seen, a block at a time: an int64 copy of every token at once
+        # (what bincount makes) was 160 MB at a million sentences.
         counts = np.zeros(len(vocabulary), dtype=np.int64)
-        first = np.full(len(vocabulary), len(ids), dtype=np.int64)
         for start in range(0, len(ids), BLOCK_TOKENS):
-            block = ids[start : start + BLOCK_TOKENS]
-            counts += np.bincount(block, minlength=len(vocabulary))
-            seen, at = np.unique(block, return_index=True)
-            new = first[seen] == len(ids)
-            first[seen[new]] = at[new] + start
-        spellings: dict[str, str] = {}
-        best: dict[str, tuple[int, int]] = {}
+            counts += np.bincount(ids[start : start + BLOCK_TOKENS], minlength=len(vocabulary))
+        # Stemmed without a cache: each word once, where the cache's upkeep took 5 times the
+        # stemming (0.17 s for 64,000 words).
+        stemmer = Stemmer.Stemmer("english", 0)
+        commonest: dict[str, list[int]] = {}  # each stem's commonest words, in vocabulary order
         for word, i in vocabulary.items():
             if counts[i]:
-                stem = self._stem(fold(word).lower())
-                rank = (int(counts[i]), -int(first[i]))  # commonest, then first seen
-                if stem not in best or rank > best[stem]:
-                    spellings[stem], best[stem] = word, rank
-        return spellings
+                stem = stemmer.stemWord(fold(word).lower())
+                best = commonest.get(stem)
+                if best is None or counts[i] > counts[best[0]]:
+                    commonest[stem] = [i]
+                elif counts[i] == counts[best[0]]:
+                    best.append(i)
+        # Among equals the first seen wins: only those words' first places are looked for (a
+        # sort of every token to find every word's took 1.6 s at a million sentences).
+        tied = [i for best in commonest.values() if len(best) > 1 for i in best]
+        first = _first_places(ids, tied, len(vocabulary))
+        words_by_id = [""] * len(vocabulary)
+        for word, i in vocabulary.items():
+            words_by_id[i] = word
+        return {
+            stem: words_by_id[min(best, key=first.__getitem__) if len(best) > 1 else best[0]]
+            for stem, best in commonest.items()
+        }
 
     def prepare_typos(self) -> None:
         """Ready the typo map now (built if it was not saved), so the first question with a
@@ -362,6 +379,54 @@ def fold(text: str) -> str:
     if text.isascii():
         return text
     return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+
+
+def _holders(parts: list, fresh: list[TokenStream], terms: int) -> np.ndarray | None:
+    """How many texts of a merge of `parts` hold each of the `terms` term ids (`fresh`: the
+    new texts' streams): the index merged from knows it for its rows, so only its dropped
+    rows and the new texts are counted, not every text again (a second sort of the whole
+    stream). None when that index cannot tell (a row kept twice, a matrix of another shape)."""
+    holding = np.zeros(terms, dtype=np.int64)
+    kept = [part for part in parts if isinstance(part, tuple)]
+    if kept:
+        source = kept[0][0]
+        known = len(source._streams.term_vocabulary)
+        indptr = np.asarray(source._bm25.scores["indptr"])
+        times = np.zeros(source.size + 1, dtype=np.int64)  # how often each row is kept
+        for _, start, stop in kept:
+            times[start] += 1
+            times[stop] -= 1
+        times = np.cumsum(times[:-1])
+        if len(indptr) != known + 1 or times.max() > 1:
+            return None
+        holding[:known] = np.diff(indptr)
+        edges = np.flatnonzero(np.diff(times == 0, prepend=False, append=False))
+        dropped = [source._streams.terms.rows(a, b) for a, b in edges.reshape(-1, 2).tolist()]
+        if dropped:
+            holding[:known] -= term_holders(TokenStream.joined(dropped), known)
+    if fresh:
+        holding += term_holders(TokenStream.joined(fresh), terms)
+    return holding
+
+
+def _first_places(ids: np.ndarray, wanted: list[int], size: int) -> dict[int, int]:
+    """Where in `ids` (each below `size`) each of the `wanted` ids is first seen, a block at a
+    time."""
+    first: dict[int, int] = {}
+    if not wanted:
+        return first
+    looked_for = np.zeros(size, dtype=bool)
+    looked_for[wanted] = True
+    for start in range(0, len(ids), BLOCK_TOKENS):
+        block = ids[start : start + BLOCK_TOKENS]
+        at = np.flatnonzero(looked_for[block])
+        seen, where = np.unique(block[at], return_index=True)
+        for i, place in zip(seen.tolist(), (at[where] + start).tolist(), strict=True):
+            first[i] = place
+        looked_for[seen] = False
+        if len(first) == len(wanted):
+            break
+    return first
 
 
 def _one_edit_apart(a: str, b: str) -> bool:

@@ -190,9 +190,13 @@ def word_stream(texts: Sequence[str]) -> tuple[dict[str, int], TokenStream]:
     return vocabulary, TokenStream.of(ids)
 
 
-def bm25_scores(stream: TokenStream, terms: int, k1: float, b: float) -> dict:
+def bm25_scores(
+    stream: TokenStream, terms: int, k1: float, b: float, holding: np.ndarray | None = None
+) -> dict:
     """bm25s's score matrix (Lucene BM25, CSC by term) from token ids, computed with whole-array
-    operations instead of a Python pass per text; the same numbers bit for bit.
+    operations instead of a Python pass per text; the same numbers bit for bit. `holding`, how
+    many texts hold each term, is counted from the stream unless given (a merge knows it from
+    the index it merges); a count that does not match the stream raises ValueError.
 
     Computed over blocks of texts (`BLOCK_TOKENS` tokens), so that the sorting a build needs
     never holds more than a block's worth of temporary arrays: at a million sentences (ten
@@ -201,11 +205,8 @@ def bm25_scores(stream: TokenStream, terms: int, k1: float, b: float) -> dict:
     documents = stream.count
     lengths = np.diff(stream.starts)
     average = lengths.mean()
-    holding = np.zeros(terms, dtype=np.int64)
-    # Two passes over the blocks, the pairs found again in the second rather than kept from
-    # the first: keeping them held 12 bytes per pair (170 MB for a million sentences).
-    for first, stop in _blocks(stream.starts):
-        holding += np.bincount(_pairs(stream, first, stop)[0], minlength=terms)
+    if holding is None:
+        holding = term_holders(stream, terms)
     idf = np.zeros(terms, dtype=np.float32)
     for row in np.flatnonzero(holding):  # math.log, as bm25s computes it
         held = int(holding[row])
@@ -220,12 +221,27 @@ def bm25_scores(stream: TokenStream, terms: int, k1: float, b: float) -> dict:
         frequency = frequency.astype(np.float32)
         saturation = frequency / (k1 * ((1 - b) + b * lengths[document] / average) + frequency)
         counts = np.bincount(term, minlength=terms)
+        if np.any(filled + counts > indptr[1:]):
+            raise ValueError("the texts holding each term do not match the token stream")
         first_of_term = np.cumsum(counts) - counts
         at = filled[term] + (np.arange(len(term)) - first_of_term[term])
         data[at] = (idf[term] * saturation).astype(np.float32)
         indices[at] = document
         filled += counts
+    if not np.array_equal(filled, indptr[1:]):
+        raise ValueError("the texts holding each term do not match the token stream")
     return {"data": data, "indices": indices, "indptr": indptr, "num_docs": documents}
+
+
+def term_holders(stream: TokenStream, terms: int) -> np.ndarray:
+    """How many texts of `stream` hold each of its `terms` term ids."""
+    holding = np.zeros(terms, dtype=np.int64)
+    # Two passes over the blocks (this, then the scores), the pairs found again in the second
+    # rather than kept from the first: keeping them held 12 bytes per pair (170 MB for a
+    # million sentences).
+    for first, stop in _blocks(stream.starts):
+        holding += np.bincount(_pairs(stream, first, stop)[0], minlength=terms)
+    return holding
 
 
 BLOCK_TOKENS = 1 << 19  # half a million tokens: about 40 MB of temporary arrays

@@ -113,6 +113,38 @@ def test_an_index_merged_from_kept_rows_and_new_texts_is_the_one_a_full_build_gi
     same_index(again, LexicalIndex([*texts[1:6], "Fresh water again."]), probes)
 
 
+def test_a_merge_keeping_rows_twice_scores_as_a_full_build_does():
+    old = LexicalIndex(STORY)
+    merged = LexicalIndex.merged([(old, 0, 3), ["Running furs."], (old, 1, 5)])
+    built = LexicalIndex([*STORY[:3], "Running furs.", *STORY[1:5]])
+    same_index(merged, built, ["celoron river", "running furs", "water plates"])
+
+
+def test_an_index_whose_matrix_does_not_match_its_streams_is_not_merged():
+    old = LexicalIndex(STORY)
+    river, lead = old._bm25.vocab_dict["river"], old._bm25.vocab_dict["lead"]
+    tokens = old._streams.terms.tokens
+    tokens[tokens == lead] = river  # the streams say "river" where the matrix says "lead"
+    with pytest.raises(ValueError, match="do not match"):
+        LexicalIndex.merged([(old, 0, 6), ["Fresh water."]])
+
+
+@pytest.mark.parametrize("block_tokens", [1 << 20, 1], ids=["one block", "a token each"])
+def test_a_typo_is_respelled_as_the_commonest_spelling_then_the_first_seen(
+    monkeypatch, block_tokens
+):
+    from retrieval import lexical
+
+    monkeypatch.setattr(lexical, "BLOCK_TOKENS", block_tokens)
+    commonest = LexicalIndex(["Purchased late.", "purchased early.", "Then purchased again."])
+    assert commonest.respelled("Who purhcased it?") == "Who purchased it?"
+    tied = LexicalIndex(["Purchased late.", "Purchases early.", "purchased again."])
+    assert tied.respelled("Who purhcased it?") == "Who Purchased it?"
+    # Merged, the first seen is the first in the texts' order, not in the vocabulary's.
+    merged = LexicalIndex.merged([["Purchases first."], (tied, 0, 1)])
+    assert merged.respelled("Who purhcased it?") == "Who Purchases it?"
+
+
 @pytest.mark.parametrize(
     "block_tokens", [1 << 20, 7, 1], ids=["one block", "blocks", "a text each"]
 )
