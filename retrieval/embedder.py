@@ -132,7 +132,7 @@ class Embedder:
 
     @property
     def running_on(self) -> str:
-        """ "onnx" or "torch": what encodes (loads the model)."""
+        """Which runtime encodes, "onnx" or "torch" (the model is loaded to know)."""
         self.model  # noqa: B018
         return "onnx" if self._onnx is not None else "torch"
 
