@@ -246,6 +246,24 @@ def seed_chat(settings, embedder, data: Path, workdir: Path) -> Collection | Non
     )
 
 
+def seed_among_articles(settings, embedder, whole: Engine, workdir: Path) -> Engine:
+    """(g): the seed indexed together with the SQuAD articles, a collection that mixes topics
+    as many servers' do (the articles' vectors re-used from the whole index, the seed's
+    embedded by an ordinary incremental refresh)."""
+    docs = workdir / "docs"
+    shutil.rmtree(docs, ignore_errors=True)
+    shutil.copytree(whole.settings.documents.dir, docs)
+    for seed in sorted((REPO / "seeds").iterdir()):
+        shutil.copyfile(seed, docs / seed.name)
+    engine = probe_engine(
+        settings.replace(documents={"dir": str(docs)}, index={"dir": str(workdir / "index")}),
+        embedder,
+        snapshot=whole.snapshot,
+    )
+    engine.refresh(requested_by="benchmark")
+    return engine
+
+
 def run(collection: Collection, top_k: int) -> Collection:
     collection.inside = [
         ask(collection.engine, q["question"], q["answers"], top_k) for q in collection.questions
@@ -269,7 +287,8 @@ def pooled(name: str, parts: list[Collection]) -> Collection:
 def build_collections(args, settings, embedder, whole: Engine, questions, offcorpus):
     """The table's rows: (a) the whole collection, (b) the same questions chat-style, (c) each
     article alone, (f) the same cut to keywords, (d) seed-chat, (e) more seed-chat questions
-    written for this benchmark. A row of several collections is (name, [collections])."""
+    written for this benchmark, (g) both asked of the seed among the SQuAD articles. A row of
+    several collections is (name, [collections])."""
     wanted = set(args.sets)
     probe = probe_engine(settings, embedder, snapshot=whole.snapshot)
     rows = []
@@ -315,6 +334,19 @@ def build_collections(args, settings, embedder, whole: Engine, questions, offcor
         if seed is not None:
             seed.name = f"({key}) {data.name}"
             rows.append(seed)
+    if "g" in wanted:
+        mixed = seed_among_articles(
+            settings, embedder, whole, args.index_dir.parent / "citebot-bench-mixed"
+        )
+        chats = [args.seed_chat, REPO / "benchmarks" / "seed-chat-extra"]
+        rows.append(
+            Collection(
+                "(g) seed-chat (d) + (e), the seed among the SQuAD articles",
+                mixed,
+                [q for data in chats for q in read_jsonl(data / "questions.jsonl")],
+                [q for data in chats for q in read_jsonl(data / "offcorpus.jsonl")],
+            )
+        )
     return rows
 
 
@@ -334,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
         choices=("even", "odd"),
         help="only the questions of every other article (see read_half)",
     )
-    parser.add_argument("--sets", default="abcfde", help="which rows to run (default: all)")
+    parser.add_argument("--sets", default="abcfdeg", help="which rows to run (default: all)")
     args = parser.parse_args(argv)
 
     questions, offcorpus = read_half(args.data, args.half)
