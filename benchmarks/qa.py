@@ -334,14 +334,18 @@ def build_collections(args, settings, embedder, whole: Engine, questions, offcor
         if seed is not None:
             seed.name = f"({key}) {data.name}"
             rows.append(seed)
-    if "g" in wanted:
+    chats = [
+        data
+        for data in (args.seed_chat, REPO / "benchmarks" / "seed-chat-extra")
+        if (data / "questions.jsonl").is_file()
+    ]
+    if "g" in wanted and chats:
         mixed = seed_among_articles(
             settings, embedder, whole, args.index_dir.parent / "citebot-bench-mixed"
         )
-        chats = [args.seed_chat, REPO / "benchmarks" / "seed-chat-extra"]
         rows.append(
             Collection(
-                "(g) seed-chat (d) + (e), the seed among the SQuAD articles",
+                "(g) seed-chat questions, the seed among the SQuAD articles",
                 mixed,
                 [q for data in chats for q in read_jsonl(data / "questions.jsonl")],
                 [q for data in chats for q in read_jsonl(data / "offcorpus.jsonl")],

@@ -93,6 +93,7 @@ class Embedder:
         self.cache_dir = cache_dir
         self._model = None
         self._onnx: OnnxEncoder | None = None
+        self._looked_in_cache = False
         self._identity: ModelIdentity | None = None
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -111,10 +112,13 @@ class Embedder:
 
     @property
     def is_loaded(self) -> bool:
-        return self._model is not None
+        return self._model is not None or self._onnx is not None
 
     @property
     def dimension(self) -> int:
+        encoder = self._encoder()
+        if encoder is not None:
+            return encoder.dimension
         model = self.model
         getter = getattr(model, "get_embedding_dimension", None) or getattr(
             model, "get_sentence_embedding_dimension"
@@ -123,18 +127,36 @@ class Embedder:
 
     @property
     def model(self):
+        """The sentence-transformers model (torch), loaded on first use; with runtime "onnx"
+        its ONNX encoder is made (exported and checked) at the same time."""
         with self._lock:
             if self._model is None:
                 model = self._load()
-                self._onnx = self._onnx_encoder(model)
+                if self._onnx is None:
+                    self._onnx = self._onnx_encoder(model)
                 self._model = model
         return self._model
 
     @property
     def running_on(self) -> str:
-        """Which runtime encodes, "onnx" or "torch" (the model is loaded to know)."""
-        self.model  # noqa: B018
-        return "onnx" if self._onnx is not None else "torch"
+        """Which runtime encodes, "onnx" or "torch" (loads what encodes)."""
+        return "onnx" if self._encoder() is not None else "torch"
+
+    def _encoder(self) -> OnnxEncoder | None:
+        """The ONNX encoder, or None for torch. A checked export in the cache is loaded without
+        torch (a start then skips the 6 s import of torch and sentence-transformers); else the
+        model is loaded and exported, or runs on torch."""
+        with self._lock:
+            if self._onnx is None and self._model is None and not self._looked_in_cache:
+                self._looked_in_cache = True
+                key, path = self._onnx_key()
+                if key and path:
+                    self._onnx = OnnxEncoder.cached(
+                        self.cache_dir or default_cache_dir(), key, path
+                    )
+        if self._onnx is None:
+            self.model  # noqa: B018
+        return self._onnx
 
     def warm_up(self) -> None:
         self.encode(["warm up"])
@@ -153,11 +175,11 @@ class Embedder:
         for first in range(0, len(texts), step):
             rows = order[first : first + step]
             batch = [texts[i] for i in rows]
-            model = self.model  # loaded on first use, with its ONNX encoder if any
-            if self._onnx is not None:
-                out[rows] = self._onnx.encode(batch)
+            encoder = self._encoder()  # loaded on first use
+            if encoder is not None:
+                out[rows] = encoder.encode(batch)
             else:
-                out[rows] = model.encode(
+                out[rows] = self.model.encode(
                     batch,
                     batch_size=self.batch_size,
                     normalize_embeddings=True,
@@ -195,22 +217,23 @@ class Embedder:
         log.info("loading embedding model %s", path or self.name)
         return SentenceTransformer(str(path or self.name), device="cpu")
 
+    def _onnx_key(self) -> tuple[str | None, Path | None]:
+        """The export's name in the cache (from the model's weights) and the model's folder;
+        (None, None) when ONNX is not asked for or the weights cannot be found."""
+        if self.runtime != "onnx" or self.identity.digest == "name-only":
+            return None, None
+        return self.identity.digest[:24], resolve_model_path(self.name)
+
     def _onnx_encoder(self, model) -> OnnxEncoder | None:
-        """The model on ONNX Runtime, when asked for and possible; else None (torch)."""
+        """The loaded model on ONNX Runtime, when asked for and possible; else None (torch)."""
         if self.runtime != "onnx":
             return None
-        if self.identity.digest == "name-only":
+        key, path = self._onnx_key()
+        if key is None:
             log.warning("running the embedding model on torch: its weights cannot be found")
             return None
-        import torch
-
         try:
-            return OnnxEncoder.for_model(
-                model,
-                self.cache_dir or default_cache_dir(),
-                f"{self.identity.digest[:24]}-{model.max_seq_length}",
-                threads=torch.get_num_threads(),
-            )
+            return OnnxEncoder.for_model(model, self.cache_dir or default_cache_dir(), key, path)
         except OnnxUnavailable as error:
             log.warning("running the embedding model on torch, not ONNX Runtime: %s", error)
             return None

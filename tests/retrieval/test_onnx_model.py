@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,6 +14,8 @@ import pytest
 from retrieval import onnx_model
 from retrieval.embedder import Embedder
 from retrieval.onnx_model import OnnxUnavailable, _check_pipeline
+
+REPO = Path(__file__).resolve().parents[2]
 
 TEXTS = [
     "Who attended the summit in London?",
@@ -46,6 +52,37 @@ def test_the_export_is_made_once_and_reused(tmp_path, monkeypatch, torch_vectors
     again = Embedder(cache_dir=tmp_path)
     assert again.running_on == "onnx"
     assert np.abs(again.encode(TEXTS) - torch_vectors).max() < 1e-5
+
+
+def test_a_second_start_runs_the_checked_export_without_loading_torch(tmp_path, torch_vectors):
+    Embedder(cache_dir=tmp_path).warm_up()  # exports, checks against torch, records the check
+    assert len(list(tmp_path.glob("*.checked.json"))) == 1
+    code = (
+        "import json, sys; sys.path.insert(0, sys.argv[1]); from pathlib import Path; "
+        "from retrieval.embedder import Embedder; "
+        "embedder = Embedder(cache_dir=Path(sys.argv[2])); "
+        "vectors = embedder.encode(json.loads(sys.argv[3])); "
+        "print(json.dumps([embedder.running_on, 'torch' in sys.modules, vectors.tolist()]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(REPO), str(tmp_path), json.dumps(TEXTS)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    runtime, torch_loaded, vectors = json.loads(out.stdout.strip().splitlines()[-1])
+    assert runtime == "onnx" and not torch_loaded
+    assert np.abs(np.array(vectors) - torch_vectors).max() < 1e-5
+
+
+def test_a_damaged_record_of_the_check_means_torch_loads_and_checks_again(tmp_path, torch_vectors):
+    Embedder(cache_dir=tmp_path).warm_up()
+    (record,) = tmp_path.glob("*.checked.json")
+    record.write_text("{")
+    embedder = Embedder(cache_dir=tmp_path)
+    assert embedder.running_on == "onnx" and embedder._model is not None  # torch loaded
+    assert np.abs(embedder.encode(TEXTS) - torch_vectors).max() < 1e-5
+    assert json.loads(record.read_text())["onnx_sha256"]  # recorded again
 
 
 def test_a_damaged_cached_export_is_made_again(tmp_path, caplog, torch_vectors):
