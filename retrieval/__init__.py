@@ -2,7 +2,8 @@
 
 import os
 
-# The OpenMP threads the model and FAISS run on spin for a while when they wait for one
+# The OpenMP threads FAISS (and the model, when it runs on torch: [model] runtime = "torch")
+# run on spin for a while when they wait for one
 # another, then sleep. libgomp's default spin (300,000 turns, about 3 ms) is long enough that
 # beside another busy process (`citebot index` embedding documents next to the bot, another
 # bot) waiting threads burn each other's time slices: a question's encoding took 42 to 490 ms
