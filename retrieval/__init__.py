@@ -2,9 +2,8 @@
 
 import os
 
-# The OpenMP threads FAISS (and the model, when it runs on torch: [model] runtime = "torch")
-# run on spin for a while when they wait for one
-# another, then sleep. libgomp's default spin (300,000 turns, about 3 ms) is long enough that
+# The OpenMP threads FAISS runs on (and the model, when it runs on torch: [model] runtime =
+# "torch") spin for a while when they wait for one another, then sleep. libgomp's default spin (300,000 turns, about 3 ms) is long enough that
 # beside another busy process (`citebot index` embedding documents next to the bot, another
 # bot) waiting threads burn each other's time slices: a question's encoding took 42 to 490 ms
 # instead of about 20 on 2 cores. 10,000 turns keep an idle host's speed and cut that to 41 to
