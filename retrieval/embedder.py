@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from retrieval.digests import add_file
 from retrieval.onnx_model import OnnxEncoder, OnnxUnavailable
 
 if TYPE_CHECKING:
@@ -59,9 +60,7 @@ def model_identity(name: str) -> ModelIdentity:
     digest = hashlib.sha256()
     for file in sorted(p for p in path.rglob("*") if p.suffix in _WEIGHT_SUFFIXES):
         digest.update(file.relative_to(path).as_posix().encode())
-        with file.open("rb") as handle:
-            while block := handle.read(1 << 20):
-                digest.update(block)
+        add_file(digest, file)
     return ModelIdentity(display, digest.hexdigest())
 
 

@@ -17,7 +17,6 @@ or any failure, leaves the Embedder on torch (`OnnxUnavailable` says why).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import os
@@ -27,6 +26,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+
+from retrieval.digests import file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,9 @@ class OnnxEncoder:
         path, record = _paths(cache_dir, key)
         try:
             saved = json.loads(record.read_text(encoding="utf-8"))
-            if saved["onnx_sha256"] != _sha256(path) or saved["files"] != _model_files(model_dir):
+            if saved["onnx_sha256"] != file_sha256(path) or saved["files"] != _model_files(
+                model_dir
+            ):
                 return None
             tokenize = _fast_tokenizer(model_dir / "tokenizer.json", saved["tokenizer"])
             return cls(_session(path), tokenize)
@@ -208,7 +211,7 @@ def _write_record(record: Path, path: Path, model_dir: Path, settings: dict) -> 
     it, then renamed: a reader never sees half a record)."""
     partial = record.with_name(f".{record.name}.{uuid.uuid4().hex[:8]}")
     content = {
-        "onnx_sha256": _sha256(path),
+        "onnx_sha256": file_sha256(path),
         "files": _model_files(model_dir),
         "tokenizer": settings,
     }
@@ -231,18 +234,10 @@ def _model_files(model_dir: Path) -> dict[str, str]:
     """sha256 of the model's small files (configuration, tokenizer, vocabulary), by name; its
     weights are in the cache key already."""
     return {
-        file.relative_to(model_dir).as_posix(): _sha256(file)
+        file.relative_to(model_dir).as_posix(): file_sha256(file)
         for file in sorted(model_dir.rglob("*"))
         if file.is_file() and file.suffix in (".json", ".txt")
     }
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _export(model, path: Path) -> None:

@@ -28,7 +28,6 @@ index_dir/
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import mmap
@@ -45,6 +44,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from retrieval.digests import file_sha256
 from retrieval.errors import CorruptIndex
 from retrieval.lexical import LexicalIndex
 from retrieval.models import Block, Chunk, Document, Place, Sentence
@@ -250,7 +250,7 @@ def write_snapshot(index_dir: Path, snapshot: Snapshot, build: Path | None = Non
             # both release the GIL, so the disk's wait and the hashing overlap.
             with ThreadPoolExecutor(max_workers=1) as disk:
                 synced = disk.submit(lambda: [_fsync_file(file) for file in files.values()])
-                sums = {name: _sha256(file) for name, file in files.items()}
+                sums = {name: file_sha256(file) for name, file in files.items()}
                 synced.result()
             for folder in LEXICAL_FOLDERS.values():
                 _fsync_dir(build / folder)
@@ -534,7 +534,7 @@ def _write_pointer(index_dir: Path, name: str) -> None:
 
 def _checksums(path: Path) -> dict[str, str]:
     """sha256 of every file of a snapshot but its manifest, by path inside it."""
-    return {name: _sha256(file) for name, file in _files(path).items()}
+    return {name: file_sha256(file) for name, file in _files(path).items()}
 
 
 def _files(path: Path) -> dict[str, Path]:
@@ -545,14 +545,6 @@ def _files(path: Path) -> dict[str, Path]:
         if file.is_file() and name != "manifest.json":
             files[name] = file
     return files
-
-
-def _sha256(file: Path) -> str:
-    digest = hashlib.sha256()
-    with open(file, "rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _fsync_file(path: Path) -> None:

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from retrieval.charsets import decode_text
 from retrieval.clock import SYSTEM_CLOCK, Clock
+from retrieval.digests import file_sha256
 from retrieval.documents import EXTENSIONS, Declared, describe, document_from_bytes, outside_reason
 from retrieval.errors import DocumentRefused, UnknownDocument
 from retrieval.file_lock import exclusive
@@ -187,7 +188,7 @@ class Library:
             target = self.uploads / file_name
             action = "added"
             if target.exists():
-                action = "unchanged" if _sha256(target) == sha256 else "changed"
+                action = "unchanged" if file_sha256(target) == sha256 else "changed"
             self._write(target, raw)
             entries = self._entries()
             entries[doc_id] = Entry(
@@ -332,10 +333,6 @@ def _free_path(path: Path) -> Path:
         number += 1
         candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
     return candidate
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _shown(name: str) -> str:
