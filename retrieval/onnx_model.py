@@ -64,8 +64,10 @@ class OnnxEncoder:
         path, record = _paths(cache_dir, key)
         try:
             saved = json.loads(record.read_text(encoding="utf-8"))
-            if saved["onnx_sha256"] != file_sha256(path) or saved["files"] != _model_files(
-                model_dir
+            if (
+                saved["onnx_sha256"] != file_sha256(path)
+                or saved["files"] != _model_files(model_dir)
+                or saved["onnxruntime"] != _runtime_version()  # checked again after an upgrade
             ):
                 return None
             tokenize = _fast_tokenizer(model_dir / "tokenizer.json", saved["tokenizer"])
@@ -214,6 +216,7 @@ def _write_record(record: Path, path: Path, model_dir: Path, settings: dict) -> 
         "onnx_sha256": file_sha256(path),
         "files": _model_files(model_dir),
         "tokenizer": settings,
+        "onnxruntime": _runtime_version(),
     }
     try:
         partial.write_text(json.dumps(content), encoding="utf-8")
@@ -222,6 +225,12 @@ def _write_record(record: Path, path: Path, model_dir: Path, settings: dict) -> 
         log.warning("cannot record the checked ONNX export in %s: %s", record, error)
         with contextlib.suppress(OSError):
             partial.unlink()
+
+
+def _runtime_version() -> str:
+    import onnxruntime
+
+    return onnxruntime.__version__
 
 
 def _paths(cache_dir: Path, key: str) -> tuple[Path, Path]:

@@ -75,14 +75,23 @@ def test_a_second_start_runs_the_checked_export_without_loading_torch(tmp_path, 
     assert np.abs(np.array(vectors) - torch_vectors).max() < 1e-5
 
 
-def test_a_damaged_record_of_the_check_means_torch_loads_and_checks_again(tmp_path, torch_vectors):
+def _other_runtime(text: str) -> str:
+    return json.dumps({**json.loads(text), "onnxruntime": "0.0.1"})
+
+
+@pytest.mark.parametrize("damage", [lambda text: "{", _other_runtime])
+def test_a_damaged_or_outdated_record_of_the_check_has_torch_check_again(
+    tmp_path, torch_vectors, damage
+):
     Embedder(cache_dir=tmp_path).warm_up()
     (record,) = tmp_path.glob("*.checked.json")
-    record.write_text("{")
+    record.write_text(damage(record.read_text()))
     embedder = Embedder(cache_dir=tmp_path)
     assert embedder.running_on == "onnx" and embedder._model is not None  # torch loaded
     assert np.abs(embedder.encode(TEXTS) - torch_vectors).max() < 1e-5
-    assert json.loads(record.read_text())["onnx_sha256"]  # recorded again
+    import onnxruntime
+
+    assert json.loads(record.read_text())["onnxruntime"] == onnxruntime.__version__  # again
 
 
 def test_a_damaged_cached_export_is_made_again(tmp_path, caplog, torch_vectors):
