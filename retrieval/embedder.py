@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -66,10 +67,16 @@ def model_identity(name: str) -> ModelIdentity:
 
 def default_cache_dir() -> Path:
     """Where the exported ONNX model is kept: $CITEBOT_CACHE_DIR, else $XDG_CACHE_HOME/citebot,
-    else ~/.cache/citebot."""
+    else ~/.cache/citebot (a folder in the system's temporary dir for a user without a home,
+    as some services run)."""
     if os.environ.get("CITEBOT_CACHE_DIR"):
         return Path(os.environ["CITEBOT_CACHE_DIR"])
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "citebot"
+    if os.environ.get("XDG_CACHE_HOME"):
+        return Path(os.environ["XDG_CACHE_HOME"]) / "citebot"
+    try:
+        return Path.home() / ".cache" / "citebot"
+    except (RuntimeError, KeyError):  # no HOME and no password entry
+        return Path(tempfile.gettempdir()) / f"citebot-cache-{os.getuid()}"
 
 
 class Embedder:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from retrieval import onnx_model
-from retrieval.embedder import Embedder
+from retrieval.embedder import Embedder, default_cache_dir
 from retrieval.onnx_model import OnnxUnavailable, _check_pipeline
 
 REPO = Path(__file__).resolve().parents[2]
@@ -144,3 +144,20 @@ def test_only_a_mean_pooled_transformer_is_exported():
         _check_pipeline([Transformer(), Pooling("mean"), Module()])
     with pytest.raises(OnnxUnavailable, match="not a sentence-transformers pipeline"):
         _check_pipeline(object())
+
+
+def test_the_cache_folder_follows_the_environment_and_survives_a_user_without_a_home(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("CITEBOT_CACHE_DIR", str(tmp_path / "mine"))
+    assert default_cache_dir() == tmp_path / "mine"
+    monkeypatch.delenv("CITEBOT_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_cache_dir() == tmp_path / "xdg" / "citebot"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    assert default_cache_dir().name.startswith("citebot-cache-")
