@@ -83,10 +83,7 @@ class OnnxEncoder:
         need not load torch (when the model's `tokenizer.json` in `model_dir` tokenises as the
         model does). Raises OnnxUnavailable."""
         _check_pipeline(model)
-        try:
-            import onnxruntime  # noqa: F401
-        except ImportError as error:
-            raise OnnxUnavailable(f"onnxruntime is not installed ({error})") from None
+        _onnxruntime()  # before anything is exported for it
         path, record = _paths(cache_dir, key)
         for attempt in ("cached", "exported"):
             if attempt == "exported" or not path.is_file():
@@ -126,11 +123,17 @@ class OnnxEncoder:
             raise OnnxUnavailable("its vectors differ from torch's")
 
 
-def _session(path: Path):
+def _onnxruntime():
+    """The onnxruntime module; OnnxUnavailable when it is not installed."""
     try:
         import onnxruntime
     except ImportError as error:
         raise OnnxUnavailable(f"onnxruntime is not installed ({error})") from None
+    return onnxruntime
+
+
+def _session(path: Path):
+    onnxruntime = _onnxruntime()
     options = onnxruntime.SessionOptions()
     options.inter_op_num_threads = 1
     # Threads that spin while they wait slow everything else on a busy 2-core host, this
@@ -228,9 +231,7 @@ def _write_record(record: Path, path: Path, model_dir: Path, settings: dict) -> 
 
 
 def _runtime_version() -> str:
-    import onnxruntime
-
-    return onnxruntime.__version__
+    return _onnxruntime().__version__
 
 
 def _paths(cache_dir: Path, key: str) -> tuple[Path, Path]:
