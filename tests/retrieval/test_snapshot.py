@@ -183,6 +183,29 @@ def test_past_the_threshold_search_is_approximate_and_finds_what_exact_search_fi
     assert recall > 0.9
 
 
+def test_a_question_near_the_largest_lists_scans_a_bounded_share_and_finds_its_nearest(tmp_path):
+    import faiss
+
+    from retrieval.nearest import MAX_SCANNED, NearestIndex
+
+    rng = np.random.default_rng(1)
+    topics = rng.normal(size=(100, 32))
+    # Half the texts about two topics: the lists nearest them hold about twice the average.
+    crowded = _clustered(rng, 4000, topics[:2])
+    vectors = np.vstack([crowded, _clustered(rng, 4000, topics)])
+    index = NearestIndex.build(vectors, 1000)
+    faiss.write_index(index.ivf, str(tmp_path / "ivf"))
+    loaded = NearestIndex.read(vectors, tmp_path / "ivf")  # the cap is set again on a load
+    even_share = loaded.ivf.nprobe * len(vectors) / loaded.ivf.nlist
+    queries = crowded[:20]
+    faiss.cvar.indexIVF_stats.reset()
+    _, found = loaded.search(queries, 10)
+    assert faiss.cvar.indexIVF_stats.ndis <= 20 * MAX_SCANNED * even_share + 20
+    _, truth = NearestIndex(vectors).search(queries, 10)
+    assert list(found[:, 0]) == list(range(20))  # each query is its own nearest
+    assert np.mean([len(set(t) & set(f)) / 10 for t, f in zip(truth, found)]) > 0.8
+
+
 def test_an_approximate_snapshot_is_written_and_loaded_with_its_ivf_index(tmp_path, docs):
     engine = Engine(
         make_settings(tmp_path, docs, index={"approximate_above": 1000}), embedder=FakeEmbedder()
