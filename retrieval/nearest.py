@@ -19,8 +19,8 @@ MIN_PROBED = 8
 # nearest a question are often the largest ones (uneven lists at a million fake vectors: a
 # median 275k codes scanned against 134k for even lists), and the cap bounds what they cost.
 # Measured (README "Scale"): at 1.5 it cut 100 of 2,599 searches short on real MiniLM vectors
-# (SQuAD dev) with recall and answers unchanged, and at a million fake vectors it cut IVF
-# search 11.2 -> 8.4 ms with the same answers to 300 questions.
+# (SQuAD dev) with the same recall and answers as uncapped, and at a million fake vectors it
+# cut IVF search 11.2 -> 8.4 ms with the same answers to 300 questions.
 MAX_SCANNED = 1.5
 _TRAINING_PER_LIST = 64  # sampled vectors per list to train the coarse quantizer
 _SEED = 16  # the same vectors always make the same index
