@@ -108,9 +108,10 @@ def cmd_ask(args, settings: Settings) -> int:
     engine = _loaded_engine(args, settings)
     questions = [args.question] if args.question is not None else _stdin_lines()
     status = exit_codes.OK
+    about = None  # with --conversation: the document the last answer quoted first
     for number, question in enumerate(questions):
         try:
-            reply = engine.respond(question, top_k=args.top_k)
+            reply = engine.respond(question, top_k=args.top_k, follow_up_of=about)
         except QuestionError as error:
             status = exit_codes.exit_code_for(error)
             if args.json:
@@ -129,6 +130,8 @@ def cmd_ask(args, settings: Settings) -> int:
             else:
                 print(f"citebot: {error}", file=sys.stderr)
             continue
+        if args.conversation and reply.answer and reply.answer.quotes:
+            about = reply.answer.quotes[0].document
         _emit(reply_json(reply) if args.json else reply_text(reply), first=number == 0)
     return status
 
@@ -331,6 +334,12 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
     ask.add_argument(
         "--top-k", type=int, choices=range(1, 11), metavar="1-10", help="quotes per answer"
+    )
+    ask.add_argument(
+        "--conversation",
+        action="store_true",
+        help="read stdin's questions as one conversation: each a follow-up about the document "
+        "the last answer quoted first, as in a Discord channel",
     )
     ask.add_argument(
         "--no-rebuild",

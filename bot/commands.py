@@ -156,7 +156,9 @@ class AskCog(commands.Cog):
         """Answer a question with verbatim, cited quotes from the documents."""
         self.cooldowns.check(interaction.user.id)
         await interaction.response.defer(thinking=True, ephemeral=private)
-        embed, view = await answer_with_buttons(self.context, question)
+        embed, view = await answer_with_buttons(
+            self.context, question, conversation=(interaction.channel_id or 0, interaction.user.id)
+        )
         await interaction.followup.send(embed=embed, view=view, ephemeral=private)
 
     @app_commands.command()
@@ -236,7 +238,9 @@ class AskCog(commands.Cog):
             return
         try:
             async with message.channel.typing():
-                embed, view = await answer_with_buttons(self.context, question)
+                embed, view = await answer_with_buttons(
+                    self.context, question, conversation=(message.channel.id, message.author.id)
+                )
         except Exception as error:
             text = failure_text(error, context=f"message {message.id} by user {message.author.id}")
             await message.reply(render.plain_text(text))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import discord
 
+from bot.rules import Conversations
 from bot.state import StateDB
 from retrieval.clock import SYSTEM_CLOCK, Clock
 from retrieval.engine import Engine
@@ -15,14 +16,16 @@ from retrieval.uploads import Library
 
 @dataclass(frozen=True)
 class BotContext:
-    """The engine that answers, the state database, the settings, the clock and the documents
-    dir as moderators change it; `progress_*` pace the /reindex progress edits (seconds)."""
+    """The engine that answers, the state database, the settings, the clock, the documents
+    dir as moderators change it and what members' conversations are about; `progress_*` pace
+    the /reindex progress edits (seconds)."""
 
     engine: Engine
     state: StateDB
     settings: Settings
     clock: Clock
     library: Library
+    conversations: Conversations
     progress_delay: float = 3.0
     progress_interval: float = 2.0
 
@@ -39,7 +42,17 @@ class BotContext:
     ) -> BotContext:
         documents = settings.documents
         library = Library(documents.dir, max_file_mb=documents.max_file_mb, clock=clock)
-        return cls(engine, state, settings, clock, library, progress_delay, progress_interval)
+        conversations = Conversations(minutes=settings.discord.follow_up_minutes)
+        return cls(
+            engine,
+            state,
+            settings,
+            clock,
+            library,
+            conversations,
+            progress_delay,
+            progress_interval,
+        )
 
 
 def context_of(client: discord.Client) -> BotContext:

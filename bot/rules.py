@@ -1,13 +1,15 @@
 """The bot's Discord-free rules: what counts as a question, who may moderate, how often a user
-may ask."""
+may ask, what a member's conversation is about."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 
 from discord import app_commands
 
+from retrieval.models import Answer
 from retrieval.phrasing import meta_request
 
 QUESTION_WORDS = frozenset(
@@ -90,3 +92,32 @@ class UserCooldowns:
         retry_after = bucket.update_rate_limit()
         if retry_after:
             raise app_commands.CommandOnCooldown(bucket, retry_after)
+
+
+class Conversations:
+    """What each member's conversation in a channel is about: the document their last answer
+    there quoted first, for `minutes` after it. Their next question in that channel is read as a
+    follow-up about it ("was turkey there" after a question about the summit), which lowers the
+    evidence that document's sentences need; other documents are judged as for a first
+    question (see Engine.ask)."""
+
+    def __init__(self, *, minutes: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = minutes * 60
+        self._clock = clock
+        self._last: dict[tuple[int, int], tuple[str, float]] = {}
+
+    def about(self, channel_id: int, user_id: int) -> str | None:
+        """The document the member's conversation in the channel is about, if it is recent."""
+        held = self._last.get((channel_id, user_id))
+        if held is None or self._clock() - held[1] > self.seconds:
+            return None
+        return held[0]
+
+    def answered(self, channel_id: int, user_id: int, answer: Answer) -> None:
+        """Note an answer shown to the member; a refusal leaves the conversation as it was."""
+        if self.seconds <= 0 or not answer.quotes:
+            return
+        now = self._clock()
+        if len(self._last) >= 10_000:  # forget conversations that have ended
+            self._last = {k: v for k, v in self._last.items() if now - v[1] <= self.seconds}
+        self._last[(channel_id, user_id)] = (answer.quotes[0].document, now)

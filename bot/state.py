@@ -157,17 +157,27 @@ class StateDB:
 
     def question(self, question_id: str) -> str | None:
         """The question behind a button; None when it is unknown or was pruned."""
+        asked = self.asked(question_id)
+        return asked[0] if asked else None
+
+    def asked(self, question_id: str) -> tuple[str, str | None] | None:
+        """The question behind a button and the document its answer quoted first (None when it
+        quoted nothing); None when the question is unknown or was pruned."""
         try:
             with self._connect() as db:
                 row = db.execute(
-                    "SELECT question FROM questions WHERE id = ?", (question_id,)
+                    "SELECT question, passage_ids FROM questions WHERE id = ?", (question_id,)
                 ).fetchone()
         except sqlite3.Error as error:
             self._cannot_write(error)
             raise StateUnavailable(
                 "Sorry, that button can't be used right now: please ask the question again."
             ) from None
-        return row["question"] if row else None
+        if row is None:
+            return None
+        passages = json.loads(row["passage_ids"] or "[]")
+        # A passage id is "<document id>#<digest>" (retrieval.passages).
+        return row["question"], passages[0].rsplit("#", 1)[0] if passages else None
 
     def upkeep(self, *, keep_days: int) -> Upkeep:
         """Forget questions older than `keep_days` (votes keep their own copy), then VACUUM so

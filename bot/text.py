@@ -116,6 +116,7 @@ def answer_json(answer: Answer) -> dict:
         "quotes": [quote_json(q) for q in answer.quotes],
         "offsets": OFFSETS,
         "closest_documents": list(answer.closest_documents),
+        "follow_up_of": answer.follow_up_of,
         "seconds": round(answer.seconds, 4),
     }
 

@@ -19,16 +19,27 @@ from bot.errors import reply_with_error
 
 
 async def answer_with_buttons(
-    context: BotContext, question: str, *, skip: int = 0
+    context: BotContext,
+    question: str,
+    *,
+    skip: int = 0,
+    conversation: tuple[int, int] | None = None,
+    follow_up_of: str | None = None,
 ) -> tuple[discord.Embed, discord.ui.View]:
     """Ask the engine off the event loop; the embed and the buttons for the quotes that fit.
     A request about the collection ("tl;dr", "what docs do you have") gets the summary or the
-    documents list instead, without buttons."""
+    documents list instead, without buttons. In a `conversation` (channel id, user id) the
+    question is a follow-up about what the member's last answer there quoted, and its answer
+    is noted for the next; else it is one about `follow_up_of`, if given."""
     started = time.perf_counter()
+    if conversation is not None:
+        follow_up_of = context.conversations.about(*conversation)
     if skip:
-        answer = await asyncio.to_thread(context.engine.ask, question, skip=skip)
+        answer = await asyncio.to_thread(
+            context.engine.ask, question, skip=skip, follow_up_of=follow_up_of
+        )
     else:
-        reply = await asyncio.to_thread(context.engine.respond, question)
+        reply = await asyncio.to_thread(context.engine.respond, question, follow_up_of=follow_up_of)
         if reply.kind == "sources":
             return render.sources_embed(reply.documents), discord.ui.View()
         if reply.kind == "summary":
@@ -39,6 +50,8 @@ async def answer_with_buttons(
             )
             return rendered.embed, discord.ui.View()
         answer = reply.answer
+        if conversation is not None:
+            context.conversations.answered(*conversation, answer)
     rendered = render.answer_embed(answer, first=skip + 1, seconds=time.perf_counter() - started)
     passage_ids = [quote.passage_id for quote in rendered.shown]
     question_id = await asyncio.to_thread(
@@ -92,13 +105,17 @@ class MoreQuotesButton(
     async def callback(self, interaction: discord.Interaction) -> None:
         try:
             context = context_of(interaction.client)
-            question = await asyncio.to_thread(context.state.question, self.question_id)
-            if question is None:
+            asked = await asyncio.to_thread(context.state.asked, self.question_id)
+            if asked is None:
                 await interaction.response.send_message(too_old(context), ephemeral=True)
                 return
             private = bool(interaction.message and interaction.message.flags.ephemeral)
             await interaction.response.defer(thinking=True, ephemeral=private)
-            embed, view = await answer_with_buttons(context, question, skip=self.skip)
+            # Asked again as it was first answered: about the document it quoted first.
+            question, first_document = asked
+            embed, view = await answer_with_buttons(
+                context, question, skip=self.skip, follow_up_of=first_document
+            )
             await interaction.followup.send(embed=embed, view=view, ephemeral=private)
         except Exception as error:  # buttons have no error tree of their own
             await reply_with_error(interaction, error)

@@ -191,13 +191,25 @@ class Engine:
 
     # -- questions -------------------------------------------------------------------------
 
-    def ask(self, question: str, *, top_k: int | None = None, skip: int = 0) -> Answer:
+    def ask(
+        self,
+        question: str,
+        *,
+        top_k: int | None = None,
+        skip: int = 0,
+        follow_up_of: str | None = None,
+    ) -> Answer:
+        """The answer to `question`. With `follow_up_of`, the document the conversation's last
+        answer quoted, the question is read as a follow-up: that document's sentences need
+        less evidence (ignored when the document is no longer indexed)."""
         began = time.perf_counter()
         question = self.check_question(question)
         snapshot = self.snapshot
+        if follow_up_of not in snapshot.doc_rows:
+            follow_up_of = None
         query = read_query(question, snapshot)
         vector = self.embedder.encode_query(query.text)
-        ranked = rank_sentences(snapshot, vector, query, self.settings.retrieval)
+        ranked = rank_sentences(snapshot, vector, query, self.settings.retrieval, follow_up_of)
         answer = compose_answer(
             query,
             ranked,
@@ -207,17 +219,22 @@ class Engine:
             max_quote_chars=self.settings.answer.max_quote_chars,
             min_score=self.settings.answer.min_score,
         )
-        answer = replace(answer, quotes=located(answer.quotes, snapshot.document))
+        answer = replace(
+            answer, quotes=located(answer.quotes, snapshot.document), follow_up_of=follow_up_of
+        )
         return replace(answer, seconds=time.perf_counter() - began)
 
-    def respond(self, question: str, *, top_k: int | None = None) -> Reply:
+    def respond(
+        self, question: str, *, top_k: int | None = None, follow_up_of: str | None = None
+    ) -> Reply:
         """What a free-text message gets: a summary of the collection for "tl;dr" or "what is
         this about", a topic summary for "summarize X", the documents list for "what docs do
         you have", else the answer to the question."""
         question = self.check_question(question)
         request = meta_request(question)
         if request is None:
-            return Reply("answer", question, answer=self.ask(question, top_k=top_k))
+            answer = self.ask(question, top_k=top_k, follow_up_of=follow_up_of)
+            return Reply("answer", question, answer=answer)
         if request.kind == "sources":
             return Reply("sources", question, documents=tuple(self.documents()))
         return Reply("summary", question, summary=self.summarize(topic=request.topic))

@@ -91,12 +91,22 @@ def sentence_features(snapshot: Snapshot, query: Query, rows: np.ndarray) -> np.
 
 
 def relevance_features(
-    snapshot: Snapshot, signals: Signals, query: Query, rows: np.ndarray
+    snapshot: Snapshot,
+    signals: Signals,
+    query: Query,
+    rows: np.ndarray,
+    follow_up_of: str | None = None,
 ) -> np.ndarray:
     """Per sentence in `rows`: its cosine and its passage's, then the evidence
-    `relevance_columns` adds with the passage's share of the topic words."""
+    `relevance_columns` adds with the passage's share of the topic words.
+
+    A follow-up question (`follow_up_of`: the document the conversation's last answer quoted)
+    is most likely about that document again, so its sentences compete only with that
+    document's: their size column is the document's own sentence count, not the collection's.
+    Sentences of other documents keep the collection's, so a change of topic is judged as a
+    first question is."""
     chunk_rows = snapshot.sentence_chunk[rows]
-    return relevance_columns(
+    columns = relevance_columns(
         snapshot,
         query,
         signals.of_sentences(rows)[0],
@@ -104,6 +114,13 @@ def relevance_features(
         [(t.informativeness, t.passages) for t in query.terms],
         chunk_rows,
     )
+    if follow_up_of is not None:
+        inside = snapshot.sentence_doc[rows] == snapshot.doc_rows[follow_up_of]
+        columns[inside, SIZE_COLUMN] = np.log10(max(len(snapshot.sentences_of(follow_up_of)), 1))
+    return columns
+
+
+SIZE_COLUMN = 4  # of relevance_columns: log10 of the sentences a quote competes with
 
 
 def relevance_columns(

@@ -106,6 +106,9 @@ class Answer:
     # Titles of the nearest documents, so an abstention can still point somewhere.
     closest_documents: tuple[str, ...] = ()
     seconds: float = 0.0
+    # The document the conversation's previous answer quoted, when the question was read as a
+    # follow-up about it (see evidence.relevance_features).
+    follow_up_of: str | None = None
 
 
 @dataclass(frozen=True)

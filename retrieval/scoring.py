@@ -72,9 +72,14 @@ def relevance_of(evidence: np.ndarray, settings: RetrievalSettings) -> np.ndarra
 
 
 def rank_sentences(
-    snapshot: Snapshot, query_vector: np.ndarray, query: Query, settings: RetrievalSettings
+    snapshot: Snapshot,
+    query_vector: np.ndarray,
+    query: Query,
+    settings: RetrievalSettings,
+    follow_up_of: str | None = None,
 ) -> list[RankedSentence]:
-    """The `settings.candidates` best sentences for a question, best first."""
+    """The `settings.candidates` best sentences for a question, best first; `follow_up_of`
+    (a document of the snapshot) changes only their relevance (see `relevance_features`)."""
     if not snapshot.sentences:
         return []
     pool = POOL_FACTOR * settings.candidates
@@ -89,5 +94,7 @@ def rank_sentences(
     scores = fused + sentence_features(snapshot, query, rows) @ weights(settings, SENTENCE_WEIGHTS)
     kept = np.argsort(-scores, kind="stable")[: settings.candidates]
     rows, scores = rows[kept], scores[kept]
-    relevance = relevance_of(relevance_features(snapshot, signals, query, rows), settings)
+    relevance = relevance_of(
+        relevance_features(snapshot, signals, query, rows, follow_up_of), settings
+    )
     return [RankedSentence(int(r), float(s), float(p)) for r, s, p in zip(rows, scores, relevance)]

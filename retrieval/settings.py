@@ -112,6 +112,7 @@ class DiscordSettings:
     moderator_role_ids: tuple[int, ...] = ()
     cooldown_seconds: float = field(default=10.0, metadata=_range(0.0, 3600.0))
     cooldown_uses: int = field(default=3, metadata=_range(1, 100))
+    follow_up_minutes: float = field(default=10.0, metadata=_range(0.0, 1440.0))
 
 
 @dataclass(frozen=True)

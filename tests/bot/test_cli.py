@@ -66,6 +66,19 @@ def test_ask_reads_one_question_per_line_from_stdin(run, capsys):
     assert "limit is 1,000" in lines[2]["error"]
 
 
+def test_ask_conversation_reads_each_question_as_a_follow_up_of_the_last_answer(run, capsys):
+    stdin = "What did Macron suggest?\nwhat is the capital of peru\nwas turkey there\n"
+    assert run("ask", "--json", "--conversation", stdin=stdin) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["answered"] for line in lines] == [True, False, True]
+    # A refusal leaves the conversation about the document the last answer quoted.
+    assert [line["follow_up_of"] for line in lines] == [None, SEED_ID, SEED_ID]
+    assert "Turkey" in lines[2]["quotes"][0]["text"]
+    assert run("ask", "--json", stdin=stdin) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["follow_up_of"] for line in lines] == [None, None, None]
+
+
 def test_empty_question_gets_a_clear_message_and_exit_code_3(run, capsys):
     assert run("ask", "   ") == 3
     assert "Please type a question" in capsys.readouterr().err

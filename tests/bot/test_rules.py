@@ -1,11 +1,19 @@
-"""The bot's Discord-free rules: what counts as a question, mentions, moderators, cooldowns."""
+"""The bot's Discord-free rules: what counts as a question, mentions, moderators, cooldowns,
+conversations."""
 
 from __future__ import annotations
 
 import pytest
 from discord import app_commands
 
-from bot.rules import UserCooldowns, looks_like_question, may_moderate, strip_mention
+from bot.rules import (
+    Conversations,
+    UserCooldowns,
+    looks_like_question,
+    may_moderate,
+    strip_mention,
+)
+from retrieval.models import Answer, Quote
 
 
 @pytest.mark.parametrize(
@@ -71,3 +79,33 @@ def test_moderators_manage_the_server_or_have_a_moderator_role(manages_server, r
         may_moderate(manages_server=manages_server, role_ids=iter(roles), moderator_role_ids=(7, 9))
         is expected
     )
+
+
+def _answer(*documents: str) -> Answer:
+    quotes = tuple(
+        Quote("x", d, d, None, 0, 1, 0.9, paragraph=1, passage_id=f"{d}#0") for d in documents
+    )
+    return Answer("q", quotes, not quotes)
+
+
+def test_a_conversation_is_about_the_document_its_last_answer_quoted_first():
+    now = [100.0]
+    conversations = Conversations(minutes=10, clock=lambda: now[0])
+    assert conversations.about(1, 7) is None
+    conversations.answered(1, 7, _answer("seed.md", "faq.md"))
+    assert conversations.about(1, 7) == "seed.md"
+    assert conversations.about(1, 8) is None  # another member
+    assert conversations.about(2, 7) is None  # another channel
+    conversations.answered(1, 7, _answer())  # a refusal: still about the seed
+    now[0] += 9 * 60
+    assert conversations.about(1, 7) == "seed.md"
+    conversations.answered(1, 7, _answer("faq.md"))
+    assert conversations.about(1, 7) == "faq.md"
+    now[0] += 10 * 60 + 1
+    assert conversations.about(1, 7) is None  # ten quiet minutes end it
+
+
+def test_conversations_can_be_turned_off():
+    conversations = Conversations(minutes=0)
+    conversations.answered(1, 7, _answer("seed.md"))
+    assert conversations.about(1, 7) is None

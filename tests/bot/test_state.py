@@ -66,6 +66,13 @@ def test_votes_are_recorded_with_question_and_passages_and_exported(state):
     assert "1001" not in json.dumps(records)  # no user ids, not even hashed, in the export
 
 
+def test_a_question_is_remembered_with_the_document_its_answer_quoted_first(state):
+    quoted = state.remember_question("was turkey there", ["guides/a#b.md#1f2e", "faq.md#9a0b"])
+    assert state.asked(quoted) == ("was turkey there", "guides/a#b.md")
+    assert state.asked(state.remember_question("refused", [])) == ("refused", None)
+    assert state.asked("feedbeef") is None
+
+
 def test_a_second_vote_by_the_same_user_replaces_the_first(state):
     question_id = state.remember_question("q", [])
     state.record_vote(question_id, vote=1, guild_id=None, user_id=5)

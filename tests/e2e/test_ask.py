@@ -198,3 +198,36 @@ async def test_cooldown_limits_questions_per_user(bot, fake, settings):
     replies = [r for r in fake.requests[mark:] if r.path.endswith("/messages")]
     assert len(replies) == 1
     assert replies[0].body["content"].startswith("You're asking quickly. Try again in")
+
+
+async def test_a_members_next_question_in_a_channel_follows_up_their_last_answer(
+    bot, fake, engine, monkeypatch
+):
+    asked = []
+    respond = engine.respond
+
+    def recorded(question, **options):
+        asked.append((question, options.get("follow_up_of")))
+        return respond(question, **options)
+
+    monkeypatch.setattr(engine, "respond", recorded)
+    member = fake.member()
+    for text in (MACRON, "was turkey there"):
+        message = fake.user_message(text, channel_id=fake.ask_channel_id, member=member)
+        await fake.dispatch("MESSAGE_CREATE", message)
+        reply = await fake.reply_to_message(message)
+    assert any("Turkey" in q for q in quotes_in(reply.body["embeds"][0]).values())
+    seed = engine.ask(MACRON).quotes[0].document
+    # Another member in the same channel, and the same member in another channel, start afresh.
+    message = fake.user_message("was turkey there", channel_id=fake.ask_channel_id)
+    await fake.dispatch("MESSAGE_CREATE", message)
+    await fake.reply_to_message(message)
+    interaction = fake.slash("ask", question="was turkey there", member=member)
+    await fake.dispatch("INTERACTION_CREATE", interaction)
+    await fake.reply_to(interaction)
+    assert asked == [
+        (MACRON, None),
+        ("was turkey there", seed),
+        ("was turkey there", None),
+        ("was turkey there", None),
+    ]

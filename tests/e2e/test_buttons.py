@@ -40,7 +40,9 @@ async def test_more_quotes_continues_the_numbering(bot, fake, engine):
     await fake.dispatch("INTERACTION_CREATE", click)
     reply = await fake.reply_to(click)
     [embed] = reply.body["embeds"]
-    expected = engine.ask(QUESTION, skip=len(first))
+    # Asked again as a follow-up about the document the answer quoted first, as it was shown.
+    seed = engine.ask(QUESTION).quotes[0].document
+    expected = engine.ask(QUESTION, skip=len(first), follow_up_of=seed)
     assert expected.quotes, "the seed article has more than one answer's worth of quotes"
     more = quotes_in(embed)
     assert min(more) == len(first) + 1
