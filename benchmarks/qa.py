@@ -65,9 +65,11 @@ def read_jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
-def ask(engine: Engine, question: str, golds: list[str], top_k: int) -> Outcome:
+def ask(
+    engine: Engine, question: str, golds: list[str], top_k: int, follow_up_of: str | None = None
+) -> Outcome:
     began = time.perf_counter()
-    answer = engine.ask(question, top_k=top_k)
+    answer = engine.ask(question, top_k=top_k, follow_up_of=follow_up_of)
     seconds = time.perf_counter() - began
     return outcome_of(answer, [normalise(g) for g in golds], seconds)
 
@@ -265,13 +267,33 @@ def seed_among_articles(settings, embedder, whole: Engine, workdir: Path) -> Eng
 
 
 def run(collection: Collection, top_k: int) -> Collection:
+    """Ask every question; one with "follow_up_of" as a follow-up about that document."""
+    engine = collection.engine
     collection.inside = [
-        ask(collection.engine, q["question"], q["answers"], top_k) for q in collection.questions
+        ask(engine, q["question"], q["answers"], top_k, q.get("follow_up_of"))
+        for q in collection.questions
     ]
     collection.outside = [
-        ask(collection.engine, q["question"], [], top_k) for q in collection.offcorpus
+        ask(engine, q["question"], [], top_k, q.get("follow_up_of")) for q in collection.offcorpus
     ]
     return collection
+
+
+def follow_ups(questions: list[dict], offcorpus: list[dict], name: str, probe: Engine, same: bool):
+    """(i), (j): (a)'s questions asked as follow-ups, after an answer from their own article
+    (`same`) or from the next article in file-name order (a change of topic); off-corpus
+    questions after an answer from each article in turn. Deterministic: no sampling."""
+    articles = sorted({q["article"] for q in questions})
+
+    def after(article: str) -> str:
+        return article if same else articles[(articles.index(article) + 1) % len(articles)]
+
+    return Collection(
+        name,
+        probe,
+        [{**q, "follow_up_of": after(q["article"])} for q in questions],
+        [{**q, "follow_up_of": articles[n % len(articles)]} for n, q in enumerate(offcorpus)],
+    )
 
 
 def pooled(name: str, parts: list[Collection]) -> Collection:
@@ -287,8 +309,10 @@ def pooled(name: str, parts: list[Collection]) -> Collection:
 def build_collections(args, settings, embedder, whole: Engine, questions, offcorpus):
     """The table's rows: (a) the whole collection, (b) the same questions chat-style, (c) each
     article alone, (f) the same cut to keywords, (d) seed-chat, (e) more seed-chat questions
-    written for this benchmark, (g) both asked of the seed among the SQuAD articles. A row of
-    several collections is (name, [collections])."""
+    written for this benchmark, (g) both asked of the seed among the SQuAD articles, (h) the
+    same as follow-ups of an answer from the seed, (i) and (j) (a)'s questions after an answer
+    from another article or from their own. A row of several collections is (name,
+    [collections])."""
     wanted = set(args.sets)
     probe = probe_engine(settings, embedder, snapshot=whole.snapshot)
     rows = []
@@ -339,18 +363,37 @@ def build_collections(args, settings, embedder, whole: Engine, questions, offcor
         for data in (args.seed_chat, REPO / "benchmarks" / "seed-chat-extra")
         if (data / "questions.jsonl").is_file()
     ]
-    if "g" in wanted and chats:
+    if wanted & {"g", "h"} and chats:
         mixed = seed_among_articles(
             settings, embedder, whole, args.index_dir.parent / "citebot-bench-mixed"
         )
-        rows.append(
-            Collection(
-                "(g) seed-chat questions, the seed among the SQuAD articles",
-                mixed,
-                [q for data in chats for q in read_jsonl(data / "questions.jsonl")],
-                [q for data in chats for q in read_jsonl(data / "offcorpus.jsonl")],
+        inside = [q for data in chats for q in read_jsonl(data / "questions.jsonl")]
+        outside = [q for data in chats for q in read_jsonl(data / "offcorpus.jsonl")]
+        if "g" in wanted:
+            rows.append(
+                Collection(
+                    "(g) seed-chat questions, the seed among the SQuAD articles",
+                    mixed,
+                    inside,
+                    outside,
+                )
             )
-        )
+        if "h" in wanted:  # a member's next question after an answer from the seed
+            seed = min(p.name for p in (REPO / "seeds").iterdir() if p.is_file())
+            rows.append(
+                Collection(
+                    "(h) the same, each asked after an answer from the seed (a follow-up)",
+                    mixed,
+                    [{**q, "follow_up_of": seed} for q in inside],
+                    [{**q, "follow_up_of": seed} for q in outside],
+                )
+            )
+    if "i" in wanted:
+        name = "(i) (a) asked after an answer from another article (a change of topic)"
+        rows.append(follow_ups(questions, offcorpus, name, probe, same=False))
+    if "j" in wanted:
+        name = "(j) (a) asked after an answer from their own article (a follow-up)"
+        rows.append(follow_ups(questions, offcorpus, name, probe, same=True))
     return rows
 
 
@@ -370,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
         choices=("even", "odd"),
         help="only the questions of every other article (see read_half)",
     )
-    parser.add_argument("--sets", default="abcfdeg", help="which rows to run (default: all)")
+    parser.add_argument("--sets", default="abcfdeghij", help="which rows to run (default: all)")
     args = parser.parse_args(argv)
 
     questions, offcorpus = read_half(args.data, args.half)
@@ -497,7 +540,9 @@ def spot_check(engine: Engine, questions: list[dict], inside: list[Outcome], min
     """Ask as configured; the quotes shown must be the ones the after-the-fact rule predicts."""
     mismatches = 0
     for question, predicted in zip(questions, inside):
-        answer = engine.ask(question["question"], top_k=top_k)
+        answer = engine.ask(
+            question["question"], top_k=top_k, follow_up_of=question.get("follow_up_of")
+        )
         predicted_count = shown(predicted, min_score)
         if len(answer.quotes) != predicted_count or answer.abstained != (predicted_count == 0):
             mismatches += 1
