@@ -106,21 +106,19 @@ def relevance_features(
     Sentences of other documents keep the collection's, so a change of topic is judged as a
     first question is."""
     chunk_rows = snapshot.sentence_chunk[rows]
-    columns = relevance_columns(
+    competing = np.full(len(rows), len(snapshot.sentences))
+    if follow_up_of is not None:
+        inside = snapshot.sentence_doc[rows] == snapshot.doc_rows[follow_up_of]
+        competing[inside] = len(snapshot.sentences_of(follow_up_of))
+    return relevance_columns(
         snapshot,
         query,
         signals.of_sentences(rows)[0],
         signals.of_passages(chunk_rows)[0],
         [(t.informativeness, t.passages) for t in query.terms],
         chunk_rows,
+        competing,
     )
-    if follow_up_of is not None:
-        inside = snapshot.sentence_doc[rows] == snapshot.doc_rows[follow_up_of]
-        columns[inside, SIZE_COLUMN] = np.log10(max(len(snapshot.sentences_of(follow_up_of)), 1))
-    return columns
-
-
-SIZE_COLUMN = 4  # of relevance_columns: log10 of the sentences a quote competes with
 
 
 def relevance_columns(
@@ -130,11 +128,12 @@ def relevance_columns(
     context_cosine: np.ndarray,
     postings: list[tuple[float, np.ndarray]],
     holders: np.ndarray,
+    competing: np.ndarray | None = None,
 ) -> np.ndarray:
     """The relevance model's columns, in `scoring.RELEVANCE_WEIGHTS` order: a text's cosine to
     the question, its context's cosine, the share of the question's topic words the `holders`
     (rows of `postings`) hold, the share no text in the collection holds, and log10 of the
-    collection's sentence count.
+    number of sentences each text competes with (`competing`; by default the collection's).
 
     Topic words are weighed by how rare they are in general English, not in the collection, so
     the shares mean the same for one page as for a thousand. The size is there because the
@@ -142,14 +141,15 @@ def relevance_columns(
     the same evidence is worth more in a one-page FAQ than in a wiki."""
     mass = sum(t.informativeness for t in query.terms) or 1.0
     unknown = sum(t.informativeness for t in query.terms if t.unknown) / mass
-    size = np.log10(max(len(snapshot.sentences), 1))
+    if competing is None:
+        competing = np.full(len(holders), len(snapshot.sentences))
     return np.stack(
         [
             cosine,
             context_cosine,
             term_share(postings, holders),
             np.full(len(holders), unknown),
-            np.full(len(holders), size),
+            np.log10(np.maximum(competing, 1)),
         ],
         axis=1,
     )
