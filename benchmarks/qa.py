@@ -248,6 +248,34 @@ def seed_chat(settings, embedder, data: Path, workdir: Path) -> Collection | Non
     )
 
 
+def news_chat(settings, embedder, data: Path, articles: Path, workdir: Path) -> list[Collection]:
+    """(k): chat-style questions about other news articles, each article indexed alone (a
+    one-document server like the seed's), asked its own questions and the ones written as
+    questions it does not answer."""
+    questions, offcorpus = (
+        read_jsonl(data / "questions.jsonl"),
+        read_jsonl(data / "offcorpus.jsonl"),
+    )
+    rows = []
+    for article in sorted({q["article"] for q in questions}):
+        folder = workdir / "docs" / Path(article).stem
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(articles / article, folder / article)
+        engine = probe_engine(
+            settings.replace(
+                documents={"dir": str(folder)}, index={"dir": str(workdir / "index" / folder.name)}
+            ),
+            embedder,
+        )
+        mine = [q for q in questions if q["article"] == article]
+        rows.append(
+            Collection(
+                f"(k) {article}", engine, mine, [q for q in offcorpus if q["article"] == article]
+            )
+        )
+    return rows
+
+
 def seed_among_articles(settings, embedder, whole: Engine, workdir: Path) -> Engine:
     """(g): the seed indexed together with the SQuAD articles, a collection that mixes topics
     as many servers' do (the articles' vectors re-used from the whole index, the seed's
@@ -311,8 +339,8 @@ def build_collections(args, settings, embedder, whole: Engine, questions, offcor
     article alone, (f) the same cut to keywords, (d) seed-chat, (e) more seed-chat questions
     written for this benchmark, (g) both asked of the seed among the SQuAD articles, (h) the
     same as follow-ups of an answer from the seed, (i) and (j) (a)'s questions after an answer
-    from another article or from their own. A row of several collections is (name,
-    [collections])."""
+    from another article or from their own, (k) chat questions about other news articles, each
+    indexed alone. A row of several collections is (name, [collections])."""
     wanted = set(args.sets)
     probe = probe_engine(settings, embedder, snapshot=whole.snapshot)
     rows = []
@@ -394,6 +422,15 @@ def build_collections(args, settings, embedder, whole: Engine, questions, offcor
     if "j" in wanted:
         name = "(j) (a) asked after an answer from their own article (a follow-up)"
         rows.append(follow_ups(questions, offcorpus, name, probe, same=True))
+    news, articles = REPO / "benchmarks" / "news-chat", args.data.parent / "cnndm-dev" / "articles"
+    if "k" in wanted and articles.is_dir():
+        workdir = args.index_dir.parent / "citebot-bench-news"
+        rows.append(
+            (
+                "(k) news-chat: other articles alone, chat-style",
+                news_chat(settings, embedder, news, articles, workdir),
+            )
+        )
     return rows
 
 
@@ -413,7 +450,7 @@ def main(argv: list[str] | None = None) -> int:
         choices=("even", "odd"),
         help="only the questions of every other article (see read_half)",
     )
-    parser.add_argument("--sets", default="abcfdeghij", help="which rows to run (default: all)")
+    parser.add_argument("--sets", default="abcfdeghijk", help="which rows to run (default: all)")
     args = parser.parse_args(argv)
 
     questions, offcorpus = read_half(args.data, args.half)
