@@ -7,6 +7,8 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from bm25s.stopwords import STOPWORDS_EN
+
 # Chat spellings of a question word and its verb; "whats" is not a word any document uses.
 _CONTRACTIONS = {
     "whats": "what is",
@@ -48,6 +50,20 @@ _CONTRACTIONS = {
     "hasnt": "has not",
     "havent": "have not",
     "shouldnt": "should not",
+    "wht": "what",
+    "whts": "what is",
+    "wats": "what is",
+    "teh": "the",
+    "im": "i am",
+    "ive": "i have",
+    "youre": "you are",
+    "theyre": "they are",
+    "thats": "that is",
+    "theres": "there is",
+    "tho": "though",
+    "b4": "before",
+    "w/": "with",
+    "w/o": "without",
 }
 
 
@@ -92,8 +108,43 @@ _SHORTHAND = {
     "intl": "international",
     "org": "organisation",
     "orgs": "organisations",
+    "ppl": "people",
+    "yr": "year",
+    "yrs": "years",
+    "hr": "hour",
+    "hrs": "hours",
+    "mins": "minutes",
+    "secs": "seconds",
+    "wk": "week",
+    "wks": "weeks",
+    "pic": "picture",
+    "pics": "pictures",
+    "vid": "video",
+    "vids": "videos",
+    "ep": "episode",
+    "eps": "episodes",
+    "bday": "birthday",
+    "diff": "difference",
+    "num": "number",
+    "dept": "department",
+    "acct": "account",
+    "pts": "points",
+    "lvl": "level",
+    "char": "character",
+    "chars": "characters",
+    "dmg": "damage",
+    "inv": "inventory",
+    "specs": "specifications",
+    "temp": "temperature",
+    "ver": "version",
+    "dev": "developer",
+    "devs": "developers",
+    "mgr": "manager",
 }
 _SHORTHAND_WORD = _whole_words(_SHORTHAND)
+# A word that may be half of a compound typed apart: letters only (and, see compounds_joined,
+# neither a stop word nor a word that shapes the question: "any one" stays as typed).
+_JOINABLE = re.compile(r"(?<![\w'’])[^\W\d_]{2,}(?![\w'’])")
 # The same for a number's unit written onto it: "£1.6bn", "5k", "2tn" ("m" is left alone: it
 # is as often metres or minutes as millions).
 _UNITS = {"k": "thousand", "bn": "billion", "mn": "million", "tn": "trillion"}
@@ -113,6 +164,7 @@ told know known knows happen happened happening happens say said says saying tal
 talked please thanks thank hey hi hello guys anyone someone somebody anybody exactly really
 actually basically just like info information detail details thing things stuff bit
 whats whos
+lol lmao btw tbh imo imho ngl fr idk iirc afaik rn irl ok okay thx ty yo bro dude smth sth
 """.split()
 )
 
@@ -178,6 +230,27 @@ def shorthand_spelled_out(question: str, used: Callable[[str], bool]) -> str:
         return f" {full}" if used(full) else match.group()
 
     return _NUMBER_UNIT.sub(unit, _SHORTHAND_WORD.sub(spell, question))
+
+
+_NOT_HALVES = FORM_WORDS | set(STOPWORDS_EN)  # "for the" is no "forthe", "be an" no "bean"
+
+
+def compounds_joined(question: str, used: Callable[[str], bool]) -> str:
+    """`question` with two words typed apart joined where the documents write them as one word
+    and do not use both apart ("school girl" → "schoolgirl", "data base" → "database");
+    `used(word)` says whether some text holds `word`."""
+    words = list(_JOINABLE.finditer(question))
+    joined, kept = [], 0
+    for first, second in zip(words, words[1:]):
+        if first.start() < kept or question[first.end() : second.start()] != " ":
+            continue
+        a, b = first.group(), second.group()
+        if {a.lower(), b.lower()} & _NOT_HALVES:
+            continue
+        if used(a + b) and not (used(a) and used(b)):
+            joined.append(question[kept : first.start()] + a + b)
+            kept = second.end()
+    return "".join(joined) + question[kept:]
 
 
 def meta_request(question: str) -> MetaRequest | None:

@@ -14,7 +14,7 @@ from bm25s.stopwords import STOPWORDS_EN
 
 from retrieval.cues import Cue, answer_cue
 from retrieval.lexical import LexicalIndex, fold
-from retrieval.phrasing import FORM_WORDS, shorthand_spelled_out, spelled_out
+from retrieval.phrasing import FORM_WORDS, compounds_joined, shorthand_spelled_out, spelled_out
 from retrieval.snapshot import Snapshot
 
 _WORD = re.compile(r"\w\w+")  # what BM25 counts as a word
@@ -53,7 +53,8 @@ def read_query(question: str, snapshot: Snapshot) -> Query:
     """Read `question` against the collection in `snapshot`."""
     sentences, passages = snapshot.sentence_lexical, snapshot.chunk_lexical
     text = spelled_out(question)
-    text = sentences.respelled(shorthand_spelled_out(text, sentences.holds))
+    text = compounds_joined(shorthand_spelled_out(text, sentences.holds), sentences.holds)
+    text = sentences.respelled(text)
     stems = tuple(sentences.terms(text))
     # `terms` keeps one stem per word that is not a stop word, in order: pair them up rather
     # than tokenise each word again.

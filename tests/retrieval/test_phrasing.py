@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.phrasing import MetaRequest, meta_request, shorthand_spelled_out, spelled_out
+from retrieval.phrasing import (
+    FORM_WORDS,
+    MetaRequest,
+    compounds_joined,
+    meta_request,
+    shorthand_spelled_out,
+    spelled_out,
+)
 
 
 @pytest.mark.parametrize(
@@ -16,6 +23,9 @@ from retrieval.phrasing import MetaRequest, meta_request, shorthand_spelled_out,
         ("Whos ash", "who is ash"),
         ("the summit doesnt say", "the summit does not say"),
         ("Whatsapp groups", "Whatsapp groups"),  # only whole words
+        ("wht did teh girl ask", "what did the girl ask"),
+        ("thats what im asking", "that is what i am asking"),
+        ("tea w/o milk w/ sugar", "tea without milk with sugar"),
     ],
 )
 def test_chat_contractions_are_spelled_out(typed, read):
@@ -106,3 +116,32 @@ def test_a_unit_written_onto_a_number_is_spelled_out_where_the_documents_spell_i
     # No document says "million"; "bn" inside a word and a metre count are no units.
     assert shorthand_spelled_out("a 2mn deal", holds) == "a 2mn deal"
     assert shorthand_spelled_out("the 4bnk and 10m run", holds) == "the 4bnk and 10m run"
+
+
+def test_chat_fillers_are_the_form_of_a_question_not_its_topic():
+    assert {"lol", "btw", "tbh", "irl", "rn", "idk"} <= FORM_WORDS
+
+
+def test_chat_abbreviations_are_spelled_out_where_the_documents_spell_them_out():
+    holds = {"people", "points", "years"}.__contains__
+    assert (
+        shorthand_spelled_out("how many ppl scored 20 pts in 3 yrs", holds)
+        == "how many people scored 20 points in 3 years"
+    )
+
+
+def test_a_compound_typed_apart_is_joined_where_the_documents_write_it_as_one_word():
+    holds = {"schoolgirl", "database", "every", "one", "everyone", "data"}.__contains__
+    assert compounds_joined("what did the school girl ask", holds) == (
+        "what did the schoolgirl ask"
+    )
+    # "data" is a word of the documents, "base" is not: the documents mean "database".
+    assert compounds_joined("whats a data base", holds) == "whats a database"
+    # Both halves are used apart ("every one of them"): kept as typed; so is "any one".
+    assert compounds_joined("every one of them", holds) == "every one of them"
+    assert compounds_joined("is any one here", {"anyone"}.__contains__) == "is any one here"
+    # Stop words are never a half, whatever typo a document holds ("forthe").
+    assert compounds_joined("a plan for the future", {"forthe"}.__contains__) == (
+        "a plan for the future"
+    )
+    assert compounds_joined("school\ngirl", holds) == "school\ngirl"  # across a line: kept

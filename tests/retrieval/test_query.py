@@ -53,3 +53,13 @@ def test_chat_shorthand_finds_the_word_the_documents_spell_out():
     assert query.text == "how do i add a repository for a package"
     assert query.typed == "how do i add a repo for a pkg"
     assert all(not t.unknown for t in query.terms)
+
+
+def test_a_compound_typed_apart_finds_the_word_the_documents_use():
+    text = "# Q&A\n\nOne unidentified schoolgirl asks about the threat to Russia.\n"
+    small = build_snapshot(
+        [document("qa.md", text)], embedder=FakeEmbedder(), chunking=ChunkSettings(), previous=None
+    ).snapshot
+    query = read_query("wht did the school girl ask", small)
+    assert query.text == "what did the schoolgirl ask"
+    assert [(t.stem, t.unknown) for t in query.terms] == [("schoolgirl", False), ("ask", False)]
