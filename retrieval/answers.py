@@ -105,22 +105,29 @@ def quote_rows(
 ) -> tuple[int, int]:
     """The run of sentence rows around `row` to quote: while the quote has room, add the
     better-scoring neighbour from the same paragraph (the following one when neither is
-    ranked), never a sentence already quoted."""
+    ranked), never a sentence already quoted. A sentence ending in a colon ("To enable the
+    firewall, run:") is first joined with what it introduces, the command or list after it,
+    even across a paragraph: the one says little without the other."""
     sentences = snapshot.sentences
     first = last = row
     while True:
         options = []
         for neighbour in (first - 1, last + 1):
-            if neighbour in quoted or not _same_paragraph(snapshot, row, neighbour):
+            if neighbour < first:
+                introduced = _introduces(snapshot, neighbour, first)
+            else:
+                introduced = _introduces(snapshot, last, neighbour)
+            if neighbour in quoted or not (introduced or _same_paragraph(snapshot, row, neighbour)):
                 continue
             left = min(sentences[first].start, sentences[neighbour].start)
             right = max(sentences[last].end, sentences[neighbour].end)
             if right - left <= max_chars:
                 # Unranked neighbours lose to ranked ones; between two, the next one wins.
-                options.append((scores.get(neighbour, float("-inf")), neighbour > last, neighbour))
+                score = scores.get(neighbour, float("-inf"))
+                options.append((introduced, score, neighbour > last, neighbour))
         if not options:
             return first, last
-        _, _, chosen = max(options)
+        *_, chosen = max(options)
         first, last = min(first, chosen), max(last, chosen)
 
 
@@ -190,6 +197,18 @@ def closest_documents(ranked: list[RankedSentence], snapshot: Snapshot, limit: i
         if len(titles) == limit:
             break
     return tuple(titles)
+
+
+def _introduces(snapshot: Snapshot, row: int, following: int) -> bool:
+    """Whether sentence `row` ends in a colon and `following` is the next sentence of its
+    document: a lead-in and what it introduces."""
+    return (
+        following == row + 1
+        and 0 <= row
+        and following < len(snapshot.sentences)
+        and snapshot.sentence_doc[row] == snapshot.sentence_doc[following]
+        and snapshot.sentences[row].text.rstrip().endswith(":")
+    )
 
 
 def _same_paragraph(snapshot: Snapshot, row: int, other: int) -> bool:

@@ -261,3 +261,28 @@ def test_the_same_sentence_from_two_formats_of_one_book_is_quoted_once(tmp_path)
     assert [q.score for q in result.quotes] == [0.9, 0.7]
     assert result.quotes[0].document == snapshot.sentences[nightly[1]].doc_id
     assert "seven copies" in result.quotes[0].text and "tape drive" in result.quotes[1].text
+
+
+FIREWALL = (
+    "# Firewall\n\nTo enable a default firewall in Debian, run:\n\n"
+    "    sudo systemctl enable nftables\n\nThe rules live in a file of their own.\n"
+)
+
+
+def test_a_lead_in_ending_in_a_colon_is_quoted_with_the_command_it_introduces():
+    small = build_snapshot(
+        [document("firewall.md", FIREWALL)],
+        embedder=FakeEmbedder(),
+        chunking=ChunkSettings(),
+        previous=None,
+    ).snapshot
+    texts = [s.text for s in small.sentences]
+    lead_in = next(r for r, t in enumerate(texts) if t.endswith("run:"))
+    command = next(r for r, t in enumerate(texts) if "systemctl" in t)
+    assert command == lead_in + 1
+    # From either side, across the paragraph break, and only that far: the next paragraph
+    # is not introduced by the command.
+    assert quote_rows(small, lead_in, {}, set(), 300) == (lead_in, command)
+    assert quote_rows(small, command, {}, set(), 300) == (lead_in, command)
+    quotes = answer(small, "how do i enable the firewall", top_k=1).quotes
+    assert "systemctl enable nftables" in quotes[0].text and "run:" in quotes[0].text
