@@ -21,6 +21,7 @@ import random
 import re
 import resource
 import shutil
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 from bm25s.stopwords import STOPWORDS_EN as STOPWORDS
+from ingest import HANDBOOK, fetch
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -276,6 +278,30 @@ def news_chat(settings, embedder, data: Path, articles: Path, workdir: Path) -> 
     return rows
 
 
+def manual_chat(settings, embedder, data: Path, debian: Path, workdir: Path) -> Collection | None:
+    """(l): chat questions about ten pages of the Debian Administrator's Handbook indexed
+    together (a help server's docs), and questions none of them answers. The package is
+    fetched with `apt-get download` into `debian` (shared with ingest.py); None without it."""
+    questions, offcorpus = (
+        read_jsonl(data / "questions.jsonl"),
+        read_jsonl(data / "offcorpus.jsonl"),
+    )
+    try:
+        root = fetch(debian)
+    except (OSError, subprocess.CalledProcessError) as error:
+        print(f"(l) skipped: the debian-handbook package could not be fetched ({error})")
+        return None
+    docs = workdir / "docs"
+    docs.mkdir(parents=True, exist_ok=True)
+    for page in sorted({q["page"] for q in questions}):
+        shutil.copyfile(root / HANDBOOK / page, docs / page)
+    engine = probe_engine(
+        settings.replace(documents={"dir": str(docs)}, index={"dir": str(workdir / "index")}),
+        embedder,
+    )
+    return Collection("(l) manual-chat: ten pages of a handbook", engine, questions, offcorpus)
+
+
 def seed_among_articles(settings, embedder, whole: Engine, workdir: Path) -> Engine:
     """(g): the seed indexed together with the SQuAD articles, a collection that mixes topics
     as many servers' do (the articles' vectors re-used from the whole index, the seed's
@@ -340,7 +366,8 @@ def build_collections(args, settings, embedder, whole: Engine, questions, offcor
     written for this benchmark, (g) both asked of the seed among the SQuAD articles, (h) the
     same as follow-ups of an answer from the seed, (i) and (j) (a)'s questions after an answer
     from another article or from their own, (k) chat questions about other news articles, each
-    indexed alone. A row of several collections is (name, [collections])."""
+    indexed alone, (l) chat questions about ten pages of a handbook. A row of several
+    collections is (name, [collections])."""
     wanted = set(args.sets)
     probe = probe_engine(settings, embedder, snapshot=whole.snapshot)
     rows = []
@@ -431,6 +458,12 @@ def build_collections(args, settings, embedder, whole: Engine, questions, offcor
                 news_chat(settings, embedder, news, articles, workdir),
             )
         )
+    manual = REPO / "benchmarks" / "manual-chat"
+    if "l" in wanted and (manual / "questions.jsonl").is_file():
+        workdir = args.index_dir.parent / "citebot-bench-manual"
+        handbook = manual_chat(settings, embedder, manual, args.debian, workdir)
+        if handbook is not None:
+            rows.append(handbook)
     return rows
 
 
@@ -450,7 +483,13 @@ def main(argv: list[str] | None = None) -> int:
         choices=("even", "odd"),
         help="only the questions of every other article (see read_half)",
     )
-    parser.add_argument("--sets", default="abcfdeghijk", help="which rows to run (default: all)")
+    parser.add_argument(
+        "--debian",
+        type=Path,
+        default=Path("/tmp/citebot-ingest"),
+        help="where (l)'s Debian package is downloaded and unpacked (as ingest.py's --data)",
+    )
+    parser.add_argument("--sets", default="abcfdeghijkl", help="which rows to run (default: all)")
     args = parser.parse_args(argv)
 
     questions, offcorpus = read_half(args.data, args.half)

@@ -58,6 +58,8 @@ def test_prints_the_table_and_the_trade_off_curve(tmp_path, capsys):
             str(tmp_path / "none"),
             "--json",
             str(figures),
+            "--sets",
+            "abcfdeghijk",  # not (l): it fetches a Debian package
         ]
     )
 
