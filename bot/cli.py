@@ -104,14 +104,16 @@ def refresh_recorded(settings: Settings, *, allow_empty: bool = False, quiet: bo
 
 def cmd_ask(args, settings: Settings) -> int:
     from bot.text import reply_json, reply_text
+    from retrieval.models import LastAnswer
 
     engine = _loaded_engine(args, settings)
     questions = [args.question] if args.question is not None else _stdin_lines()
     status = exit_codes.OK
-    about = None  # with --conversation: the document the last answer quoted first
+    about = None  # with --conversation: the document the last answer quoted first,
+    last = None  # and its question with how many of its quotes were shown ("tell me more")
     for number, question in enumerate(questions):
         try:
-            reply = engine.respond(question, top_k=args.top_k, follow_up_of=about)
+            reply = engine.respond(question, top_k=args.top_k, follow_up_of=about, last=last)
         except QuestionError as error:
             status = exit_codes.exit_code_for(error)
             if args.json:
@@ -131,7 +133,11 @@ def cmd_ask(args, settings: Settings) -> int:
                 print(f"citebot: {error}", file=sys.stderr)
             continue
         if args.conversation and reply.answer and reply.answer.quotes:
-            about = reply.answer.quotes[0].document
+            if reply.kind == "more":
+                last = LastAnswer(last.question, last.shown + len(reply.answer.quotes))
+            else:
+                about = reply.answer.quotes[0].document
+                last = LastAnswer(reply.answer.question, len(reply.answer.quotes))
         _emit(reply_json(reply) if args.json else reply_text(reply), first=number == 0)
     return status
 
@@ -339,7 +345,8 @@ def _parser() -> argparse.ArgumentParser:
         "--conversation",
         action="store_true",
         help="read stdin's questions as one conversation: each a follow-up about the document "
-        "the last answer quoted first, as in a Discord channel",
+        'the last answer quoted first, and "tell me more" the next quotes for the last '
+        "question, as in a Discord channel",
     )
     ask.add_argument(
         "--no-rebuild",

@@ -164,8 +164,9 @@ def fit_quotes(title: str, quotes: Sequence[Quote], *, first: int, footer: str) 
 
 
 def answer_embed(answer: Answer, *, first: int = 1, seconds: float | None = None) -> RenderedQuotes:
-    """The answer as numbered quotes and sources; an abstention names the closest documents."""
-    title = discord_text(answer.question, TITLE_LIMIT)
+    """The answer as numbered quotes and sources; an abstention names the closest documents.
+    Quotes after the first `first` - 1 (More quotes, "tell me more") are headed as continued."""
+    title = discord_text(answer.question + " (continued)" * (first > 1), TITLE_LIMIT)
     footer = f"Answered in {answer.seconds if seconds is None else seconds:.2f} s"
     if answer.abstained or not answer.quotes:
         embed = discord.Embed(
@@ -203,6 +204,11 @@ def summary_embed(summary: Summary, *, title: str, seconds: float | None = None)
         more = wording.counted(left_out, "more sentence")
         rendered.embed.set_footer(text=f"{footer} · {more} did not fit")
     return rendered
+
+
+def notice_embed(text: str) -> discord.Embed:
+    """A short message where an answer would be (no quotes, no buttons)."""
+    return discord.Embed(description=discord_text(text, DESCRIPTION_LIMIT), colour=ABSTAIN_COLOUR)
 
 
 def sources_embed(documents: Sequence[DocumentInfo]) -> discord.Embed:

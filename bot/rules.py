@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from discord import app_commands
 
-from retrieval.models import Answer
+from retrieval.models import Answer, LastAnswer
 from retrieval.phrasing import meta_request
 
 QUESTION_WORDS = frozenset(
@@ -96,28 +97,55 @@ class UserCooldowns:
 
 class Conversations:
     """What each member's conversation in a channel is about: the document their last answer
-    there quoted first, for `minutes` after it. Their next question in that channel is read as a
-    follow-up about it ("was turkey there" after a question about the summit), which lowers the
-    evidence that document's sentences need; other documents are judged as for a first
-    question (see Engine.ask)."""
+    there quoted first, its question and how many of its quotes were shown, for `minutes` after
+    it. Their next question in that channel is read as a follow-up about that document ("was
+    turkey there" after a question about the summit), which lowers the evidence its sentences
+    need; other documents are judged as for a first question (see Engine.ask). "Tell me more"
+    gets the question's next quotes."""
 
     def __init__(self, *, minutes: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.seconds = minutes * 60
         self._clock = clock
-        self._last: dict[tuple[int, int], tuple[str, float]] = {}
+        self._last: dict[tuple[int, int], _Turn] = {}
 
     def about(self, channel_id: int, user_id: int) -> str | None:
         """The document the member's conversation in the channel is about, if it is recent."""
-        held = self._last.get((channel_id, user_id))
-        if held is None or self._clock() - held[1] > self.seconds:
-            return None
-        return held[0]
+        turn = self._recent(channel_id, user_id)
+        return turn.document if turn else None
 
-    def answered(self, channel_id: int, user_id: int, answer: Answer) -> None:
-        """Note an answer shown to the member; a refusal leaves the conversation as it was."""
-        if self.seconds <= 0 or not answer.quotes:
+    def last(self, channel_id: int, user_id: int) -> LastAnswer | None:
+        """The member's last question in the channel and how many of its quotes were shown."""
+        turn = self._recent(channel_id, user_id)
+        return LastAnswer(turn.question, turn.shown) if turn else None
+
+    def answered(self, channel_id: int, user_id: int, answer: Answer, *, shown: int) -> None:
+        """Note an answer of which `shown` quotes were shown to the member; a refusal leaves
+        the conversation as it was."""
+        if self.seconds <= 0 or not answer.quotes or not shown:
             return
         now = self._clock()
         if len(self._last) >= 10_000:  # forget conversations that have ended
-            self._last = {k: v for k, v in self._last.items() if now - v[1] <= self.seconds}
-        self._last[(channel_id, user_id)] = (answer.quotes[0].document, now)
+            self._last = {k: v for k, v in self._last.items() if now - v.at <= self.seconds}
+        turn = _Turn(answer.quotes[0].document, answer.question, shown, now)
+        self._last[(channel_id, user_id)] = turn
+
+    def showed_more(self, channel_id: int, user_id: int, count: int) -> None:
+        """Note `count` further quotes of the last question shown ("tell me more")."""
+        turn = self._recent(channel_id, user_id)
+        if turn is not None and count:
+            turn = _Turn(turn.document, turn.question, turn.shown + count, self._clock())
+            self._last[(channel_id, user_id)] = turn
+
+    def _recent(self, channel_id: int, user_id: int) -> _Turn | None:
+        turn = self._last.get((channel_id, user_id))
+        if turn is None or self._clock() - turn.at > self.seconds:
+            return None
+        return turn
+
+
+@dataclass(frozen=True)
+class _Turn:
+    document: str  # the one the answer quoted first
+    question: str
+    shown: int  # quotes of it shown so far
+    at: float  # when, on the Conversations clock

@@ -16,6 +16,10 @@ def reply_text(reply: Reply) -> str:
     """An answer; or a summary or the documents list, headed by what was asked for."""
     if reply.kind == "answer":
         return answer_text(reply.answer)
+    if reply.kind == "more":
+        if reply.answer is None:
+            return f"Q: {reply.question}\n\n{wording.NOTHING_TO_GO_ON_WITH}"
+        return answer_text(reply.answer, first=reply.shown + 1)
     if reply.kind == "summary":
         return f"Q: {reply.question}\n\n{summary_text(reply.summary)}"
     lines = [f"Q: {reply.question}", "", f"The documents I answer from ({len(reply.documents)}):"]
@@ -31,6 +35,11 @@ def reply_json(reply: Reply) -> dict:
     if reply.kind == "answer":
         return {"kind": "answer", **answer_json(reply.answer)}
     result = {"kind": reply.kind, "question": reply.question, "answered": True, "quotes": []}
+    if reply.kind == "more":  # "question" is the one gone on with; quotes number from "first"
+        if reply.answer is None:
+            return {**result, "answered": False, "error": wording.NOTHING_TO_GO_ON_WITH}
+        more = answer_json(reply.answer)
+        return {"kind": "more", **more, "answered": bool(more["quotes"]), "first": reply.shown + 1}
     if reply.kind == "summary":
         result["answered"] = not reply.summary.abstained
         result["summary"] = summary_json(reply.summary)
@@ -48,14 +57,18 @@ def reply_json(reply: Reply) -> dict:
     return result
 
 
-def answer_text(answer: Answer) -> str:
-    lines = [f"Q: {answer.question}", ""]
+def answer_text(answer: Answer, *, first: int = 1) -> str:
+    """The quotes numbered from `first`: after `first` - 1 shown before, headed as continued."""
+    lines = [f"Q: {answer.question}{' (continued)' * (first > 1)}", ""]
+    if first > 1 and not answer.quotes:
+        lines.append(wording.NO_MORE_QUOTES)
+        return "\n".join(lines)
     if answer.abstained:
         lines.append(wording.NO_ANSWER)
         if answer.closest_documents:
             lines.append(f"{wording.CLOSEST_DOCUMENTS} " + "; ".join(answer.closest_documents))
         return "\n".join(lines)
-    lines.extend(_quotes_with_sources(answer.quotes))
+    lines.extend(_quotes_with_sources(answer.quotes, first))
     return "\n".join(lines)
 
 
@@ -68,14 +81,14 @@ def summary_text(summary: Summary) -> str:
     return "\n".join(lines)
 
 
-def _quotes_with_sources(quotes: tuple[Quote, ...]) -> list[str]:
-    lines = [_quote_text(number, quote) for number, quote in enumerate(quotes, start=1)]
+def _quotes_with_sources(quotes: tuple[Quote, ...], first: int = 1) -> list[str]:
+    lines = [_quote_text(number, quote) for number, quote in enumerate(quotes, start=first)]
     lines.extend(["", "Sources:"])
     numbers: dict[tuple[str, str], list[int]] = {}  # one line per cited paragraph or place
-    for number, quote in enumerate(quotes, start=1):
+    for number, quote in enumerate(quotes, start=first):
         numbers.setdefault((quote.document, citation_label(quote)), []).append(number)
     for (_, label), cited in numbers.items():
-        quote = quotes[cited[0] - 1]
+        quote = quotes[cited[0] - first]
         marks = "".join(f"[{n}]" for n in cited)
         lines.append(f"  {marks} {quote.title} — {label} ({file_reference(quote)})")
         if quote.source_url:

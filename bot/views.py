@@ -29,30 +29,42 @@ async def answer_with_buttons(
     """Ask the engine off the event loop; the embed and the buttons for the quotes that fit.
     A request about the collection ("tl;dr", "what docs do you have") gets the summary or the
     documents list instead, without buttons. In a `conversation` (channel id, user id) the
-    question is a follow-up about what the member's last answer there quoted, and its answer
-    is noted for the next; else it is one about `follow_up_of`, if given."""
+    question is a follow-up about what the member's last answer there quoted, "tell me more"
+    gets that answer's next quotes, and what is shown is noted for the next; else it is one
+    about `follow_up_of`, if given."""
     started = time.perf_counter()
+    last = None
     if conversation is not None:
         follow_up_of = context.conversations.about(*conversation)
+        last = context.conversations.last(*conversation)
     if skip:
         answer = await asyncio.to_thread(
             context.engine.ask, question, skip=skip, follow_up_of=follow_up_of
         )
+        kind = "answer"
     else:
-        reply = await asyncio.to_thread(context.engine.respond, question, follow_up_of=follow_up_of)
-        if reply.kind == "sources":
+        reply = await asyncio.to_thread(
+            context.engine.respond, question, follow_up_of=follow_up_of, last=last
+        )
+        kind, answer = reply.kind, reply.answer
+        if kind == "sources":
             return render.sources_embed(reply.documents), discord.ui.View()
-        if reply.kind == "summary":
+        if kind == "summary":
             rendered = render.summary_embed(
                 reply.summary,
                 title=wording.summary_heading(reply.summary),
                 seconds=time.perf_counter() - started,
             )
             return rendered.embed, discord.ui.View()
-        answer = reply.answer
-        if conversation is not None:
-            context.conversations.answered(*conversation, answer)
+        if kind == "more":
+            if answer is None:
+                return render.notice_embed(wording.NOTHING_TO_GO_ON_WITH), discord.ui.View()
+            skip = reply.shown
     rendered = render.answer_embed(answer, first=skip + 1, seconds=time.perf_counter() - started)
+    if conversation is not None and kind == "more":
+        context.conversations.showed_more(*conversation, len(rendered.shown))
+    elif conversation is not None:
+        context.conversations.answered(*conversation, answer, shown=len(rendered.shown))
     passage_ids = [quote.passage_id for quote in rendered.shown]
     question_id = await asyncio.to_thread(
         context.state.remember_question, answer.question, passage_ids

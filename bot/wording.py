@@ -8,6 +8,10 @@ from retrieval.models import Summary
 NO_ANSWER = "The documents don't answer this: no passage matches the question closely enough."
 NO_MORE_QUOTES = "No more quotes answer this question."
 CLOSEST_DOCUMENTS = "Closest documents:"
+NOTHING_TO_GO_ON_WITH = (
+    "Ask me a question first: “more” gives further quotes for your last question, "
+    "within a few minutes of its answer."
+)
 
 
 def counted(count: int, noun: str) -> str:

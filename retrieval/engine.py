@@ -39,6 +39,7 @@ from retrieval.models import (
     Document,
     DocumentInfo,
     IndexStats,
+    LastAnswer,
     RefreshReport,
     Reply,
     Summary,
@@ -225,16 +226,29 @@ class Engine:
         return replace(answer, seconds=time.perf_counter() - began)
 
     def respond(
-        self, question: str, *, top_k: int | None = None, follow_up_of: str | None = None
+        self,
+        question: str,
+        *,
+        top_k: int | None = None,
+        follow_up_of: str | None = None,
+        last: LastAnswer | None = None,
     ) -> Reply:
         """What a free-text message gets: a summary of the collection for "tl;dr" or "what is
         this about", a topic summary for "summarize X", the documents list for "what docs do
-        you have", else the answer to the question."""
+        you have", the next quotes for `last` (the conversation's last question) on "tell me
+        more", else the answer to the question."""
         question = self.check_question(question)
         request = meta_request(question)
         if request is None:
             answer = self.ask(question, top_k=top_k, follow_up_of=follow_up_of)
             return Reply("answer", question, answer=answer)
+        if request.kind == "more":
+            if last is None:
+                return Reply("more", question)
+            answer = self.ask(
+                last.question, top_k=top_k, skip=last.shown, follow_up_of=follow_up_of
+            )
+            return Reply("more", question, answer=answer, shown=last.shown)
         if request.kind == "sources":
             return Reply("sources", question, documents=tuple(self.documents()))
         return Reply("summary", question, summary=self.summarize(topic=request.topic))

@@ -124,13 +124,25 @@ class Summary:
 @dataclass(frozen=True)
 class Reply:
     """What a message to the bot gets: an answer to a question or, for a request about the
-    collection itself ("tl;dr", "what docs do you have"), a summary or the documents list."""
+    collection itself ("tl;dr", "what docs do you have"), a summary or the documents list; for
+    "tell me more", the next quotes for the conversation's last question (`answer`, its quotes
+    after the `shown` ones; None when there was no question to go on with)."""
 
-    kind: str  # "answer" | "summary" | "sources"
+    kind: str  # "answer" | "summary" | "sources" | "more"
     question: str  # as typed
     answer: Answer | None = None
     summary: Summary | None = None
     documents: tuple[DocumentInfo, ...] = ()
+    shown: int = 0  # for "more": how many quotes of `answer.question` were shown before
+
+
+@dataclass(frozen=True)
+class LastAnswer:
+    """A conversation's last question and how many of its quotes have been shown: what "tell
+    me more" goes on with."""
+
+    question: str
+    shown: int
 
 
 @dataclass(frozen=True)

@@ -179,7 +179,9 @@ def spelled_out(question: str) -> str:
 class MetaRequest:
     """A request about the collection rather than a question for it."""
 
-    kind: str  # "summary" (of the collection, or of `topic`) | "sources" (the documents list)
+    # "summary" (of the collection, or of `topic`) | "sources" (the documents list) | "more"
+    # (further quotes for the conversation's last question)
+    kind: str
     topic: str | None = None
 
 
@@ -211,6 +213,15 @@ _SOURCES = re.compile(
     rf"|{_DOCS}"
     r"|what (?:can|do) you (?:answer|know)(?: about)?"
     rf"){_TAIL}",
+    re.IGNORECASE,
+)
+
+# "tell me more", "go on", "anything else?": the next quotes for the last question asked.
+_MORE = re.compile(
+    rf"^{_POLITE}(?:(?:tell|show|give) me |i want |any |got any |say )?"
+    r"(?:more|some more|anything (?:more|else)|what else|go on|keep going|continue|next)"
+    r"(?: (?:quotes?|info|details?|about (?:it|that|this|them)))?"
+    rf"{_TAIL}",
     re.IGNORECASE,
 )
 
@@ -255,9 +266,12 @@ def compounds_joined(question: str, used: Callable[[str], bool]) -> str:
 
 def meta_request(question: str) -> MetaRequest | None:
     """Whether `question` asks about the collection: for a summary of it ("tl;dr", "what is
-    this about"), for a summary of a topic ("summarize the peace plan"), or for the documents
-    list ("what docs do you have"). None for an ordinary question."""
+    this about"), for a summary of a topic ("summarize the peace plan"), for the documents
+    list ("what docs do you have"), or for more of the last answer ("tell me more"). None for
+    an ordinary question."""
     text = " ".join(spelled_out(question).split())
+    if _MORE.match(text):
+        return MetaRequest("more")
     if _SOURCES.match(text):
         return MetaRequest("sources")
     if _ABOUT_THIS.match(text):

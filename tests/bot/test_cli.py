@@ -79,6 +79,23 @@ def test_ask_conversation_reads_each_question_as_a_follow_up_of_the_last_answer(
     assert [line["follow_up_of"] for line in lines] == [None, None, None]
 
 
+def test_ask_conversation_tell_me_more_gives_the_next_quotes(run, capsys):
+    stdin = "what is the peace plan\ntell me more\nmore\n"
+    assert run("ask", "--json", "--conversation", "--top-k", "2", stdin=stdin) == 0
+    first, more, again = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert first["kind"] == "answer" and len(first["quotes"]) == 2
+    assert more["kind"] == again["kind"] == "more"
+    assert more["question"] == again["question"] == "what is the peace plan"
+    assert (more["first"], again["first"]) == (3, 5)
+    texts = [q["text"] for line in (first, more, again) for q in line["quotes"]]
+    assert len(texts) == 6 and len(set(texts)) == 6  # the next quotes, none repeated
+    # Outside a conversation there is nothing to go on with.
+    assert run("ask", "tell me more") == 0
+    assert "Ask me a question first" in capsys.readouterr().out
+    assert run("ask", "--json", "more") == 0
+    assert json.loads(capsys.readouterr().out)["answered"] is False
+
+
 def test_empty_question_gets_a_clear_message_and_exit_code_3(run, capsys):
     assert run("ask", "   ") == 3
     assert "Please type a question" in capsys.readouterr().err

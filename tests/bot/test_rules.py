@@ -13,7 +13,7 @@ from bot.rules import (
     may_moderate,
     strip_mention,
 )
-from retrieval.models import Answer, Quote
+from retrieval.models import Answer, LastAnswer, Quote
 
 
 @pytest.mark.parametrize(
@@ -92,14 +92,14 @@ def test_a_conversation_is_about_the_document_its_last_answer_quoted_first():
     now = [100.0]
     conversations = Conversations(minutes=10, clock=lambda: now[0])
     assert conversations.about(1, 7) is None
-    conversations.answered(1, 7, _answer("seed.md", "faq.md"))
+    conversations.answered(1, 7, _answer("seed.md", "faq.md"), shown=2)
     assert conversations.about(1, 7) == "seed.md"
     assert conversations.about(1, 8) is None  # another member
     assert conversations.about(2, 7) is None  # another channel
-    conversations.answered(1, 7, _answer())  # a refusal: still about the seed
+    conversations.answered(1, 7, _answer(), shown=0)  # a refusal: still about the seed
     now[0] += 9 * 60
     assert conversations.about(1, 7) == "seed.md"
-    conversations.answered(1, 7, _answer("faq.md"))
+    conversations.answered(1, 7, _answer("faq.md"), shown=1)
     assert conversations.about(1, 7) == "faq.md"
     now[0] += 10 * 60 + 1
     assert conversations.about(1, 7) is None  # ten quiet minutes end it
@@ -107,5 +107,23 @@ def test_a_conversation_is_about_the_document_its_last_answer_quoted_first():
 
 def test_conversations_can_be_turned_off():
     conversations = Conversations(minutes=0)
-    conversations.answered(1, 7, _answer("seed.md"))
-    assert conversations.about(1, 7) is None
+    conversations.answered(1, 7, _answer("seed.md"), shown=1)
+    assert conversations.about(1, 7) is None and conversations.last(1, 7) is None
+
+
+def test_tell_me_more_goes_on_from_the_quotes_already_shown():
+    now = [100.0]
+    conversations = Conversations(minutes=10, clock=lambda: now[0])
+    assert conversations.last(1, 7) is None
+    conversations.answered(1, 7, _answer("seed.md", "faq.md"), shown=2)
+    assert conversations.last(1, 7) == LastAnswer("q", 2)
+    now[0] += 9 * 60
+    conversations.showed_more(1, 7, 3)  # quotes 3-5 shown: the conversation goes on
+    assert conversations.last(1, 7) == LastAnswer("q", 5)
+    assert conversations.about(1, 7) == "seed.md"  # still the first answer's document
+    now[0] += 9 * 60
+    assert conversations.last(1, 7) == LastAnswer("q", 5)
+    conversations.showed_more(1, 8, 3)  # another member never asked: nothing to go on with
+    assert conversations.last(1, 8) is None
+    now[0] += 10 * 60 + 1
+    assert conversations.last(1, 7) is None

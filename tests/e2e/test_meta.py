@@ -49,3 +49,30 @@ async def test_what_docs_do_you_have_lists_the_documents(bot, fake, engine):
     for document in engine.documents():
         assert counted(document.passages, "passage") in embed["description"]
     assert "coalition of the willing" in embed["description"]
+
+
+async def test_tell_me_more_in_an_ask_channel_gives_the_next_quotes(bot, fake, corpus):
+    member = fake.member()
+    texts = ("what is the peace plan?", "tell me more", "more")
+    replies = []
+    for text in texts:
+        message = fake.user_message(text, channel_id=fake.ask_channel_id, member=member)
+        await fake.dispatch("MESSAGE_CREATE", message)
+        replies.append((await fake.reply_to_message(message)).body["embeds"][0])
+    first, more, again = (quotes_in(embed) for embed in replies)
+    assert replies[1]["title"] == "what is the peace plan? (continued)"
+    # The next quotes, numbered on from the first answer's, none of them repeated.
+    assert min(more) == max(first) + 1 and min(again) == max(more) + 1
+    assert not set(first.values()) & set(more.values())
+    for text in [*more.values(), *again.values()]:
+        assert_verbatim(text, corpus)
+    assert replies[1].get("footer") and replies[1]["footer"]["text"].startswith("Answered in")
+
+
+async def test_tell_me_more_with_nothing_asked_says_to_ask_first(bot, fake):
+    message = fake.user_message("tell me more", channel_id=fake.ask_channel_id)
+    await fake.dispatch("MESSAGE_CREATE", message)
+    reply = await fake.reply_to_message(message)
+    [embed] = reply.body["embeds"]
+    assert embed["description"].startswith("Ask me a question first")
+    assert not reply.body.get("components")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from retrieval.engine import Engine
+from retrieval.models import LastAnswer, Reply
 from tests.conftest import FakeEmbedder, make_settings
 
 
@@ -56,3 +57,13 @@ def test_a_follow_up_of_a_document_no_longer_indexed_is_a_first_question(tmp_pat
     answer = engine.ask("do cats purr", follow_up_of="removed.md")
     assert answer.follow_up_of is None
     assert answer.quotes == engine.ask("do cats purr").quotes
+
+
+def test_tell_me_more_goes_on_with_the_last_question_after_the_quotes_shown(tmp_path, mixed):
+    engine = engine_for(tmp_path, mixed, 0.0)
+    question = "which crate holds bolts in ledger entry 7"
+    first = engine.ask(question, top_k=4)
+    assert engine.respond("tell me more") == Reply("more", "tell me more")  # nothing to go on
+    more = engine.respond("tell me more", top_k=2, last=LastAnswer(question, 2))
+    assert more.kind == "more" and more.shown == 2 and more.answer.question == question
+    assert [q.text for q in more.answer.quotes] == [q.text for q in first.quotes[2:4]]

@@ -84,9 +84,20 @@ def test_asking_what_the_bot_has_read_is_the_documents_list(question):
 
 @pytest.mark.parametrize(
     "question",
+    ["more", "tell me more", "More please", "go on", "anything else?", "more quotes", "any more"],
+)
+def test_asking_for_more_is_a_request_for_the_next_quotes(question):
+    assert meta_request(question) == MetaRequest("more")
+
+
+@pytest.mark.parametrize(
+    "question",
     [
         "who is ash",
         "what is the coalition about",
+        "more missiles?",
+        "what else did macron suggest",
+        "tell me more about the ceasefire",
         "what do you know about macron",
         "what did the summary of the talks say",
         "is the summit summarized anywhere?",
