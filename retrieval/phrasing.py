@@ -216,10 +216,11 @@ _SOURCES = re.compile(
     re.IGNORECASE,
 )
 
-# "tell me more", "go on", "anything else?": the next quotes for the last question asked.
+# "tell me more", "go on", "anything else?": the next quotes for the last question asked. Not
+# "next" or "continue" alone: said in an ask channel to someone else, they would get a reply.
 _MORE = re.compile(
     rf"^{_POLITE}(?:(?:tell|show|give) me |i want |any |got any |say )?"
-    r"(?:more|some more|anything (?:more|else)|what else|go on|keep going|continue|next)"
+    r"(?:more|some more|anything (?:more|else)|what else|go on|keep going)"
     r"(?: (?:quotes?|info|details?|about (?:it|that|this|them)))?"
     rf"{_TAIL}",
     re.IGNORECASE,

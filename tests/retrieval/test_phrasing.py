@@ -98,6 +98,8 @@ def test_asking_for_more_is_a_request_for_the_next_quotes(question):
         "more missiles?",
         "what else did macron suggest",
         "tell me more about the ceasefire",
+        "next",  # to someone else in an ask channel, as likely as to the bot
+        "continue",
         "what do you know about macron",
         "what did the summary of the talks say",
         "is the summit summarized anywhere?",
