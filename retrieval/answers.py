@@ -200,14 +200,16 @@ def closest_documents(ranked: list[RankedSentence], snapshot: Snapshot, limit: i
 
 
 def _introduces(snapshot: Snapshot, row: int, following: int) -> bool:
-    """Whether sentence `row` ends in a colon and `following` is the next sentence of its
-    document: a lead-in and what it introduces."""
+    """Whether sentence `row` ends in a colon and `following` comes right after it in its
+    document, with nothing but white space between (no heading): a lead-in and what it
+    introduces."""
+    if not (following == row + 1 and 0 <= row and following < len(snapshot.sentences)):
+        return False
+    lead_in, after = snapshot.sentences[row], snapshot.sentences[following]
     return (
-        following == row + 1
-        and 0 <= row
-        and following < len(snapshot.sentences)
-        and snapshot.sentence_doc[row] == snapshot.sentence_doc[following]
-        and snapshot.sentences[row].text.rstrip().endswith(":")
+        lead_in.doc_id == after.doc_id
+        and lead_in.text.rstrip().endswith(":")
+        and not snapshot.document(lead_in.doc_id).text[lead_in.end : after.start].strip()
     )
 
 

@@ -286,3 +286,13 @@ def test_a_lead_in_ending_in_a_colon_is_quoted_with_the_command_it_introduces():
     assert quote_rows(small, command, {}, set(), 300) == (lead_in, command)
     quotes = answer(small, "how do i enable the firewall", top_k=1).quotes
     assert "systemctl enable nftables" in quotes[0].text and "run:" in quotes[0].text
+    # A heading between them: the colon introduced something no longer there.
+    headed = FIREWALL.replace("run:\n\n", "run:\n\n## Commands\n\n")
+    small = build_snapshot(
+        [document("firewall.md", headed)],
+        embedder=FakeEmbedder(),
+        chunking=ChunkSettings(),
+        previous=None,
+    ).snapshot
+    lead_in = next(r for r, s in enumerate(small.sentences) if s.text.endswith("run:"))
+    assert quote_rows(small, lead_in, {}, set(), 300) == (lead_in, lead_in)
