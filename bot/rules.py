@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from discord import app_commands
 
@@ -129,12 +129,12 @@ class Conversations:
         turn = _Turn(answer.quotes[0].document, answer.question, shown, now)
         self._last[(channel_id, user_id)] = turn
 
-    def showed_more(self, channel_id: int, user_id: int, count: int) -> None:
-        """Note `count` further quotes of the last question shown ("tell me more")."""
+    def went_on(self, channel_id: int, user_id: int, question: str, shown: int) -> None:
+        """Note that the quotes of `question` up to number `shown` have been shown to the
+        member (by "tell me more" or More quotes), when it is their last question there."""
         turn = self._recent(channel_id, user_id)
-        if turn is not None and count:
-            turn = _Turn(turn.document, turn.question, turn.shown + count, self._clock())
-            self._last[(channel_id, user_id)] = turn
+        if turn is not None and turn.question == question and shown > turn.shown:
+            self._last[(channel_id, user_id)] = replace(turn, shown=shown, at=self._clock())
 
     def _recent(self, channel_id: int, user_id: int) -> _Turn | None:
         turn = self._last.get((channel_id, user_id))

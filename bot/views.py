@@ -28,13 +28,13 @@ async def answer_with_buttons(
 ) -> tuple[discord.Embed, discord.ui.View]:
     """Ask the engine off the event loop; the embed and the buttons for the quotes that fit.
     A request about the collection ("tl;dr", "what docs do you have") gets the summary or the
-    documents list instead, without buttons. In a `conversation` (channel id, user id) the
-    question is a follow-up about what the member's last answer there quoted, "tell me more"
-    gets that answer's next quotes, and what is shown is noted for the next; else it is one
-    about `follow_up_of`, if given."""
+    documents list instead, without buttons. In a `conversation` (channel id, user id) what
+    is shown is noted for the member's next question there, and a question (`skip` 0) is a
+    follow-up about what their last answer there quoted, "tell me more" its next quotes; else
+    it is one about `follow_up_of`, if given (More quotes: the document it first quoted)."""
     started = time.perf_counter()
     last = None
-    if conversation is not None:
+    if conversation is not None and not skip:
         follow_up_of = context.conversations.about(*conversation)
         last = context.conversations.last(*conversation)
     if skip:
@@ -61,8 +61,8 @@ async def answer_with_buttons(
                 return render.notice_embed(wording.NOTHING_TO_GO_ON_WITH), discord.ui.View()
             skip = reply.shown
     rendered = render.answer_embed(answer, first=skip + 1, seconds=time.perf_counter() - started)
-    if conversation is not None and kind == "more":
-        context.conversations.showed_more(*conversation, len(rendered.shown))
+    if conversation is not None and skip:  # further quotes: "tell me more", More quotes
+        context.conversations.went_on(*conversation, answer.question, skip + len(rendered.shown))
     elif conversation is not None:
         context.conversations.answered(*conversation, answer, shown=len(rendered.shown))
     passage_ids = [quote.passage_id for quote in rendered.shown]
@@ -126,7 +126,11 @@ class MoreQuotesButton(
             # Asked again as it was first answered: about the document it quoted first.
             question, first_document = asked
             embed, view = await answer_with_buttons(
-                context, question, skip=self.skip, follow_up_of=first_document
+                context,
+                question,
+                skip=self.skip,
+                follow_up_of=first_document,
+                conversation=(interaction.channel_id or 0, interaction.user.id),
             )
             await interaction.followup.send(embed=embed, view=view, ephemeral=private)
         except Exception as error:  # buttons have no error tree of their own

@@ -118,12 +118,15 @@ def test_tell_me_more_goes_on_from_the_quotes_already_shown():
     conversations.answered(1, 7, _answer("seed.md", "faq.md"), shown=2)
     assert conversations.last(1, 7) == LastAnswer("q", 2)
     now[0] += 9 * 60
-    conversations.showed_more(1, 7, 3)  # quotes 3-5 shown: the conversation goes on
+    conversations.went_on(1, 7, "q", 5)  # quotes 3-5 shown: the conversation goes on
     assert conversations.last(1, 7) == LastAnswer("q", 5)
     assert conversations.about(1, 7) == "seed.md"  # still the first answer's document
     now[0] += 9 * 60
     assert conversations.last(1, 7) == LastAnswer("q", 5)
-    conversations.showed_more(1, 8, 3)  # another member never asked: nothing to go on with
+    conversations.went_on(1, 7, "an older question", 9)  # its More quotes: not the last one
+    conversations.went_on(1, 7, "q", 4)  # an older More quotes button: nothing new shown
+    assert conversations.last(1, 7) == LastAnswer("q", 5)
+    conversations.went_on(1, 8, "q", 3)  # another member never asked: nothing to go on with
     assert conversations.last(1, 8) is None
     now[0] += 10 * 60 + 1
     assert conversations.last(1, 7) is None

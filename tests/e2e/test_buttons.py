@@ -130,3 +130,15 @@ async def test_buttons_of_a_pruned_answer_say_so_politely_and_votes_are_kept(bot
     votes = io.StringIO()
     state.export_feedback(votes)
     assert f'"question": "{QUESTION}"' in votes.getvalue()  # the vote outlives its question
+
+
+async def test_tell_me_more_after_more_quotes_goes_on_from_the_buttons_quotes(bot, fake):
+    member = fake.member()
+    message = await ask(fake, QUESTION, member=member)
+    click = fake.click(message, button(message, "More quotes"), member=member)
+    await fake.dispatch("INTERACTION_CREATE", click)
+    shown = quotes_in((await fake.reply_to(click)).body["embeds"][0])
+    after = await ask(fake, "tell me more", member=member)
+    more = quotes_in(after["embeds"][0])
+    assert after["embeds"][0]["title"] == f"{QUESTION} (continued)"
+    assert min(more) == max(shown) + 1  # not the button's quotes again
