@@ -78,6 +78,8 @@ _CONTRACTION = _whole_words(_CONTRACTIONS)
 
 # Chat shorthand for words documents usually spell out. It is read as the full word only where
 # the documents use the full word and never the shorthand: a manual that says "config" keeps it.
+# Only shorthand with one common meaning: not "hr" (hour, human resources), "temp" (temperature,
+# temporary), "dev" (developer, development, device), "inv".
 _SHORTHAND = {
     "repo": "repository",
     "repos": "repositories",
@@ -111,7 +113,6 @@ _SHORTHAND = {
     "ppl": "people",
     "yr": "year",
     "yrs": "years",
-    "hr": "hour",
     "hrs": "hours",
     "mins": "minutes",
     "secs": "seconds",
@@ -133,11 +134,8 @@ _SHORTHAND = {
     "char": "character",
     "chars": "characters",
     "dmg": "damage",
-    "inv": "inventory",
     "specs": "specifications",
-    "temp": "temperature",
     "ver": "version",
-    "dev": "developer",
     "devs": "developers",
     "mgr": "manager",
 }
