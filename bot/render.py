@@ -88,14 +88,18 @@ def _safe_url(url: str) -> str:
 
 def quote_block(number: int, quote: Quote) -> str:
     """A numbered block quote showing the quote's text literally, with "…" where it cuts a
-    sentence. A code block or table is shown as code, in a fenced block inside the quote."""
-    if quote.code:
+    sentence. A code block or table is shown as code, in a fenced block inside the quote (after
+    the lead-in that introduces it, when the quote holds both)."""
+    prose, code = quote.shown_parts()
+    lines = discord_text(prose, one_line=False).splitlines() if prose or not code else []
+    if code:
         # Literal, not escaped (a backslash would show); a fence inside would close ours.
-        code = discord_text(quote.shown, markdown=False, one_line=False).replace("```", "`\u200b``")
-        lines = ["```", *code.splitlines(), "```"]
-        return "\n".join([f"> **[{number}]**", *(f"> {line}" for line in lines)])
-    lines = discord_text(quote.shown, one_line=False).splitlines() or [""]
-    return "\n".join([f"> **[{number}]** {lines[0]}", *(f"> {line}" for line in lines[1:])])
+        code = discord_text(code, markdown=False, one_line=False).replace("```", "`\u200b``")
+        lines += ["```", *code.splitlines(), "```"]
+    if not prose:  # a code block opens on the line after the number
+        lines.insert(0, "")
+    head, *rest = lines or [""]
+    return "\n".join([f"> **[{number}]** {head}".rstrip(), *(f"> {line}" for line in rest)])
 
 
 def source_line(number: int, quote: Quote) -> str:

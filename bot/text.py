@@ -97,12 +97,13 @@ def _quotes_with_sources(quotes: tuple[Quote, ...], first: int = 1) -> list[str]
 
 
 def _quote_text(number: int, quote: Quote) -> str:
-    """A quote in quotation marks; a code block or table as its own indented lines."""
-    if not quote.code:
-        return f"  [{number}] “{quote.shown}”"
-    return "\n".join(
-        [f"  [{number}] (code)", *(f"      {line}" for line in quote.shown.splitlines())]
-    )
+    """A quote in quotation marks; a code block or table as its own indented lines (after the
+    lead-in that introduces it, when the quote holds both)."""
+    prose, code = quote.shown_parts()
+    if not code:
+        return f"  [{number}] “{prose}”"
+    head = f"  [{number}] “{prose}”" if prose else f"  [{number}] (code)"
+    return "\n".join([head, *(f"      {line}" for line in code.splitlines())])
 
 
 def quote_json(quote: Quote) -> dict:
@@ -119,6 +120,7 @@ def quote_json(quote: Quote) -> dict:
         "section": list(quote.section),
         "anchor": quote.anchor,
         "code": quote.code,
+        "code_from": quote.code_from,
     }
 
 

@@ -91,11 +91,21 @@ class Quote:
     section: tuple[str, ...] = ()
     anchor: str | None = None
     code: bool = False  # the quote is (part of) a code block or table: shown as code
+    # A lead-in quoted with the code block it introduces ("To enable the firewall, run:"):
+    # how many characters of `text` come before the block, shown as prose; the rest as code.
+    code_from: int | None = None
 
     @property
     def shown(self) -> str:
         """The text as a reader sees it: "…" marks where it cuts a sentence."""
         return f"{'…' * self.cut_start}{self.text}{'…' * self.cut_end}"
+
+    def shown_parts(self) -> tuple[str, str]:
+        """`shown` as (prose, code): all prose or all code unless `code_from` splits it."""
+        if self.code_from is None:
+            return ("", self.shown) if self.code else (self.shown, "")
+        cut = self.code_from + self.cut_start
+        return self.shown[:cut].rstrip(), self.shown[cut:]
 
 
 @dataclass(frozen=True)

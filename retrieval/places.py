@@ -29,18 +29,28 @@ def section_of(document: Document, offset: int) -> tuple[str, ...]:
 
 
 def locate(quote: Quote, document: Document) -> Quote:
-    """The quote with the page, section and anchor of where it starts, and whether it is code."""
+    """The quote with the page, section and anchor of where it starts, and whether it is code
+    (or, for a lead-in quoted with the block it introduces, where the code begins)."""
     place = place_at(document, quote.start)
     block = block_at(document, quote.start)
-    if place is None and block is None:
+    tail = block_at(document, quote.end - 1)
+    code_from = None
+    if _is_code(tail) and not _is_code(block) and tail.start > quote.start:
+        code_from = tail.start - quote.start
+    if place is None and block is None and code_from is None:
         return quote
     return replace(
         quote,
         page=place.page if place else None,
         section=place.section if place else (),
         anchor=place.anchor if place else None,
-        code=block is not None and block.kind in ("code", "table"),
+        code=_is_code(block),
+        code_from=code_from,
     )
+
+
+def _is_code(block: Block | None) -> bool:
+    return block is not None and block.kind in ("code", "table")
 
 
 def markdown_places(text: str, title: str | None) -> tuple[Place, ...]:

@@ -75,3 +75,14 @@ def test_real_answers_from_each_format_render_with_their_place(tmp_path, real_em
         assert first.text == engine.snapshot.document(first.document).text[first.start : first.end]
         sources = answer_embed(answer).embed.fields[0].value
         assert citation in sources.splitlines()[0], (question, sources)
+
+
+def test_a_lead_in_and_its_command_show_as_prose_then_code():
+    text = "To enable the firewall, run:\n\n$ systemctl enable nftables"
+    lead_in = quote(text=text, code_from=text.index("$"))
+    assert quote_block(1, lead_in).splitlines() == [
+        "> **[1]** To enable the firewall, run:",
+        "> ```",
+        "> $ systemctl enable nftables",
+        "> ```",
+    ]

@@ -2,7 +2,7 @@
 
 from bot import render, wording
 from bot.text import answer_text, summary_text
-from retrieval.models import Answer, Summary
+from retrieval.models import Answer, Quote, Summary
 
 
 def test_an_unanswered_question_reads_the_same_in_the_terminal_and_on_discord():
@@ -39,3 +39,17 @@ def test_summary_headings_name_what_was_summarised():
     assert (
         wording.summary_heading(document, "Kyiv buys missiles") == "Summary of Kyiv buys missiles"
     )
+
+
+def test_a_lead_in_and_its_command_read_the_same_way_in_the_terminal():
+    text = "To enable the firewall, run:\n\n$ systemctl enable nftables"
+    lead_in = Quote(text, "fw.md", "Firewall", None, 0, len(text), 0.9, 1, "p", code_from=30)
+    lines = answer_text(Answer("how do i turn on the firewall", (lead_in,), False)).splitlines()
+    assert lines[2:4] == [
+        "  [1] “To enable the firewall, run:”",
+        "      $ systemctl enable nftables",
+    ]
+    # Continued quotes are numbered on and say so; with none left, the terminal says that.
+    more = answer_text(Answer("q", (lead_in,), False), first=4).splitlines()
+    assert more[0] == "Q: q (continued)" and more[2].startswith("  [4] ")
+    assert wording.NO_MORE_QUOTES in answer_text(Answer("q", (), False), first=4)

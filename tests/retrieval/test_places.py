@@ -69,3 +69,17 @@ def test_a_quote_is_cited_to_its_page_section_and_code_block():
     assert located.code and located.anchor == "prizes"
     assert located.section == ("2.3 Tournaments", "2.3.1 Prizes")
     assert located.text == document.text[located.start : located.end]
+
+
+def test_a_quote_of_prose_and_the_code_block_after_it_says_where_the_code_begins():
+    document = read_document(SEEDS.parent / "tests/fixtures/documents/club.html", "club.html")
+    start = document.text.index("The winner receives")
+    end = document.text.index("Registered.") + len("Registered.")
+    quote = Quote(document.text[start:end], "club.html", "Club", None, start, end, 0.9, 4, "p")
+    located = locate(quote, document)
+    assert not located.code
+    assert located.text[located.code_from :].startswith("$ register")
+    prose, code = located.shown_parts()
+    assert (
+        prose.endswith("a book voucher.") and code == "$ register --tournament spring\nRegistered."
+    )
