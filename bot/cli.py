@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import signal
 import sys
@@ -103,17 +104,22 @@ def refresh_recorded(settings: Settings, *, allow_empty: bool = False, quiet: bo
 
 
 def cmd_ask(args, settings: Settings) -> int:
+    from bot.conversations import Conversations
     from bot.text import reply_json, reply_text
-    from retrieval.models import LastAnswer
 
     engine = _loaded_engine(args, settings)
     questions = [args.question] if args.question is not None else _stdin_lines()
     status = exit_codes.OK
-    about = None  # with --conversation: the document the last answer quoted first,
-    last = None  # and its question with how many of its quotes were shown ("tell me more")
+    # With --conversation, stdin is one member's conversation in one channel, as the bot keeps it.
+    conversation = Conversations(minutes=math.inf if args.conversation else 0)
     for number, question in enumerate(questions):
         try:
-            reply = engine.respond(question, top_k=args.top_k, follow_up_of=about, last=last)
+            reply = engine.respond(
+                question,
+                top_k=args.top_k,
+                follow_up_of=conversation.about(0, 0),
+                last=conversation.last(0, 0),
+            )
         except QuestionError as error:
             status = exit_codes.exit_code_for(error)
             if args.json:
@@ -132,12 +138,9 @@ def cmd_ask(args, settings: Settings) -> int:
             else:
                 print(f"citebot: {error}", file=sys.stderr)
             continue
-        if args.conversation and reply.answer and reply.answer.quotes:
-            if reply.kind == "more":
-                last = LastAnswer(last.question, last.shown + len(reply.answer.quotes))
-            else:
-                about = reply.answer.quotes[0].document
-                last = LastAnswer(reply.answer.question, len(reply.answer.quotes))
+        if reply.answer is not None:
+            count = len(reply.answer.quotes)
+            conversation.shown(0, 0, reply.answer, first=reply.shown + 1, count=count)
         _emit(reply_json(reply) if args.json else reply_text(reply), first=number == 0)
     return status
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import discord
 
-from bot.rules import Conversations
+from bot.conversations import Conversations
 from bot.state import StateDB
 from retrieval.clock import SYSTEM_CLOCK, Clock
 from retrieval.engine import Engine

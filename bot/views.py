@@ -61,10 +61,10 @@ async def answer_with_buttons(
                 return render.notice_embed(wording.NOTHING_TO_GO_ON_WITH), discord.ui.View()
             skip = reply.shown
     rendered = render.answer_embed(answer, first=skip + 1, seconds=time.perf_counter() - started)
-    if conversation is not None and skip:  # further quotes: "tell me more", More quotes
-        context.conversations.went_on(*conversation, answer.question, skip + len(rendered.shown))
-    elif conversation is not None:
-        context.conversations.answered(*conversation, answer, shown=len(rendered.shown))
+    if conversation is not None:
+        context.conversations.shown(
+            *conversation, answer, first=skip + 1, count=len(rendered.shown)
+        )
     passage_ids = [quote.passage_id for quote in rendered.shown]
     question_id = await asyncio.to_thread(
         context.state.remember_question, answer.question, passage_ids

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from discord import app_commands
 
+from bot.conversations import Conversations
 from bot.rules import (
-    Conversations,
     UserCooldowns,
     looks_like_question,
     may_moderate,
@@ -88,18 +88,22 @@ def _answer(*documents: str) -> Answer:
     return Answer("q", quotes, not quotes)
 
 
+def _older() -> Answer:
+    return Answer("an older question", _answer("x.md").quotes, False)
+
+
 def test_a_conversation_is_about_the_document_its_last_answer_quoted_first():
     now = [100.0]
     conversations = Conversations(minutes=10, clock=lambda: now[0])
     assert conversations.about(1, 7) is None
-    conversations.answered(1, 7, _answer("seed.md", "faq.md"), shown=2)
+    conversations.shown(1, 7, _answer("seed.md", "faq.md"), first=1, count=2)
     assert conversations.about(1, 7) == "seed.md"
     assert conversations.about(1, 8) is None  # another member
     assert conversations.about(2, 7) is None  # another channel
-    conversations.answered(1, 7, _answer(), shown=0)  # a refusal: still about the seed
+    conversations.shown(1, 7, _answer(), first=1, count=0)  # a refusal: still about the seed
     now[0] += 9 * 60
     assert conversations.about(1, 7) == "seed.md"
-    conversations.answered(1, 7, _answer("faq.md"), shown=1)
+    conversations.shown(1, 7, _answer("faq.md"), first=1, count=1)
     assert conversations.about(1, 7) == "faq.md"
     now[0] += 10 * 60 + 1
     assert conversations.about(1, 7) is None  # ten quiet minutes end it
@@ -107,7 +111,7 @@ def test_a_conversation_is_about_the_document_its_last_answer_quoted_first():
 
 def test_conversations_can_be_turned_off():
     conversations = Conversations(minutes=0)
-    conversations.answered(1, 7, _answer("seed.md"), shown=1)
+    conversations.shown(1, 7, _answer("seed.md"), first=1, count=1)
     assert conversations.about(1, 7) is None and conversations.last(1, 7) is None
 
 
@@ -115,18 +119,24 @@ def test_tell_me_more_goes_on_from_the_quotes_already_shown():
     now = [100.0]
     conversations = Conversations(minutes=10, clock=lambda: now[0])
     assert conversations.last(1, 7) is None
-    conversations.answered(1, 7, _answer("seed.md", "faq.md"), shown=2)
+    conversations.shown(1, 7, _answer("seed.md", "faq.md"), first=1, count=2)
     assert conversations.last(1, 7) == LastAnswer("q", 2)
     now[0] += 9 * 60
-    conversations.went_on(1, 7, "q", 5)  # quotes 3-5 shown: the conversation goes on
+    conversations.shown(
+        1, 7, _answer("x.md"), first=3, count=3
+    )  # quotes 3-5 shown: the conversation goes on
     assert conversations.last(1, 7) == LastAnswer("q", 5)
     assert conversations.about(1, 7) == "seed.md"  # still the first answer's document
     now[0] += 9 * 60
     assert conversations.last(1, 7) == LastAnswer("q", 5)
-    conversations.went_on(1, 7, "an older question", 9)  # its More quotes: not the last one
-    conversations.went_on(1, 7, "q", 4)  # an older More quotes button: nothing new shown
+    conversations.shown(1, 7, _older(), first=4, count=6)  # its More quotes: not the last one
+    conversations.shown(
+        1, 7, _answer("x.md"), first=3, count=2
+    )  # an older More quotes button: nothing new shown
     assert conversations.last(1, 7) == LastAnswer("q", 5)
-    conversations.went_on(1, 8, "q", 3)  # another member never asked: nothing to go on with
+    conversations.shown(
+        1, 8, _answer("x.md"), first=2, count=2
+    )  # another member never asked: nothing to go on with
     assert conversations.last(1, 8) is None
     now[0] += 10 * 60 + 1
     assert conversations.last(1, 7) is None
