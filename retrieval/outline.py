@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from retrieval.models import Document, Sentence
-from retrieval.places import block_at, section_of
+from retrieval.places import block_at, is_literal, section_of
 
 MAX_DEPTH = 4  # heading levels looked through for a level that splits the document
 
@@ -15,8 +15,7 @@ def prose_rows(document: Document, sentences: Sequence[Sentence], first_row: int
     return [
         first_row + i
         for i, sentence in enumerate(sentences)
-        if (block := block_at(document, sentence.start)) is None
-        or block.kind not in ("code", "table")
+        if not is_literal(block_at(document, sentence.start))
     ]
 
 

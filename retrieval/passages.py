@@ -7,7 +7,7 @@ import re
 
 from retrieval.documents import metadata_spans
 from retrieval.models import Chunk, Document, Sentence
-from retrieval.places import block_at
+from retrieval.places import block_at, is_literal
 from retrieval.sentences import split_sentences
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
@@ -58,7 +58,7 @@ def split_document(
     seen_ids: dict[str, int] = {}
     for number, (p_start, p_end) in enumerate(document_paragraphs(document), start=1):
         block = block_at(document, p_start)
-        if block is not None and block.kind in ("code", "table"):
+        if is_literal(block):
             pieces = _line_pieces(text, p_start, p_end, min(max_chars, LITERAL_PIECE_CHARS))
         else:
             pieces = split_sentences(text, p_start, p_end)
@@ -142,6 +142,11 @@ def _split_long(text: str, span: tuple[int, int], max_chars: int) -> list[tuple[
     if start < end:
         pieces.append((start, end))
     return pieces
+
+
+def passage_document(passage_id: str) -> str:
+    """The id of the document a passage id (`_chunk_id`'s "<document id>#<digest>") is in."""
+    return passage_id.rsplit("#", 1)[0]
 
 
 def _chunk_id(doc_id: str, text: str, seen: dict[str, int]) -> str:

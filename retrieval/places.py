@@ -35,7 +35,7 @@ def locate(quote: Quote, document: Document) -> Quote:
     block = block_at(document, quote.start)
     tail = block_at(document, quote.end - 1)
     code_from = None
-    if _is_code(tail) and not _is_code(block) and tail.start > quote.start:
+    if is_literal(tail) and not is_literal(block) and tail.start > quote.start:
         code_from = tail.start - quote.start
     if place is None and block is None and code_from is None:
         return quote
@@ -44,12 +44,13 @@ def locate(quote: Quote, document: Document) -> Quote:
         page=place.page if place else None,
         section=place.section if place else (),
         anchor=place.anchor if place else None,
-        code=_is_code(block),
+        code=is_literal(block),
         code_from=code_from,
     )
 
 
-def _is_code(block: Block | None) -> bool:
+def is_literal(block: Block | None) -> bool:
+    """Whether `block` is a code block or table: cut at line ends, shown as code."""
     return block is not None and block.kind in ("code", "table")
 
 
