@@ -26,6 +26,7 @@ from typing import IO
 from retrieval.clock import SYSTEM_CLOCK, Clock
 from retrieval.errors import CitebotError
 from retrieval.models import RefreshReport
+from retrieval.passages import passage_document
 from retrieval.uploads import Change
 
 log = logging.getLogger(__name__)
@@ -176,8 +177,7 @@ class StateDB:
         if row is None:
             return None
         passages = json.loads(row["passage_ids"] or "[]")
-        # A passage id is "<document id>#<digest>" (retrieval.passages).
-        return row["question"], passages[0].rsplit("#", 1)[0] if passages else None
+        return row["question"], passage_document(passages[0]) if passages else None
 
     def upkeep(self, *, keep_days: int) -> Upkeep:
         """Forget questions older than `keep_days` (votes keep their own copy), then VACUUM so
