@@ -41,22 +41,21 @@ async def answer_with_buttons(
         answer = await asyncio.to_thread(
             context.engine.ask, question, skip=skip, follow_up_of=follow_up_of
         )
-        kind = "answer"
     else:
         reply = await asyncio.to_thread(
             context.engine.respond, question, follow_up_of=follow_up_of, last=last
         )
-        kind, answer = reply.kind, reply.answer
-        if kind == "sources":
+        answer = reply.answer
+        if reply.kind == "sources":
             return render.sources_embed(reply.documents), discord.ui.View()
-        if kind == "summary":
+        if reply.kind == "summary":
             rendered = render.summary_embed(
                 reply.summary,
                 title=wording.summary_heading(reply.summary),
                 seconds=time.perf_counter() - started,
             )
             return rendered.embed, discord.ui.View()
-        if kind == "more":
+        if reply.kind == "more":
             if answer is None:
                 return render.notice_embed(wording.NOTHING_TO_GO_ON_WITH), discord.ui.View()
             skip = reply.shown
