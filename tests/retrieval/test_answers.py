@@ -269,13 +269,17 @@ FIREWALL = (
 )
 
 
-def test_a_lead_in_ending_in_a_colon_is_quoted_with_the_command_it_introduces():
-    small = build_snapshot(
-        [document("firewall.md", FIREWALL)],
+def firewall_snapshot(text: str):
+    return build_snapshot(
+        [document("firewall.md", text)],
         embedder=FakeEmbedder(),
         chunking=ChunkSettings(),
         previous=None,
     ).snapshot
+
+
+def test_a_lead_in_ending_in_a_colon_is_quoted_with_the_command_it_introduces():
+    small = firewall_snapshot(FIREWALL)
     texts = [s.text for s in small.sentences]
     lead_in = next(r for r, t in enumerate(texts) if t.endswith("run:"))
     command = next(r for r, t in enumerate(texts) if "systemctl" in t)
@@ -287,12 +291,6 @@ def test_a_lead_in_ending_in_a_colon_is_quoted_with_the_command_it_introduces():
     quotes = answer(small, "how do i enable the firewall", top_k=1).quotes
     assert "systemctl enable nftables" in quotes[0].text and "run:" in quotes[0].text
     # A heading between them: the colon introduced something no longer there.
-    headed = FIREWALL.replace("run:\n\n", "run:\n\n## Commands\n\n")
-    small = build_snapshot(
-        [document("firewall.md", headed)],
-        embedder=FakeEmbedder(),
-        chunking=ChunkSettings(),
-        previous=None,
-    ).snapshot
+    small = firewall_snapshot(FIREWALL.replace("run:\n\n", "run:\n\n## Commands\n\n"))
     lead_in = next(r for r, s in enumerate(small.sentences) if s.text.endswith("run:"))
     assert quote_rows(small, lead_in, {}, set(), 300) == (lead_in, lead_in)

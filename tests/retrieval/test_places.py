@@ -7,7 +7,7 @@ import json
 
 from retrieval.documents import load_documents, read_document
 from retrieval.indexer import located_text
-from retrieval.models import Quote
+from retrieval.models import Document, Quote
 from retrieval.passages import split_document
 from retrieval.places import locate, markdown_places, slug
 from tests.conftest import SEEDS
@@ -60,11 +60,17 @@ def test_slugs_match_what_markdown_renderers_use():
     assert slug("Café & Co") == "café--co"
 
 
-def test_a_quote_is_cited_to_its_page_section_and_code_block():
+def club_quote(first: str, last: str) -> tuple[Quote, Document]:
+    """A quote of the club page from the words `first` to the words `last`, and the page."""
     document = read_document(SEEDS.parent / "tests/fixtures/documents/club.html", "club.html")
-    start = document.text.index("$ register")
-    end = document.text.index("Registered.") + len("Registered.")
+    start = document.text.index(first)
+    end = document.text.index(last) + len(last)
     quote = Quote(document.text[start:end], "club.html", "Club", None, start, end, 0.9, 4, "p")
+    return quote, document
+
+
+def test_a_quote_is_cited_to_its_page_section_and_code_block():
+    quote, document = club_quote("$ register", "Registered.")
     located = locate(quote, document)
     assert located.code and located.anchor == "prizes"
     assert located.section == ("2.3 Tournaments", "2.3.1 Prizes")
@@ -72,11 +78,7 @@ def test_a_quote_is_cited_to_its_page_section_and_code_block():
 
 
 def test_a_quote_of_prose_and_the_code_block_after_it_says_where_the_code_begins():
-    document = read_document(SEEDS.parent / "tests/fixtures/documents/club.html", "club.html")
-    start = document.text.index("The winner receives")
-    end = document.text.index("Registered.") + len("Registered.")
-    quote = Quote(document.text[start:end], "club.html", "Club", None, start, end, 0.9, 4, "p")
-    located = locate(quote, document)
+    located = locate(*club_quote("The winner receives", "Registered."))
     assert not located.code
     assert located.text[located.code_from :].startswith("$ register")
     prose, code = located.shown_parts()
