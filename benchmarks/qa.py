@@ -56,6 +56,7 @@ class Outcome:
     hits: tuple[bool, ...]
     lengths: tuple[int, ...]
     seconds: float
+    missing: bool = False  # the answer names question words no document contains
 
 
 def normalise(text: str) -> str:
@@ -99,6 +100,7 @@ def outcome_of(answer: Answer, golds: list[str], seconds: float) -> Outcome:
         hits=tuple(any(g in normalise(q.text) for g in golds) for q in quotes),
         lengths=tuple(len(q.text) for q in quotes),
         seconds=seconds,
+        missing=bool(answer.missing),
     )
 
 
@@ -556,6 +558,7 @@ def main(argv: list[str] | None = None) -> int:
         ("raw model.encode, same texts (s)", f"{raw_seconds:.1f}" if raw_seconds else "-"),
         ("peak memory (MB)", f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}"),
     ]
+    print_missing_notes(table, min_score)
     print("| metric | value |\n| --- | --- |")
     for name, value in rows_out:
         print(f"| {name} | {value} |")
@@ -610,6 +613,22 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
     return 1 if mismatches else 0
+
+
+def print_missing_notes(table: list[Collection], threshold: float) -> None:
+    """How often an answer carries "No document contains …": of the answered questions the
+    documents answer (noise), and of the answered ones they do not (a warning that helps)."""
+    print("Answers that name a question word no document contains (answered questions only)")
+    print("| set | in-corpus answered | with the note | off-corpus answered | with the note |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for row in table:
+        answered = [[o for o in part if shown(o, threshold)] for part in (row.inside, row.outside)]
+        cells = []
+        for part in answered:
+            noted = sum(o.missing for o in part)
+            cells += [str(len(part)), f"{noted / len(part):.3f}" if part else "-"]
+        print(f"| {row.name} | " + " | ".join(cells) + " |")
+    print()
 
 
 def spot_check(engine: Engine, questions: list[dict], inside: list[Outcome], min_score, top_k):

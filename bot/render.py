@@ -41,6 +41,7 @@ _FRAGMENT_EDGE_WORDS = 4  # words at each end of a long quote in textStart,textE
 # A title in a Sources line: a whole line (with its link) stays within one field value.
 SOURCE_TITLE_LIMIT = 300
 CLOSEST_TITLE_LIMIT = 200
+MISSING_LIMIT = 1000  # the note naming a question's words no document contains
 
 
 @dataclass(frozen=True)
@@ -144,11 +145,14 @@ def _pack_lines(lines: Sequence[str], limit: int) -> list[str]:
     return blocks
 
 
-def _quotes_embed(title: str, quotes: Sequence[Quote], first: int, footer: str) -> discord.Embed:
+def _quotes_embed(
+    title: str, quotes: Sequence[Quote], first: int, footer: str, note: str = ""
+) -> discord.Embed:
+    blocks = [quote_block(first + i, q) for i, q in enumerate(quotes)]
     embed = discord.Embed(
         title=title,
         colour=ANSWER_COLOUR,
-        description="\n\n".join(quote_block(first + i, q) for i, q in enumerate(quotes)),
+        description="\n\n".join([f"*{note}*", *blocks] if note else blocks),
     )
     lines = [source_line(first + i, q) for i, q in enumerate(quotes)]
     for index, block in enumerate(_pack_lines(lines, FIELD_VALUE_LIMIT)):
@@ -158,13 +162,16 @@ def _quotes_embed(title: str, quotes: Sequence[Quote], first: int, footer: str) 
     return embed.set_footer(text=footer)
 
 
-def fit_quotes(title: str, quotes: Sequence[Quote], *, first: int, footer: str) -> RenderedQuotes:
-    """The embed with as many whole quotes as fit, always at least the first one."""
+def fit_quotes(
+    title: str, quotes: Sequence[Quote], *, first: int, footer: str, note: str = ""
+) -> RenderedQuotes:
+    """The embed with as many whole quotes as fit, always at least the first one; `note`
+    (already escaped) in italics above them."""
     for count in range(len(quotes), 1, -1):
-        embed = _quotes_embed(title, quotes[:count], first, footer)
+        embed = _quotes_embed(title, quotes[:count], first, footer, note)
         if fits(embed):
             return RenderedQuotes(embed, tuple(quotes[:count]))
-    return RenderedQuotes(_quotes_embed(title, quotes[:1], first, footer), tuple(quotes[:1]))
+    return RenderedQuotes(_quotes_embed(title, quotes[:1], first, footer, note), tuple(quotes[:1]))
 
 
 def answer_embed(answer: Answer, *, first: int = 1, seconds: float | None = None) -> RenderedQuotes:
@@ -177,13 +184,19 @@ def answer_embed(answer: Answer, *, first: int = 1, seconds: float | None = None
             title=title, colour=ABSTAIN_COLOUR, description=_abstention_text(answer, first)
         )
         return RenderedQuotes(embed.set_footer(text=footer), ())
-    return fit_quotes(title, answer.quotes, first=first, footer=footer)
+    note = ""
+    if answer.missing and first == 1:
+        note = discord_text(wording.missing_words(answer.missing, answered=True), MISSING_LIMIT)
+    return fit_quotes(title, answer.quotes, first=first, footer=footer, note=note)
 
 
 def _abstention_text(answer: Answer, first: int) -> str:
     if first > 1:
         return wording.NO_MORE_QUOTES
     text = wording.NO_ANSWER
+    if answer.missing:
+        missing = wording.missing_words(answer.missing, answered=False)
+        text += f"\n{discord_text(missing, MISSING_LIMIT)}"
     if answer.closest_documents:
         names = ", ".join(
             f"**{discord_text(title, CLOSEST_TITLE_LIMIT)}**" for title in answer.closest_documents

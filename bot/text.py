@@ -65,9 +65,13 @@ def answer_text(answer: Answer, *, first: int = 1) -> str:
         return "\n".join(lines)
     if answer.abstained:
         lines.append(wording.NO_ANSWER)
+        if answer.missing:
+            lines.append(wording.missing_words(answer.missing, answered=False))
         if answer.closest_documents:
             lines.append(f"{wording.CLOSEST_DOCUMENTS} " + "; ".join(answer.closest_documents))
         return "\n".join(lines)
+    if answer.missing and first == 1:
+        lines.extend([wording.missing_words(answer.missing, answered=True), ""])
     lines.extend(_quotes_with_sources(answer.quotes, first))
     return "\n".join(lines)
 
@@ -131,6 +135,7 @@ def answer_json(answer: Answer) -> dict:
         "quotes": [quote_json(q) for q in answer.quotes],
         "offsets": OFFSETS,
         "closest_documents": list(answer.closest_documents),
+        "missing": list(answer.missing),
         "follow_up_of": answer.follow_up_of,
         "seconds": round(answer.seconds, 4),
     }

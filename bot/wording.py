@@ -3,6 +3,8 @@ one text for the terminal and Discord."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from retrieval.models import Summary
 
 NO_ANSWER = "The documents don't answer this: no passage matches the question closely enough."
@@ -12,6 +14,15 @@ NOTHING_TO_GO_ON_WITH = (
     "Ask me a question first: “more” gives further quotes for your last question, "
     "within a few minutes of its answer."
 )
+
+
+def missing_words(words: Sequence[str], *, answered: bool) -> str:
+    """`No document contains “china”.`: the question's words the documents never use, said
+    beside quotes (which then match only the rest of the question) or a refusal."""
+    listed = [f"“{word}”" for word in words]
+    either = listed[0] if len(listed) == 1 else f"{', '.join(listed[:-1])} or {listed[-1]}"
+    text = f"No document contains {either}."
+    return f"{text} The quotes match the rest of the question." if answered else text
 
 
 def counted(count: int, noun: str) -> str:

@@ -41,7 +41,9 @@ def compose_answer(
     """
     ranked = _answering_first(query, ranked, snapshot)
     if not ranked or ranked[0].relevance < min_score:
-        return Answer(query.typed, (), True, closest_documents(ranked, snapshot))
+        return Answer(
+            query.typed, (), True, closest_documents(ranked, snapshot), missing=query.missing
+        )
     scores = {item.row: item.score for item in ranked}
     terms = tuple(term.stem for term in query.terms)
     quoted: set[int] = set()
@@ -72,7 +74,7 @@ def compose_answer(
                 cut_end=end < snapshot.sentences[last].end,
             )
         )
-    return Answer(query.typed, tuple(quotes[skip:]), False)
+    return Answer(query.typed, tuple(quotes[skip:]), False, missing=query.missing)
 
 
 def _answering_first(

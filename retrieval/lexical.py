@@ -237,17 +237,29 @@ class LexicalIndex:
         suggest?"). Everything else is kept as typed."""
 
         words = [w for w in WORD.findall(fold(query).lower()) if w not in STOPWORDS_EN]
-        if all(self.closest_term(self._stem(w)) == self._stem(w) for w in words):
+        if all(self._closest_to_word(w) is None for w in words):
             return query  # the usual case: no typo, no word-by-word pass
 
         def respell(match: re.Match) -> str:
             word = fold(match.group()).lower()
-            if word in STOPWORDS_EN:
-                return match.group()
-            closest = self.closest_term(self._stem(word))
-            return self._spelling(closest) if closest != self._stem(word) else match.group()
+            closest = None if word in STOPWORDS_EN else self._closest_to_word(word)
+            return match.group() if closest is None else self._spelling(closest)
 
         return WORD.sub(respell, query)
+
+    def _closest_to_word(self, word: str) -> str | None:
+        """The text term `word` is a typo of (see `closest_term`), or None. A word whose stem
+        has none is tried as typed too, for names the stemmer cuts: "zelensky" stems to
+        "zelenski", two edits from the texts' "zelenskyy", but is one edit from it as typed."""
+        stem = self._stem(word)
+        if stem in self._vocabulary():
+            return None
+        closest = self.closest_term(stem)
+        if closest == stem and word != stem:
+            closest = self.closest_term(word)
+            if closest == word:
+                return None
+        return None if closest == stem else closest
 
     def _spelling(self, term: str) -> str:
         return self.spellings().get(term, term)

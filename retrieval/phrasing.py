@@ -163,6 +163,7 @@ talked please thanks thank hey hi hello guys anyone someone somebody anybody exa
 actually basically just like info information detail details thing things stuff bit
 whats whos
 lol lmao btw tbh imo imho ngl fr idk iirc afaik rn irl ok okay thx ty yo bro dude smth sth
+vs versus
 """.split()
 )
 

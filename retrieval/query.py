@@ -19,6 +19,9 @@ from retrieval.snapshot import Snapshot
 
 _WORD = re.compile(r"\w\w+")  # what BM25 counts as a word
 _NOT_TOPIC = FORM_WORDS | set(STOPWORDS_EN)
+# A word no document holds is named to the reader only when it is rarer than general English's
+# 300 or so commonest words (zipf 5.5: "yes", "old", "get" are commoner; "china", "fight" rarer).
+MISSING_INFORMATIVENESS = 2.5  # = informativeness at zipf 5.5
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ class Term:
     """A content term of the question (stemmed) and where the collection holds it."""
 
     stem: str
+    word: str  # the question's word, as the model reads it (its first, for a stem seen twice)
     # How much the word says about a topic, from its frequency in general English ("work" 2,
     # "coalition" 3.8, a name no list holds 8): the same on a one-page FAQ as on a wiki.
     informativeness: float
@@ -39,6 +43,13 @@ class Term:
         """No text of the collection holds it."""
         return not len(self.sentences) and not len(self.passages)
 
+    @property
+    def missing(self) -> bool:
+        """No text holds it and it is not one of general English's commonest words: a word a
+        reader would want told the documents never use ("china", "lebron", "printer"), where
+        "old" or "get" would be noise."""
+        return self.unknown and self.informativeness > MISSING_INFORMATIVENESS
+
 
 @dataclass(frozen=True)
 class Query:
@@ -47,6 +58,11 @@ class Query:
     stems: tuple[str, ...]  # every BM25 term of `text`, question words included
     terms: tuple[Term, ...]  # the terms that say what it is about
     cue: Cue | None  # what an answering sentence holds (see cues.answer_cue)
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """The question's words no document contains (see `Term.missing`), as read."""
+        return tuple(term.word for term in self.terms if term.missing)
 
 
 def read_query(question: str, snapshot: Snapshot) -> Query:
@@ -60,10 +76,14 @@ def read_query(question: str, snapshot: Snapshot) -> Query:
     # than tokenise each word again.
     words = [w for w in _WORD.findall(fold(text).lower()) if w not in STOPWORDS_EN]
     weights: dict[str, float] = {}
+    spelled: dict[str, str] = {}
     for word, stem in zip(words, stems, strict=True):
         if word not in _NOT_TOPIC:
             weights[stem] = max(weights.get(stem, 0.0), informativeness(word))
-    terms = tuple(_term(stem, weight, sentences, passages) for stem, weight in weights.items())
+            spelled.setdefault(stem, word)
+    terms = tuple(
+        _term(stem, spelled[stem], weight, sentences, passages) for stem, weight in weights.items()
+    )
     return Query(question, text, stems, terms, answer_cue(text))
 
 
@@ -77,10 +97,13 @@ def _zipf(word: str) -> float:
     return wordfreq.zipf_frequency(word, "en")
 
 
-def _term(stem: str, weight: float, sentences: LexicalIndex, passages: LexicalIndex) -> Term:
+def _term(
+    stem: str, word: str, weight: float, sentences: LexicalIndex, passages: LexicalIndex
+) -> Term:
     in_sentences, in_passages = sentences.rows_holding(stem), passages.rows_holding(stem)
     return Term(
         stem=stem,
+        word=word,
         informativeness=weight,
         sentences=in_sentences,
         passages=in_passages,

@@ -103,7 +103,17 @@ def test_empty_question_gets_a_clear_message_and_exit_code_3(run, capsys):
 
 def test_off_topic_question_says_the_documents_dont_say(run, capsys):
     assert run("ask", "What is the capital of Peru?") == 0
-    assert "The documents don't answer this" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "The documents don't answer this" in out
+    assert "No document contains “capital” or “peru”." in out
+
+
+def test_ask_json_names_the_question_words_no_document_contains(run, capsys):
+    assert run("ask", "--json", "what did china say about the plan") == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["missing"] == ["china"]
+    assert run("ask", "--json", "What did Starmer announce?") == 0
+    assert json.loads(capsys.readouterr().out)["missing"] == []
 
 
 def test_summarize_json_and_each(run, capsys):

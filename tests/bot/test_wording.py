@@ -15,6 +15,27 @@ def test_an_unanswered_question_reads_the_same_in_the_terminal_and_on_discord():
     assert "Closest documents: **Kyiv air defence**." in discord_description
 
 
+def test_words_no_document_contains_are_named_the_same_way_in_both():
+    refused = Answer("who is the president of brazil", (), True, missing=("brazil",))
+    assert "No document contains “brazil”." in answer_text(refused)
+    assert "No document contains “brazil”." in render.answer_embed(refused).embed.description
+    quote = Quote("The plan was agreed.", "d.md", "D", None, 0, 20, 0.6, 1, "d.md#0001")
+    answered = Answer(
+        "what did china_x or ps5 fans say", (quote,), False, missing=("china_x", "ps5")
+    )
+    note = "No document contains “china_x” or “ps5”. The quotes match the rest of the question."
+    lines = answer_text(answered).splitlines()
+    assert lines[2] == note and "[1] “The plan was agreed.”" in lines[4]
+    description = render.answer_embed(answered).embed.description
+    assert description.startswith("*" + note.replace("_", "\\_") + "*\n\n> **[1]**")
+    # "tell me more" goes on without repeating it.
+    assert "No document" not in render.answer_embed(answered, first=2).embed.description
+    assert "No document" not in answer_text(answered, first=2)
+    assert wording.missing_words(["a", "b", "c"], answered=False) == (
+        "No document contains “a”, “b” or “c”."
+    )
+
+
 def test_an_empty_topic_summary_reads_the_same_in_the_terminal_and_on_discord():
     summary = Summary("topic", None, "cake", (), True)
     heading = wording.summary_heading(summary)

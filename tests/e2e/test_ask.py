@@ -67,6 +67,7 @@ async def test_abstains_plainly_and_names_closest_documents(bot, fake):
     assert "don't answer this" in embed["description"]
     assert "Closest documents:" in embed["description"]
     assert "coalition of the willing" in embed["description"]
+    assert "No document contains “recipe”, “banana” or “bread”." in embed["description"]
     assert quotes_in(embed) == {}
     assert not embed.get("fields")
     labels = [b.get("label") for b in reply.body["components"][0]["components"]]
@@ -84,6 +85,15 @@ async def test_empty_question_gets_a_friendly_private_message(bot, fake, questio
     assert reply.body["content"] == "Please type a question: the message was empty."
     # The public "thinking…" message was removed so the refusal could be private.
     assert any(r.method == "DELETE" for r in fake.for_token(interaction["token"]))
+
+
+async def test_an_answer_says_which_question_words_no_document_contains(bot, fake):
+    interaction = fake.slash("ask", question="what did china say about the peace plan")
+    await fake.dispatch("INTERACTION_CREATE", interaction)
+    [embed] = (await fake.reply_to(interaction)).body["embeds"]
+    note = "*No document contains “china”. The quotes match the rest of the question.*"
+    assert embed["description"].startswith(note + "\n\n> **[1]**")
+    assert "peace plan" in quotes_in(embed)[1]
 
 
 async def test_mention_is_answered_as_a_reply(bot, fake):

@@ -63,3 +63,26 @@ def test_a_compound_typed_apart_finds_the_word_the_documents_use():
     query = read_query("wht did the school girl ask", small)
     assert query.text == "what did the schoolgirl ask"
     assert [(t.stem, t.unknown) for t in query.terms] == [("schoolgirl", False), ("ask", False)]
+
+
+def test_words_no_document_contains_are_named_unless_among_the_commonest(snapshot):
+    # "zanzibar" and "coach" are in no text; "old" is in none either, but is too common a
+    # word to be worth telling; "vs" asks for a comparison and is no topic.
+    query = read_query("how old is the brentford coach vs the one in zanzibar", snapshot)
+    assert query.missing == ("coach", "zanzibar")
+    assert next(t for t in query.terms if t.stem == "old").unknown
+    assert "vs" not in {t.stem for t in query.terms}
+    # A typo respelled as a word the texts use is not missing.
+    assert read_query("whats the magma resevoir", snapshot).missing == ()
+
+
+def test_a_name_typed_a_letter_off_is_read_as_the_texts_spell_it():
+    # Stemmed, "zelensky" is "zelenski", two edits from the texts' "zelenskyy"; as typed it is
+    # one. A known word is never "respelled" as typed: "packages" is not "package2".
+    text = "# Talks\n\nZelenskyy met Starmer. Upload package2 with the other packages.\n"
+    small = build_snapshot(
+        [document("t.md", text)], embedder=FakeEmbedder(), chunking=ChunkSettings(), previous=None
+    ).snapshot
+    query = read_query("what did zelensky say about packages", small)
+    assert query.text == "what did Zelenskyy say about packages"
+    assert query.missing == ()
