@@ -17,12 +17,15 @@ NOTHING_TO_GO_ON_WITH = (
 
 
 def missing_words(words: Sequence[str], *, answered: bool) -> str:
-    """`No document contains “china”.`: the question's words the documents never use, said
-    beside quotes (which then match only the rest of the question) or a refusal."""
+    """`No document uses the word “china”.`: the question's words the documents never use
+    (in any form), said beside quotes, which then match only the rest of the question, or
+    beside a refusal. Said as a fact about words: a document may still say it otherwise."""
     listed = [f"“{word}”" for word in words]
-    either = listed[0] if len(listed) == 1 else f"{', '.join(listed[:-1])} or {listed[-1]}"
-    text = f"No document contains {either}."
-    return f"{text} The quotes match the rest of the question." if answered else text
+    if len(listed) == 1:
+        text = f"No document uses the word {listed[0]}."
+    else:
+        text = f"No document uses the words {', '.join(listed[:-1])} or {listed[-1]}."
+    return f"{text} These quotes match the rest of the question." if answered else text
 
 
 def counted(count: int, noun: str) -> str:

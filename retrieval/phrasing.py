@@ -138,6 +138,16 @@ _SHORTHAND = {
     "ver": "version",
     "devs": "developers",
     "mgr": "manager",
+    "1st": "first",
+    "2nd": "second",
+    "3rd": "third",
+    "4th": "fourth",
+    "5th": "fifth",
+    "6th": "sixth",
+    "7th": "seventh",
+    "8th": "eighth",
+    "9th": "ninth",
+    "10th": "tenth",
 }
 _SHORTHAND_WORD = _whole_words(_SHORTHAND)
 # A word that may be half of a compound typed apart: letters only (and, see compounds_joined,

@@ -105,7 +105,7 @@ def test_off_topic_question_says_the_documents_dont_say(run, capsys):
     assert run("ask", "What is the capital of Peru?") == 0
     out = capsys.readouterr().out
     assert "The documents don't answer this" in out
-    assert "No document contains “capital” or “peru”." in out
+    assert "No document uses the words “capital” or “peru”." in out
 
 
 def test_ask_json_names_the_question_words_no_document_contains(run, capsys):

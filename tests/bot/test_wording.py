@@ -17,13 +17,13 @@ def test_an_unanswered_question_reads_the_same_in_the_terminal_and_on_discord():
 
 def test_words_no_document_contains_are_named_the_same_way_in_both():
     refused = Answer("who is the president of brazil", (), True, missing=("brazil",))
-    assert "No document contains “brazil”." in answer_text(refused)
-    assert "No document contains “brazil”." in render.answer_embed(refused).embed.description
+    assert "No document uses the word “brazil”." in answer_text(refused)
+    assert "No document uses the word “brazil”." in render.answer_embed(refused).embed.description
     quote = Quote("The plan was agreed.", "d.md", "D", None, 0, 20, 0.6, 1, "d.md#0001")
     answered = Answer(
         "what did china_x or ps5 fans say", (quote,), False, missing=("china_x", "ps5")
     )
-    note = "No document contains “china_x” or “ps5”. The quotes match the rest of the question."
+    note = "No document uses the words “china_x” or “ps5”. These quotes match the rest of the question."
     lines = answer_text(answered).splitlines()
     assert lines[2] == note and "[1] “The plan was agreed.”" in lines[4]
     description = render.answer_embed(answered).embed.description
@@ -32,7 +32,7 @@ def test_words_no_document_contains_are_named_the_same_way_in_both():
     assert "No document" not in render.answer_embed(answered, first=2).embed.description
     assert "No document" not in answer_text(answered, first=2)
     assert wording.missing_words(["a", "b", "c"], answered=False) == (
-        "No document contains “a”, “b” or “c”."
+        "No document uses the words “a”, “b” or “c”."
     )
 
 

@@ -67,7 +67,7 @@ async def test_abstains_plainly_and_names_closest_documents(bot, fake):
     assert "don't answer this" in embed["description"]
     assert "Closest documents:" in embed["description"]
     assert "coalition of the willing" in embed["description"]
-    assert "No document contains “recipe”, “banana” or “bread”." in embed["description"]
+    assert "No document uses the words “recipe”, “banana” or “bread”." in embed["description"]
     assert quotes_in(embed) == {}
     assert not embed.get("fields")
     labels = [b.get("label") for b in reply.body["components"][0]["components"]]
@@ -91,7 +91,7 @@ async def test_an_answer_says_which_question_words_no_document_contains(bot, fak
     interaction = fake.slash("ask", question="what did china say about the peace plan")
     await fake.dispatch("INTERACTION_CREATE", interaction)
     [embed] = (await fake.reply_to(interaction)).body["embeds"]
-    note = "*No document contains “china”. The quotes match the rest of the question.*"
+    note = "*No document uses the word “china”. These quotes match the rest of the question.*"
     assert embed["description"].startswith(note + "\n\n> **[1]**")
     assert "peace plan" in quotes_in(embed)[1]
 

@@ -122,6 +122,14 @@ def test_chat_shorthand_is_spelled_out_only_where_the_documents_spell_it_out():
     assert shorthand_spelled_out("reporting a Repository", holds) == "reporting a Repository"
 
 
+def test_an_ordinal_in_figures_is_spelled_out_where_the_documents_spell_it_out():
+    assert shorthand_spelled_out("what came in the 1st hour", {"first"}.__contains__) == (
+        "what came in the first hour"
+    )
+    # A document that writes "3rd" itself is matched as typed.
+    assert shorthand_spelled_out("the 3rd round", {"third", "3rd"}.__contains__) == "the 3rd round"
+
+
 def test_a_unit_written_onto_a_number_is_spelled_out_where_the_documents_spell_it_out():
     holds = {"billion", "thousand"}.__contains__
     assert shorthand_spelled_out("whats the £1.6bn for", holds) == "whats the £1.6 billion for"
