@@ -616,17 +616,23 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def print_missing_notes(table: list[Collection], threshold: float) -> None:
-    """How often an answer carries "No document contains …": of the answered questions the
-    documents answer (noise), and of the answered ones they do not (a warning that helps)."""
-    print("Answers that name a question word no document contains (answered questions only)")
-    print("| set | in-corpus answered | with the note | off-corpus answered | with the note |")
-    print("| --- | ---: | ---: | ---: | ---: |")
+    """How often an answer is headed "No document uses the word …": over answers whose first
+    three quotes hold the gold answer (where the note is noise), over the other answers to
+    in-corpus questions, and over answers to off-corpus questions (where it warns)."""
+    print('Answers headed "No document uses the word …": share of each kind of answer (count)')
+    print("| set | gold in the first three | gold not in them | off-corpus, answered |")
+    print("| --- | ---: | ---: | ---: |")
     for row in table:
-        answered = [[o for o in part if shown(o, threshold)] for part in (row.inside, row.outside)]
-        cells = []
-        for part in answered:
-            noted = sum(o.missing for o in part)
-            cells += [str(len(part)), f"{noted / len(part):.3f}" if part else "-"]
+        shown_inside = [(o, shown(o, threshold)) for o in row.inside]
+        kinds = (
+            [o for o, k in shown_inside if k and any(o.hits[: min(k, 3)])],
+            [o for o, k in shown_inside if k and not any(o.hits[: min(k, 3)])],
+            [o for o in row.outside if shown(o, threshold)],
+        )
+        cells = [
+            f"{sum(o.missing for o in kind) / len(kind):.3f} ({len(kind)})" if kind else "- (0)"
+            for kind in kinds
+        ]
         print(f"| {row.name} | " + " | ".join(cells) + " |")
     print()
 

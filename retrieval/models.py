@@ -119,8 +119,9 @@ class Answer:
     # The document the conversation's previous answer quoted, when the question was read as a
     # follow-up about it (see evidence.relevance_features).
     follow_up_of: str | None = None
-    # The question's words no document contains ("china" in "what did china say"): the quotes
-    # match the rest of the question, which a reader should know (see query.Term.missing).
+    # The question's words no document contains ("china" in "what did china say"), to be named
+    # to the reader: beside a refusal, or above quotes that match only the rest of the question
+    # when those words are much of what it asks (see answers.MISSING_NOTE_SHARE).
     missing: tuple[str, ...] = ()
 
 

@@ -64,6 +64,13 @@ class Query:
         """The question's words no document contains (see `Term.missing`), as read."""
         return tuple(term.word for term in self.terms if term.missing)
 
+    @property
+    def missing_share(self) -> float:
+        """How much of what the question is about those words are: their share of its topic
+        terms' informativeness (0 when none is missing)."""
+        mass = sum(term.informativeness for term in self.terms)
+        return sum(t.informativeness for t in self.terms if t.missing) / mass if mass else 0.0
+
 
 def read_query(question: str, snapshot: Snapshot) -> Query:
     """Read `question` against the collection in `snapshot`."""

@@ -88,12 +88,12 @@ async def test_empty_question_gets_a_friendly_private_message(bot, fake, questio
 
 
 async def test_an_answer_says_which_question_words_no_document_contains(bot, fake):
-    interaction = fake.slash("ask", question="what did china say about the peace plan")
+    interaction = fake.slash("ask", question="what did china say about the plan")
     await fake.dispatch("INTERACTION_CREATE", interaction)
     [embed] = (await fake.reply_to(interaction)).body["embeds"]
     note = "*No document uses the word “china”. These quotes match the rest of the question.*"
     assert embed["description"].startswith(note + "\n\n> **[1]**")
-    assert "peace plan" in quotes_in(embed)[1]
+    assert "plan" in quotes_in(embed)[1]
 
 
 async def test_mention_is_answered_as_a_reply(bot, fake):

@@ -164,6 +164,17 @@ def test_below_min_score_it_abstains_and_names_the_closest_documents(snapshot):
     assert result.closest_documents[0] == "Yellowstone"
 
 
+def test_quotes_are_headed_with_missing_words_only_when_they_are_what_is_asked(snapshot):
+    # "zanzibar" is most of what this asks about: the quotes match only the rest.
+    assert answer(snapshot, "did brentford play in zanzibar").missing == ("zanzibar",)
+    # "besides" is no text's, but a small part of a question whose subject the texts hold.
+    long = "besides the magma reservoir beneath yellowstone national park what did scientists find"
+    assert answer(snapshot, long).missing == ()
+    # A refusal names every such word: there is no answer to doubt.
+    refused = answer(snapshot, long, min_score=0.999)
+    assert refused.abstained and refused.missing == ("besides",)
+
+
 def test_further_quotes_stop_at_the_first_one_below_half_of_min_score(snapshot):
     query = read_query("q?", snapshot)
 
