@@ -146,3 +146,20 @@ def test_context_coverage_counts_what_only_the_sentence_before_adds(snapshot):
 def test_an_empty_snapshot_ranks_nothing():
     empty = build_snapshot([], embedder=FakeEmbedder(), chunking=ChunkSettings(), previous=None)
     assert ask(empty.snapshot, "anything at all?") == []
+
+
+def test_a_rare_word_the_model_misses_still_reaches_full_scoring():
+    # Hundreds of sentences share the question's common words, so their cosines beat the one
+    # sentence naming "chatham", which only BM25 sees; it must still be scored in full (its
+    # term coverage), not cut with the cosine-ranked pool.
+    filler = "".join(f"What it is, is what it was in round {n}. " for n in range(400))
+    text = f"# Notes\n\n{filler}\n\nAsh is a fellow at Chatham, a London think tank.\n"
+    collection = build_snapshot(
+        [document("notes.md", text)],
+        embedder=FakeEmbedder(),
+        chunking=ChunkSettings(),
+        previous=None,
+    ).snapshot
+    assert len(collection.sentences) > POOL_FACTOR * RetrievalSettings().candidates
+    best = ask(collection, "what is chatham")[0]
+    assert "Chatham" in collection.sentences[best.row].text
