@@ -16,7 +16,13 @@ from bot import render, wording
 from bot.context import BotContext, context_of
 from bot.discord_text import discord_text
 from bot.errors import NotModerator, failure_text
-from bot.rules import UserCooldowns, looks_like_question, may_moderate, strip_mention
+from bot.rules import (
+    UserCooldowns,
+    asks_for_more,
+    looks_like_question,
+    may_moderate,
+    strip_mention,
+)
 from bot.views import answer_with_buttons
 from retrieval.models import DocumentInfo, RefreshReport
 from retrieval.webpages import refetch_pages
@@ -228,6 +234,13 @@ class AskCog(commands.Cog):
         in_ask_channel = not where.isdisjoint(self.context.settings.discord.ask_channel_ids)
         if not addressed and not (in_ask_channel and looks_like_question(question)):
             return
+        conversation = (message.channel.id, message.author.id)
+        if (
+            not addressed
+            and asks_for_more(question)
+            and not self.context.conversations.last(*conversation)
+        ):
+            return  # "more" with no question of theirs to go on with: said to someone else
         try:
             self.cooldowns.check(message.author.id)
         except app_commands.CommandOnCooldown as error:
@@ -239,7 +252,7 @@ class AskCog(commands.Cog):
         try:
             async with message.channel.typing():
                 embed, view = await answer_with_buttons(
-                    self.context, question, conversation=(message.channel.id, message.author.id)
+                    self.context, question, conversation=conversation
                 )
         except Exception as error:
             text = failure_text(error, context=f"message {message.id} by user {message.author.id}")

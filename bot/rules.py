@@ -59,6 +59,12 @@ def looks_like_question(text: str) -> bool:
     )
 
 
+def asks_for_more(text: str) -> bool:
+    """Whether `text` is "tell me more", "more", "go on": the next quotes of a last question."""
+    request = meta_request(text)
+    return request is not None and request.kind == "more"
+
+
 def strip_mention(text: str, user_id: int, role_id: int | None = None) -> str:
     """The message without mentions of the bot (or of its role), whitespace collapsed."""
     role = f"|<@&{role_id}>" if role_id else ""

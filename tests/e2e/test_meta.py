@@ -70,9 +70,23 @@ async def test_tell_me_more_in_an_ask_channel_gives_the_next_quotes(bot, fake, c
 
 
 async def test_tell_me_more_with_nothing_asked_says_to_ask_first(bot, fake):
-    message = fake.user_message("tell me more", channel_id=fake.ask_channel_id)
+    message = fake.user_message(f"<@{fake.app_id}> tell me more", mentions=(fake.bot_user,))
     await fake.dispatch("MESSAGE_CREATE", message)
     reply = await fake.reply_to_message(message)
     [embed] = reply.body["embeds"]
     assert embed["description"].startswith("Ask me a question first")
     assert not reply.body.get("components")
+
+
+async def test_more_in_an_ask_channel_with_nothing_asked_is_chatter_not_a_request(bot, fake):
+    # "more" said in an ask channel by a member who asked the bot nothing is said to someone
+    # else: no reply. The next member question is answered as usual.
+    mark = fake.mark()
+    for text in ("more", "go on", "anything else?"):
+        chatter = fake.user_message(text, channel_id=fake.ask_channel_id)
+        await fake.dispatch("MESSAGE_CREATE", chatter)
+    question = fake.user_message("what is the peace plan?", channel_id=fake.ask_channel_id)
+    await fake.dispatch("MESSAGE_CREATE", question)
+    await fake.reply_to_message(question)
+    replies = [r for r in fake.requests[mark:] if r.path.endswith("/messages")]
+    assert len(replies) == 1
