@@ -8,26 +8,20 @@ import pytest
 
 from retrieval.answers import compose_answer, quote_rows, quote_span
 from retrieval.engine import Engine
-from retrieval.indexer import build_snapshot
 from retrieval.query import read_query
 from retrieval.scoring import RankedSentence, rank_sentences
-from retrieval.settings import ChunkSettings, RetrievalSettings
+from retrieval.settings import RetrievalSettings
 from tests.conftest import SEEDS, FakeEmbedder, make_settings
-from tests.retrieval.test_scoring import MATCH, VOLCANO, document
+from tests.retrieval.test_scoring import MATCH, VOLCANO, document, fake_snapshot
 
 LONG = "# Long\n\n" + "The committee discussed " + "many detailed budget items " * 30 + "today.\n"
 
 
 @pytest.fixture(scope="module")
 def snapshot():
-    documents = [
-        document("volcano.md", VOLCANO),
-        document("match.md", MATCH),
-        document("long.md", LONG),
-    ]
-    return build_snapshot(
-        documents, embedder=FakeEmbedder(), chunking=ChunkSettings(), previous=None
-    ).snapshot
+    return fake_snapshot(
+        document("volcano.md", VOLCANO), document("match.md", MATCH), document("long.md", LONG)
+    )
 
 
 def answer(snapshot, question, *, top_k=3, skip=0, max_quote_chars=300, min_score=0.0):
@@ -125,12 +119,7 @@ def test_an_overlong_sentence_keeps_the_words_on_both_sides_of_what_the_question
         + "a series of long public hearings " * 15
         + "ended.\n"
     )
-    snapshot = build_snapshot(
-        [document("budget.md", text)],
-        embedder=FakeEmbedder(),
-        chunking=ChunkSettings(),
-        previous=None,
-    ).snapshot
+    snapshot = fake_snapshot(document("budget.md", text))
     start, end = quote_span(snapshot, 0, 0, 200, ("council", "approv", "harbour", "bridg"))
     quote = text[start:end]
     assert "the council approved the harbour bridge in 1998 after" in quote
@@ -281,12 +270,7 @@ FIREWALL = (
 
 
 def firewall_snapshot(text: str):
-    return build_snapshot(
-        [document("firewall.md", text)],
-        embedder=FakeEmbedder(),
-        chunking=ChunkSettings(),
-        previous=None,
-    ).snapshot
+    return fake_snapshot(document("firewall.md", text))
 
 
 def test_a_lead_in_ending_in_a_colon_is_quoted_with_the_command_it_introduces():

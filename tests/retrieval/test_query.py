@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from retrieval.indexer import build_snapshot
 from retrieval.query import informativeness, read_query
-from retrieval.settings import ChunkSettings
-from tests.conftest import FakeEmbedder
-from tests.retrieval.test_scoring import document, snapshot  # noqa: F401  (the volcano + match fixture)
+from tests.retrieval.test_scoring import document, fake_snapshot, snapshot  # noqa: F401  (the volcano + match fixture)
 
 
 def test_the_model_reads_contractions_spelled_out_and_typos_respelled(snapshot):
@@ -45,10 +42,7 @@ def test_the_cue_is_read_from_the_question_as_spelled_out(snapshot):
 
 def test_chat_shorthand_finds_the_word_the_documents_spell_out():
     text = "# Sources\n\nAdd a repository to the sources list before you install a package.\n"
-    documents = [document("sources.md", text)]
-    small = build_snapshot(
-        documents, embedder=FakeEmbedder(), chunking=ChunkSettings(), previous=None
-    ).snapshot
+    small = fake_snapshot(document("sources.md", text))
     query = read_query("how do i add a repo for a pkg", small)
     assert query.text == "how do i add a repository for a package"
     assert query.typed == "how do i add a repo for a pkg"
@@ -57,9 +51,7 @@ def test_chat_shorthand_finds_the_word_the_documents_spell_out():
 
 def test_a_compound_typed_apart_finds_the_word_the_documents_use():
     text = "# Q&A\n\nOne unidentified schoolgirl asks about the threat to Russia.\n"
-    small = build_snapshot(
-        [document("qa.md", text)], embedder=FakeEmbedder(), chunking=ChunkSettings(), previous=None
-    ).snapshot
+    small = fake_snapshot(document("qa.md", text))
     query = read_query("wht did the school girl ask", small)
     assert query.text == "what did the schoolgirl ask"
     assert [(t.stem, t.unknown) for t in query.terms] == [("schoolgirl", False), ("ask", False)]
@@ -80,9 +72,7 @@ def test_a_name_typed_a_letter_off_is_read_as_the_texts_spell_it():
     # Stemmed, "zelensky" is "zelenski", two edits from the texts' "zelenskyy"; as typed it is
     # one. A known word is never "respelled" as typed: "packages" is not "package2".
     text = "# Talks\n\nZelenskyy met Starmer. Upload package2 with the other packages.\n"
-    small = build_snapshot(
-        [document("t.md", text)], embedder=FakeEmbedder(), chunking=ChunkSettings(), previous=None
-    ).snapshot
+    small = fake_snapshot(document("t.md", text))
     query = read_query("what did zelensky say about packages", small)
     assert query.text == "what did Zelenskyy say about packages"
     assert query.missing == ()

@@ -45,12 +45,16 @@ def document(doc_id: str, text: str) -> Document:
     return Document(doc_id, title, None, None, text, sha)
 
 
+def fake_snapshot(*documents: Document):
+    """The snapshot of `documents`, embedded by the fake embedder."""
+    return build_snapshot(
+        list(documents), embedder=FakeEmbedder(), chunking=ChunkSettings(), previous=None
+    ).snapshot
+
+
 @pytest.fixture(scope="module")
 def snapshot():
-    documents = [document("volcano.md", VOLCANO), document("match.md", MATCH)]
-    return build_snapshot(
-        documents, embedder=FakeEmbedder(), chunking=ChunkSettings(), previous=None
-    ).snapshot
+    return fake_snapshot(document("volcano.md", VOLCANO), document("match.md", MATCH))
 
 
 def ask(snapshot, question: str, **changes):
@@ -103,12 +107,7 @@ def test_relevance_holds_on_a_one_document_collection_for_short_chat_questions()
     # On one page every topic word is "common" to the collection; weighing words by general
     # English keeps a short question about the page relevant and a question about something
     # else not.
-    single = build_snapshot(
-        [document("volcano.md", VOLCANO)],
-        embedder=FakeEmbedder(),
-        chunking=ChunkSettings(),
-        previous=None,
-    ).snapshot
+    single = fake_snapshot(document("volcano.md", VOLCANO))
     on_topic = ask(single, "whats the magma reservoir")[0]
     off_topic = ask(single, "how do i install python on windows")[0]
     assert off_topic.relevance < on_topic.relevance
@@ -144,8 +143,8 @@ def test_context_coverage_counts_what_only_the_sentence_before_adds(snapshot):
 
 
 def test_an_empty_snapshot_ranks_nothing():
-    empty = build_snapshot([], embedder=FakeEmbedder(), chunking=ChunkSettings(), previous=None)
-    assert ask(empty.snapshot, "anything at all?") == []
+    empty = fake_snapshot()
+    assert ask(empty, "anything at all?") == []
 
 
 def test_a_rare_word_the_model_misses_still_reaches_full_scoring():
