@@ -14,6 +14,7 @@ from retrieval.scoring import RankedSentence
 from retrieval.snapshot import Snapshot
 
 _WORD = re.compile(r"\w+")
+_BARE_LINK = re.compile(r"[\W_]*(?:https?://|www\.)\S+[\W_]*")
 # A quote after the first is listed down to this share of `min_score`: once the first quote
 # shows the documents answer the question, a quote beside it needs less evidence than the
 # answer did. (Held to the full bar, hit@3 was 0.002-0.004 lower on every kind of question
@@ -46,7 +47,11 @@ def compose_answer(
     sentence whose words (ignoring case and punctuation) are already quoted is passed over. A
     quote's score is its relevance (0-1).
     """
-    ranked = _answering_first(query, ranked, snapshot)
+    ranked = [
+        item
+        for item in _answering_first(query, ranked, snapshot)
+        if not never_answers(snapshot.sentences[item.row].text)
+    ]
     if not ranked or ranked[0].relevance < min_score:
         return Answer(
             query.typed, (), True, closest_documents(ranked, snapshot), missing=query.missing
@@ -83,6 +88,13 @@ def compose_answer(
         )
     missing = query.missing if query.missing_share >= MISSING_NOTE_SHARE else ()
     return Answer(query.typed, tuple(quotes[skip:]), False, missing=missing)
+
+
+def never_answers(sentence: str) -> bool:
+    """A sentence that cannot answer a question however well it matches one: a question itself
+    (a FAQ's question, a sidebar's "dpkg or apt?") or a bare link ("→ https://…/mod_ssl").
+    Either may still be quoted beside the sentence that answers."""
+    return sentence.rstrip().endswith("?") or bool(_BARE_LINK.fullmatch(sentence))
 
 
 def _answering_first(

@@ -164,6 +164,19 @@ def test_quotes_are_headed_with_missing_words_only_when_they_are_what_is_asked(s
     assert refused.abstained and refused.missing == ("besides",)
 
 
+def test_a_question_or_a_bare_link_is_never_the_quote_that_answers():
+    text = (
+        "# Apache\n\nHow do I set up https on apache?\n\n"
+        "→ https://httpd.apache.org/docs/2.4/mod/mod_ssl.html\n\n"
+        "To serve https, enable the ssl module of apache with a2enmod ssl.\n"
+    )
+    result = answer(fake_snapshot(document("apache.md", text)), "how do i set up https on apache")
+    assert (
+        result.quotes[0].text == "To serve https, enable the ssl module of apache with a2enmod ssl."
+    )
+    assert not any(q.text.startswith(("How do I", "→")) for q in result.quotes)
+
+
 def test_further_quotes_stop_at_the_first_one_below_half_of_min_score(snapshot):
     query = read_query("q?", snapshot)
 
