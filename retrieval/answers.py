@@ -9,6 +9,7 @@ import numpy as np
 
 from retrieval.evidence import answer_type_cue
 from retrieval.models import Answer, Quote
+from retrieval.places import place_at
 from retrieval.query import Query
 from retrieval.scoring import RankedSentence
 from retrieval.snapshot import Snapshot
@@ -223,16 +224,17 @@ def closest_documents(ranked: list[RankedSentence], snapshot: Snapshot, limit: i
 
 def _introduces(snapshot: Snapshot, row: int, following: int) -> bool:
     """Whether sentence `row` ends in a colon and `following` comes right after it in its
-    document, with nothing but white space between (no heading): a lead-in and what it
-    introduces."""
+    document, with nothing but white space between (no heading) and on the same page (a quote
+    cites one): a lead-in and what it introduces."""
     if not (following == row + 1 and 0 <= row and following < len(snapshot.sentences)):
         return False
     lead_in, after = snapshot.sentences[row], snapshot.sentences[following]
-    return (
-        lead_in.doc_id == after.doc_id
-        and lead_in.text.rstrip().endswith(":")
-        and not snapshot.document(lead_in.doc_id).text[lead_in.end : after.start].strip()
-    )
+    if lead_in.doc_id != after.doc_id or not lead_in.text.rstrip().endswith(":"):
+        return False
+    document = snapshot.document(lead_in.doc_id)
+    return not document.text[lead_in.end : after.start].strip() and place_at(
+        document, lead_in.start
+    ) == place_at(document, after.start)
 
 
 def _same_paragraph(snapshot: Snapshot, row: int, other: int) -> bool:

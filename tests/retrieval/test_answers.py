@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 
 import pytest
 
 from retrieval.answers import compose_answer, quote_rows, quote_span
 from retrieval.engine import Engine
+from retrieval.models import Place
 from retrieval.query import read_query
 from retrieval.scoring import RankedSentence, rank_sentences
 from retrieval.settings import RetrievalSettings
@@ -300,5 +302,11 @@ def test_a_lead_in_ending_in_a_colon_is_quoted_with_the_command_it_introduces():
     assert "systemctl enable nftables" in quotes[0].text and "run:" in quotes[0].text
     # A heading between them: the colon introduced something no longer there.
     small = firewall_snapshot(FIREWALL.replace("run:\n\n", "run:\n\n## Commands\n\n"))
+    lead_in = next(r for r, s in enumerate(small.sentences) if s.text.endswith("run:"))
+    assert quote_rows(small, lead_in, {}, set(), 300) == (lead_in, lead_in)
+    # A page break between them (a PDF): a quote cites one page, so it stops at its end.
+    turn = FIREWALL.index("    sudo")
+    pages = (Place(0, turn, page=1), Place(turn, len(FIREWALL), page=2))
+    small = fake_snapshot(replace(document("firewall.pdf", FIREWALL), places=pages))
     lead_in = next(r for r, s in enumerate(small.sentences) if s.text.endswith("run:"))
     assert quote_rows(small, lead_in, {}, set(), 300) == (lead_in, lead_in)
