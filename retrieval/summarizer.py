@@ -21,6 +21,7 @@ Then maximal marginal relevance picks sentences that do not repeat each other.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -28,6 +29,11 @@ import numpy as np
 
 ECHO_FLOOR = 0.5  # cosines below this are ordinary topical overlap, not a restatement
 NEAR_DUPLICATE = 0.95  # cosine above which two sentences say the same thing
+# The opening of a sentence that refers back to one before it.
+POINTS_BACK = re.compile(
+    r"^\W*(?:it|its|this|these|that|those|they|their|them|he|his|him|she|her|such)\b",
+    re.IGNORECASE,
+)
 QUOTE_MARKS = "\"'‘’“”«»„"
 
 
@@ -175,7 +181,20 @@ def summarize_rows(
     if len(vectors) == 0 or count <= 0:
         return []
     relevance = scorer.scores(vectors, texts)
-    chosen = select_diverse(vectors, relevance, count, scorer.redundancy)
+    # A sentence that opens by pointing back ("It can also show…", "This is typically done…")
+    # loses its subject when quoted alone: it is picked only once no other sentence is left.
+    alone = np.array([i == 0 or not POINTS_BACK.match(t) for i, t in enumerate(texts)])
+    chosen = [int(i) for i in np.flatnonzero(alone)]
+    chosen = [
+        chosen[i]
+        for i in select_diverse(vectors[alone], relevance[alone], count, scorer.redundancy)
+    ]
+    if len(chosen) < count and not alone.all():
+        rest = np.flatnonzero(~alone)
+        more = select_diverse(
+            vectors[rest], relevance[rest], count - len(chosen), scorer.redundancy
+        )
+        chosen += [int(rest[i]) for i in more]
     return [(i, float(relevance[i])) for i in (chosen if by_score else sorted(chosen))]
 
 

@@ -102,6 +102,18 @@ def test_a_sentence_opening_with_a_quote_is_passed_over():
     assert voice[1] < plain[1] and voice[0] == plain[0]
 
 
+def test_a_sentence_pointing_back_is_picked_only_when_nothing_else_is_left():
+    # Sentence 1 would be picked, but opens with "It": quoted alone, what "it" is is lost.
+    # Sentence 0 opens with "This" too, but has nothing before it to point back to.
+    vectors = unit_rows([1, 0.1], [1, 0], [0.6, 0.8], [0, 1])
+    sentences = texts(4)
+    sentences[0] = "This tool " + sentences[0]
+    sentences[1] = "It can also " + sentences[1]
+    assert 1 not in rows(summarize_rows(vectors, sentences, 3, WEIGHTS))
+    assert rows(summarize_rows(vectors, sentences, 4, WEIGHTS)) == [0, 1, 2, 3]
+    assert 1 in rows(summarize_rows(vectors, ["It is " + t for t in texts(4)], 3, WEIGHTS))
+
+
 def test_a_restated_sentence_gains_over_one_said_once():
     # Sentences 1 and 3 are close restatements (cosine 0.8), sentence 2 is said once.
     vectors = unit_rows([1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0.8, 0, 0.6])
