@@ -174,6 +174,7 @@ actually basically just like info information detail details thing things stuff 
 whats whos
 lol lmao btw tbh imo imho ngl fr idk iirc afaik rn irl ok okay thx ty yo bro dude smth sth
 vs versus
+held worth located situated based called named
 """.split()
 )
 

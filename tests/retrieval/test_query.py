@@ -16,6 +16,13 @@ def test_words_that_only_shape_the_question_are_not_its_topic(snapshot):
     query = read_query("what does the magma reservoir mean, explain what happened", snapshot)
     assert [t.stem for t in query.terms] == ["magma", "reservoir"]
     assert all(not t.unknown for t in query.terms)
+    # The frame of a factoid question is no topic either: these ask about the park.
+    for question in (
+        "where was the park held",
+        "how much is the park worth",
+        "where is it located",
+    ):
+        assert {t.stem for t in read_query(question, snapshot).terms} <= {"park"}
 
 
 def test_rarer_words_say_more_and_words_no_text_holds_are_unknown(snapshot):
