@@ -25,7 +25,7 @@ def missing_words(words: Sequence[str], *, answered: bool) -> str:
         text = f"No document uses the word {listed[0]}."
     else:
         text = f"No document uses the words {', '.join(listed[:-1])} or {listed[-1]}."
-    return f"{text} These quotes match the rest of the question." if answered else text
+    return f"{text} These quotes match only the rest of the question." if answered else text
 
 
 def counted(count: int, noun: str) -> str:

@@ -216,7 +216,7 @@ _ABOUT_TOPIC = re.compile(
 )
 _SOURCES = re.compile(
     rf"^{_POLITE}(?:"
-    rf"(?:what|which) {_DOCS} (?:do|did|can) you (?:have|know|use|read|cover)"
+    rf"(?:what|which) {_DOCS} (?:(?:do|did|can) )?you (?:have|got|know|use|read|cover)"
     rf"|(?:what|which) {_DOCS} are (?:there|indexed|available|loaded)"
     rf"|(?:list|show)(?: me)? (?:the |your |all )?{_DOCS}"
     rf"|(?:what|which) (?:are )?(?:your|the) {_DOCS}"

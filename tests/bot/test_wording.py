@@ -23,7 +23,7 @@ def test_words_no_document_contains_are_named_the_same_way_in_both():
     answered = Answer(
         "what did china_x or ps5 fans say", (quote,), False, missing=("china_x", "ps5")
     )
-    note = "No document uses the words “china_x” or “ps5”. These quotes match the rest of the question."
+    note = "No document uses the words “china_x” or “ps5”. These quotes match only the rest of the question."
     lines = answer_text(answered).splitlines()
     assert lines[2] == note and "[1] “The plan was agreed.”" in lines[4]
     description = render.answer_embed(answered).embed.description

@@ -91,7 +91,7 @@ async def test_an_answer_says_which_question_words_no_document_contains(bot, fak
     interaction = fake.slash("ask", question="what did china say about the plan")
     await fake.dispatch("INTERACTION_CREATE", interaction)
     [embed] = (await fake.reply_to(interaction)).body["embeds"]
-    note = "*No document uses the word “china”. These quotes match the rest of the question.*"
+    note = "*No document uses the word “china”. These quotes match only the rest of the question.*"
     assert embed["description"].startswith(note + "\n\n> **[1]**")
     assert "plan" in quotes_in(embed)[1]
 

@@ -71,6 +71,7 @@ def test_asking_to_summarise_something_is_a_topic_summary(question, topic):
     [
         "what documents do you have",
         "what docs do u have?",
+        "what docs u got",
         "which files are indexed",
         "list the documents",
         "sources",
