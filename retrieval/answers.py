@@ -54,8 +54,11 @@ def compose_answer(
         if not never_answers(snapshot.sentences[item.row].text)
     ]
     if not ranked or ranked[0].relevance < min_score:
+        # Documents are named as closest only when they come near enough to support an answer
+        # (see SUPPORTING_SHARE): for "how do i make pancakes" none is close to anything.
+        near = [item for item in ranked if item.relevance >= SUPPORTING_SHARE * min_score]
         return Answer(
-            query.typed, (), True, closest_documents(ranked, snapshot), missing=query.missing
+            query.typed, (), True, closest_documents(near, snapshot), missing=query.missing
         )
     scores = {item.row: item.score for item in ranked}
     terms = tuple(term.stem for term in query.terms)

@@ -92,9 +92,15 @@ def test_a_question_with_typos_is_answered_and_shown_as_typed(engine):
 @pytest.mark.parametrize(
     "question", ["What is the capital of Peru?", "How do I bake banana bread?", "asdf qwerty"]
 )
-def test_off_topic_questions_abstain_and_name_the_closest_document(engine, question):
+def test_far_off_topic_questions_abstain_and_name_no_document(engine, question):
     answer = engine.ask(question)
     assert answer.abstained and answer.quotes == ()
+    assert answer.closest_documents == ()  # none is anywhere near: naming one would mislead
+
+
+def test_a_near_miss_is_refused_and_names_the_closest_document(engine):
+    answer = engine.ask("who is the president of brazil")
+    assert answer.abstained and answer.missing == ("brazil",)
     assert answer.closest_documents[0].startswith("Russia-Ukraine war")
 
 
