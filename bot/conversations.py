@@ -39,10 +39,15 @@ class Conversations:
     ) -> None:
         """Note that `count` quotes of `answer` were shown to the member, numbered from `first`:
         a new answer (`first` 1) starts the conversation afresh, further quotes ("tell me more",
-        More quotes) go on with it; a refusal leaves it as it was."""
+        More quotes) go on with it. A refusal leaves it about the same document, but is the
+        last question: "tell me more" after it is about it, not about the one before."""
         if first > 1:
             self._went_on(channel_id, user_id, answer.question, first - 1 + count)
-        elif self.seconds > 0 and answer.quotes and count:
+        elif not (answer.quotes and count):
+            turn = self._recent(channel_id, user_id)
+            if turn is not None:
+                self._last[(channel_id, user_id)] = replace(turn, question=answer.question, shown=0)
+        elif self.seconds > 0:
             now = self._clock()
             if len(self._last) >= 10_000:  # forget conversations that have ended
                 self._last = {k: v for k, v in self._last.items() if now - v.at <= self.seconds}

@@ -89,6 +89,12 @@ def test_ask_conversation_tell_me_more_gives_the_next_quotes(run, capsys):
     assert (more["first"], again["first"]) == (3, 5)
     texts = [q["text"] for line in (first, more, again) for q in line["quotes"]]
     assert len(texts) == 6 and len(set(texts)) == 6  # the next quotes, none repeated
+    # After a refusal, "more" is about the refused question, not the answered one before it.
+    stdin = "what is the peace plan\nwhat is the capital of peru\nmore\n"
+    assert run("ask", "--json", "--conversation", stdin=stdin) == 0
+    *_, after_refusal = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert after_refusal["kind"] == "more" and not after_refusal["answered"]
+    assert after_refusal["question"] == "what is the capital of peru"
     # Outside a conversation there is nothing to go on with.
     assert run("ask", "tell me more") == 0
     assert "Ask me a question first" in capsys.readouterr().out

@@ -109,6 +109,14 @@ def test_a_conversation_is_about_the_document_its_last_answer_quoted_first():
     assert conversations.about(1, 7) is None  # ten quiet minutes end it
 
 
+def test_after_a_refusal_tell_me_more_is_about_the_refused_question():
+    conversations = Conversations(minutes=10)
+    conversations.shown(1, 7, _answer("seed.md"), first=1, count=1)
+    conversations.shown(1, 7, Answer("what about italy", (), True), first=1, count=0)
+    assert conversations.last(1, 7) == LastAnswer("what about italy", 0)
+    assert conversations.about(1, 7) == "seed.md"  # follow-ups are still about the seed
+
+
 def test_conversations_can_be_turned_off():
     conversations = Conversations(minutes=0)
     conversations.shown(1, 7, _answer("seed.md"), first=1, count=1)
