@@ -228,6 +228,11 @@ def notice_embed(text: str) -> discord.Embed:
     return discord.Embed(description=discord_text(text, DESCRIPTION_LIMIT), colour=ABSTAIN_COLOUR)
 
 
+def help_embed() -> discord.Embed:
+    """How to ask the bot, for "help" or "what can you do"."""
+    return discord.Embed(title="How to ask me", description=wording.HELP, colour=ANSWER_COLOUR)
+
+
 def sources_embed(documents: Sequence[DocumentInfo]) -> discord.Embed:
     """Every document with its link, passage count and indexing time (as many as fit)."""
     embed = discord.Embed(title="Documents in the index", colour=ANSWER_COLOUR)

@@ -22,6 +22,8 @@ def reply_text(reply: Reply) -> str:
         return answer_text(reply.answer, first=reply.shown + 1)
     if reply.kind == "summary":
         return f"Q: {reply.question}\n\n{summary_text(reply.summary)}"
+    if reply.kind == "help":
+        return f"Q: {reply.question}\n\n{wording.HELP}"
     lines = [f"Q: {reply.question}", "", f"The documents I answer from ({len(reply.documents)}):"]
     for doc in reply.documents:
         lines.append(f"  {doc.title} ({doc.id}, {wording.counted(doc.passages, 'passage')})")
@@ -40,6 +42,8 @@ def reply_json(reply: Reply) -> dict:
             return {**result, "answered": False, "error": wording.NOTHING_TO_GO_ON_WITH}
         more = answer_json(reply.answer)
         return {"kind": "more", **more, "answered": bool(more["quotes"]), "first": reply.shown + 1}
+    if reply.kind == "help":
+        return {**result, "help": wording.HELP}
     if reply.kind == "summary":
         result["answered"] = not reply.summary.abstained
         result["summary"] = summary_json(reply.summary)

@@ -46,6 +46,8 @@ async def answer_with_buttons(
             context.engine.respond, question, follow_up_of=follow_up_of, last=last
         )
         answer = reply.answer
+        if reply.kind == "help":
+            return render.help_embed(), discord.ui.View()
         if reply.kind == "sources":
             return render.sources_embed(reply.documents), discord.ui.View()
         if reply.kind == "summary":

@@ -16,6 +16,17 @@ NOTHING_TO_GO_ON_WITH = (
 )
 
 
+HELP = (
+    "I answer questions from this server's documents with exact quotes, each linked to where it "
+    "comes from; when the documents don't say, I say so.\n"
+    "• Ask: mention me, send me a direct message, use /ask, or just type in an ask channel.\n"
+    "• “tell me more”: further quotes for your last question.\n"
+    "• “tl;dr” or /summary: a cited summary; “summarize <topic>”: what the documents say "
+    "about it.\n"
+    "• “what docs do you have” or /sources: the documents I read."
+)
+
+
 def missing_words(words: Sequence[str], *, answered: bool) -> str:
     """`No document uses the word “china”.`: the question's words the documents never use
     (in any form), said beside quotes, which then match only the rest of the question, or

@@ -236,7 +236,8 @@ class Engine:
         """What a free-text message gets: a summary of the collection for "tl;dr" or "what is
         this about", a topic summary for "summarize X", the documents list for "what docs do
         you have", the next quotes for `last` (the conversation's last question) on "tell me
-        more", else the answer to the question."""
+        more", a reply of kind "help" (the caller says how to ask) for "help" or "what can you
+        do", else the answer to the question."""
         question = self.check_question(question)
         request = meta_request(question)
         if request is None:
@@ -249,6 +250,8 @@ class Engine:
                 last.question, top_k=top_k, skip=last.shown, follow_up_of=follow_up_of
             )
             return Reply("more", question, answer=answer, shown=last.shown)
+        if request.kind == "help":
+            return Reply("help", question)
         if request.kind == "sources":
             return Reply("sources", question, documents=tuple(self.documents()))
         return Reply("summary", question, summary=self.summarize(topic=request.topic))

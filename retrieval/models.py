@@ -140,9 +140,10 @@ class Reply:
     """What a message to the bot gets: an answer to a question or, for a request about the
     collection itself ("tl;dr", "what docs do you have"), a summary or the documents list; for
     "tell me more", the next quotes for the conversation's last question (`answer`, its quotes
-    after the `shown` ones; None when there was no question to go on with)."""
+    after the `shown` ones; None when there was no question to go on with); for "help", only
+    its kind (the caller says how to ask it)."""
 
-    kind: str  # "answer" | "summary" | "sources" | "more"
+    kind: str  # "answer" | "summary" | "sources" | "more" | "help"
     question: str  # as typed
     answer: Answer | None = None
     summary: Summary | None = None

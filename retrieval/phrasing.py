@@ -190,7 +190,7 @@ class MetaRequest:
     """A request about the collection rather than a question for it."""
 
     # "summary" (of the collection, or of `topic`) | "sources" (the documents list) | "more"
-    # (further quotes for the conversation's last question)
+    # (further quotes for the conversation's last question) | "help" (how to ask the bot)
     kind: str
     topic: str | None = None
 
@@ -275,14 +275,25 @@ def compounds_joined(question: str, used: Callable[[str], bool]) -> str:
     return "".join(joined) + question[kept:]
 
 
+# "help", "what can you do", "how do i use this bot": what the bot is and how to ask it.
+_HELP = re.compile(
+    rf"^{_POLITE}(?:help(?: me)?|commands|what (?:can|do) you do|what are you|who are you"
+    r"|what(?: is|'s) this bot|what are your commands|how do(?:es)? (?:this|the) bot work"
+    rf"|how (?:do i|to|can i) use (?:you|this bot|the bot)){_TAIL}",
+    re.IGNORECASE,
+)
+
+
 def meta_request(question: str) -> MetaRequest | None:
     """Whether `question` asks about the collection: for a summary of it ("tl;dr", "what is
     this about"), for a summary of a topic ("summarize the peace plan"), for the documents
-    list ("what docs do you have"), or for more of the last answer ("tell me more"). None for
-    an ordinary question."""
+    list ("what docs do you have"), for more of the last answer ("tell me more"), or for how
+    to use the bot ("help", "what can you do"). None for an ordinary question."""
     text = " ".join(spelled_out(question).split())
     if _MORE.match(text):
         return MetaRequest("more")
+    if _HELP.match(text):
+        return MetaRequest("help")
     if _SOURCES.match(text):
         return MetaRequest("sources")
     if _ABOUT_THIS.match(text):

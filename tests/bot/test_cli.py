@@ -114,6 +114,14 @@ def test_off_topic_question_says_the_documents_dont_say(run, capsys):
     assert "No document uses the words “capital” or “peru”." in out
 
 
+def test_help_says_how_to_ask(run, capsys):
+    assert run("ask", "--json", "what can you do") == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["kind"] == "help" and "tell me more" in result["help"]
+    assert run("ask", "help") == 0
+    assert "“tl;dr” or /summary" in capsys.readouterr().out
+
+
 def test_ask_json_names_the_question_words_no_document_contains(run, capsys):
     assert run("ask", "--json", "what did china say about the plan") == 0
     result = json.loads(capsys.readouterr().out)

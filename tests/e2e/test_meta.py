@@ -51,6 +51,19 @@ async def test_what_docs_do_you_have_lists_the_documents(bot, fake, engine):
     assert "coalition of the willing" in embed["description"]
 
 
+async def test_help_says_how_to_ask_in_a_mention_and_an_ask_channel(bot, fake):
+    for message in (
+        fake.user_message(f"<@{fake.app_id}> help", mentions=(fake.bot_user,)),
+        fake.user_message("what can you do?", channel_id=fake.ask_channel_id),
+    ):
+        await fake.dispatch("MESSAGE_CREATE", message)
+        reply = await fake.reply_to_message(message)
+        [embed] = reply.body["embeds"]
+        assert embed["title"] == "How to ask me"
+        assert "/ask" in embed["description"] and "tell me more" in embed["description"]
+        assert not reply.body.get("components")  # nothing to rate or continue
+
+
 async def test_tell_me_more_in_an_ask_channel_gives_the_next_quotes(bot, fake, corpus):
     member = fake.member()
     texts = ("what is the peace plan?", "tell me more", "more")

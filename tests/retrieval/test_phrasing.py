@@ -85,6 +85,26 @@ def test_asking_what_the_bot_has_read_is_the_documents_list(question):
 
 @pytest.mark.parametrize(
     "question",
+    [
+        "help",
+        "Help!",
+        "hey, help me please",
+        "what can u do?",
+        "who are you",
+        "how do i use this bot",
+    ],
+)
+def test_asking_how_to_use_the_bot_is_a_request_for_help(question):
+    assert meta_request(question) == MetaRequest("help")
+
+
+@pytest.mark.parametrize("question", ["help me with apt", "how does this work", "who can help"])
+def test_a_question_that_asks_for_help_with_something_is_a_question(question):
+    assert meta_request(question) is None
+
+
+@pytest.mark.parametrize(
+    "question",
     ["more", "tell me more", "More please", "go on", "anything else?", "more quotes", "any more"],
 )
 def test_asking_for_more_is_a_request_for_the_next_quotes(question):
