@@ -9,7 +9,7 @@ import numpy as np
 
 from retrieval.evidence import answer_type_cue
 from retrieval.models import Answer, Quote
-from retrieval.places import place_at
+from retrieval.places import block_at, is_literal, place_at
 from retrieval.query import Query
 from retrieval.scoring import RankedSentence
 from retrieval.snapshot import Snapshot
@@ -226,15 +226,25 @@ def closest_documents(ranked: list[RankedSentence], snapshot: Snapshot, limit: i
 
 
 def _introduces(snapshot: Snapshot, row: int, following: int) -> bool:
-    """Whether sentence `row` ends in a colon and `following` comes right after it in its
+    """Whether sentence `row` is a lead-in and `following` what it introduces: `row` ends in a
+    colon, or is a caption or title (no closing stop) over a code block or table ("The
+    /etc/dirvish/master.conf file" over the file); `following` comes right after it in its
     document, with nothing but white space between (no heading) and on the same page (a quote
-    cites one): a lead-in and what it introduces."""
+    cites one)."""
     if not (following == row + 1 and 0 <= row and following < len(snapshot.sentences)):
         return False
     lead_in, after = snapshot.sentences[row], snapshot.sentences[following]
-    if lead_in.doc_id != after.doc_id or not lead_in.text.rstrip().endswith(":"):
+    if lead_in.doc_id != after.doc_id:
         return False
     document = snapshot.document(lead_in.doc_id)
+    ending = lead_in.text.rstrip()[-1:]
+    caption = (
+        ending not in ".!?;,"
+        and is_literal(block_at(document, after.start))
+        and not is_literal(block_at(document, lead_in.start))
+    )
+    if ending != ":" and not caption:
+        return False
     return not document.text[lead_in.end : after.start].strip() and place_at(
         document, lead_in.start
     ) == place_at(document, after.start)

@@ -9,7 +9,7 @@ import pytest
 
 from retrieval.answers import compose_answer, quote_rows, quote_span
 from retrieval.engine import Engine
-from retrieval.models import Place
+from retrieval.models import Block, Place
 from retrieval.query import read_query
 from retrieval.scoring import RankedSentence, rank_sentences
 from retrieval.settings import RetrievalSettings
@@ -164,6 +164,31 @@ def test_quotes_are_headed_with_missing_words_only_when_they_are_what_is_asked(s
     # A refusal names every such word: there is no answer to doubt.
     refused = answer(snapshot, long, min_score=0.999)
     assert refused.abstained and refused.missing == ("besides",)
+
+
+def test_a_title_over_a_code_block_is_quoted_with_it():
+    text = (
+        "# Backups\n\nThe bank holds every vault.\n\nThe /etc/dirvish/master.conf file\n\n"
+        "bank:\n    /backup\n\nEach vault is a directory.\n"
+    )
+    code = text.index("bank:")
+    conf = replace(
+        document("backup.md", text), blocks=(Block(code, text.index("\n\nEach"), "code"),)
+    )
+    small = fake_snapshot(conf)
+    rows = [s.text for s in small.sentences]
+    title = rows.index("The /etc/dirvish/master.conf file")
+    assert small.sentences[title + 1].start == code
+    assert quote_rows(small, title, {}, set(), 300) == (title, title + 1)
+    # A sentence that ends in a stop is no title: it says something of its own.
+    said = conf.text.replace("master.conf file", "master.conf file is read first.")
+    moved = len(said) - len(conf.text)
+    block = Block(code + moved, text.index("\n\nEach") + moved, "code")
+    small = fake_snapshot(replace(conf, text=said, blocks=(block,)))
+    sentence = [s.text for s in small.sentences].index(
+        "The /etc/dirvish/master.conf file is read first."
+    )
+    assert quote_rows(small, sentence, {}, set(), 300) == (sentence, sentence)
 
 
 def test_a_question_or_a_bare_link_is_never_the_quote_that_answers():
