@@ -204,12 +204,16 @@ def _nearest(index, vector: np.ndarray, k: int) -> np.ndarray:
     return rows[0][rows[0] >= 0]
 
 
+def best_positions(values: np.ndarray, count: int) -> np.ndarray:
+    """Positions of the `count` largest `values` (all of them when there are fewer)."""
+    if count >= len(values):
+        return np.arange(len(values))
+    return np.argpartition(-values, count - 1)[:count]
+
+
 def _top(rows: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
     """Of `rows`, those of the k highest positive `scores`."""
-    if not len(scores):
-        return np.zeros(0, dtype=np.int64)
-    k = min(k, len(scores))
-    best = np.argpartition(-scores, k - 1)[:k]
+    best = best_positions(scores, k)
     return rows[best[scores[best] > 0]]
 
 

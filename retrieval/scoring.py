@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrieval.evidence import (
+    best_positions,
     question_signals,
     ranking_features,
     relevance_features,
@@ -61,13 +62,6 @@ class RankedSentence:
     relevance: float  # how well it answers, comparable across questions: used to abstain
 
 
-def _best(values: np.ndarray, count: int) -> np.ndarray:
-    """Positions of the `count` largest `values` (all of them when there are fewer)."""
-    if count >= len(values):
-        return np.arange(len(values))
-    return np.argpartition(-values, count - 1)[:count]
-
-
 def weights(settings: RetrievalSettings, names: tuple[str, ...]) -> np.ndarray:
     return np.array([getattr(settings, name) for name in names])
 
@@ -97,7 +91,9 @@ def rank_sentences(
     # The cue and term coverage are per-sentence work: score a wider pool, keep `candidates`.
     # The pool is the best by the fused score and the best by BM25 alone: the fused score
     # leans on the cosines, which miss a name the model does not know ("chatham house").
-    best = np.union1d(_best(fused, pool), _best(signals.lexical_sentence, settings.candidates))
+    best = np.union1d(
+        best_positions(fused, pool), best_positions(signals.lexical_sentence, settings.candidates)
+    )
     rows, fused = signals.candidates[best], fused[best]
     scores = fused + sentence_features(snapshot, query, rows) @ weights(settings, SENTENCE_WEIGHTS)
     kept = np.argsort(-scores, kind="stable")[: settings.candidates]
